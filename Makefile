@@ -1,0 +1,43 @@
+# Jiceng: `make run` sets up and serves the demo district; `make test` sets up and passes the tests.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+DB ?= sqlite
+export JICENG_INSTANCE ?= $(CURDIR)/instance
+
+.PHONY: install run test test-browser bench translations clean
+
+$(BIN)/activate:
+	$(PY) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+core/translations/en/LC_MESSAGES/messages.mo: core/translations/en/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -d core/translations
+
+install: $(VENV)/.installed core/translations/en/LC_MESSAGES/messages.mo
+
+run: install
+	mkdir -p instance
+	$(BIN)/jiceng db upgrade
+	$(BIN)/jiceng demo load
+	@echo
+	@echo "Jiceng is serving the demo district 谢家集区 at http://127.0.0.1:$(PORT)"
+	@$(BIN)/jiceng demo accounts
+	@echo
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py -b 127.0.0.1:$(PORT) 'core:create_app()'
+
+# DB=sqlite (default) or DB=postgresql (needs JICENG_TEST_PG_URL, see README).
+test: install
+	JICENG_TEST_DB=$(DB) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o core/translations/messages.pot .
+	$(BIN)/pybabel update -i core/translations/messages.pot -d core/translations
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,44 @@
+"""Write audit rows: ids and codes only, never personal values, chained per tenant by hash."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import g, has_request_context, request
+from sqlalchemy import select
+
+from ..db import db
+from ..tenancy.context import current, current_or_none
+from .models import AuditLog, PlatformAudit
+
+
+def record(action: str, object_type: str | None = None, object_id=None, outcome: str = "ok", **detail) -> AuditLog:
+    """Add one audit row in the active tenant (flushes only)."""
+    ctx = current()
+    prev = db.session.scalar(select(AuditLog.row_hash).where(AuditLog.tenant_id == ctx.active)
+                             .order_by(AuditLog.id.desc()).limit(1))
+    row = AuditLog(tenant_id=ctx.active, actor_id=ctx.user_id, action=action, object_type=object_type,
+                   object_id=None if object_id is None else str(object_id), outcome=outcome,
+                   request_id=getattr(g, "request_id", None) if has_request_context() else None,
+                   ip=request.remote_addr if has_request_context() else None, detail=detail, prev_hash=prev)
+    row.row_hash = _digest(row)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def _digest(row: AuditLog) -> str:
+    body = json.dumps([row.prev_hash, row.tenant_id, row.actor_id, row.action, row.object_type, row.object_id,
+                       row.outcome, row.detail], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def record_platform(action: str, tenant_id: int | None = None, session=None, **detail) -> None:
+    actor = getattr(g, "user", None) if has_request_context() else None
+    (session or db.session).add(PlatformAudit(action=action, tenant_id=tenant_id,
+                                              actor_id=actor.id if actor else None, detail=detail))
+
+
+def record_if_context(action: str, **kwargs) -> None:
+    if current_or_none() is not None:
+        record(action, **kwargs)

@@ -1,0 +1,176 @@
+"""Tenant administration from pages: users, one-time passwords, role grants, sessions, audit log."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from http import HTTPStatus
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from .. import clock
+from ..audit import service as audit
+from ..audit.models import AuditLog
+from ..db import db, get_or_404
+from ..org.models import OrgUnit
+from ..tenancy.context import current
+from ..ui.render import form_data, invalid_form, see_other
+from . import passwords, sessions
+from .models import Membership, Role, RoleGrant, UserAccount
+from .permissions import requires
+from .schemas import GrantIn, UserIn
+from .services import GrantRefused, create_user, ensure_membership, grant, tenant_user_or_none
+
+bp = Blueprint("admin", __name__, url_prefix="/t/<tenant>/admin")
+
+
+def _users_page(**extra):
+    users = db.session.scalars(select(UserAccount).join(Membership, Membership.user_id == UserAccount.id)
+                               .order_by(UserAccount.username)).all()
+    rows = db.session.execute(select(RoleGrant.user_id, Role.code, OrgUnit.name, RoleGrant.id)
+                              .join(Role, (Role.id == RoleGrant.role_id) & (Role.tenant_id == RoleGrant.tenant_id))
+                              .join(OrgUnit, (OrgUnit.id == RoleGrant.org_unit_id)
+                                    & (OrgUnit.tenant_id == RoleGrant.tenant_id))).all()
+    grants: dict[int, list] = {}
+    for user_id, role, unit, grant_id in rows:
+        grants.setdefault(user_id, []).append((role, unit, grant_id))
+    roles = db.session.scalars(select(Role).order_by(Role.id)).all()
+    units = db.session.scalars(select(OrgUnit).where(OrgUnit.kind.in_(("district", "street", "community", "grid")))
+                               .order_by(OrgUnit.path).limit(500)).all()
+    context = {"users": users, "grants": grants, "roles": roles, "units": units, "errors": {}, "form": {},
+               "grant_errors": {}, "grant_form": {}, "new_password": None}
+    context.update(extra)
+    return context
+
+
+def _members_only(user_id: int) -> UserAccount:
+    user = tenant_user_or_none(user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.get("/users")
+@requires("core.users.manage")
+def users():
+    """Everyone with a membership here, their roles and where in the tree they hold them."""
+    return render_template("admin/users.html", **_users_page())
+
+
+@bp.post("/users")
+@requires("core.users.manage")
+def create():
+    """Create an account (or add an existing one) with a one-time password shown once."""
+    try:
+        data = UserIn().load(form_data())
+    except ValidationError as err:
+        return invalid_form("admin/users.html", "admin/_user_form.html", "user-form",
+                            **_users_page(errors=err.messages, form=request.form))
+    ctx = current()
+    existing = db.session.scalars(select(UserAccount).where(UserAccount.username == data["username"])).first()
+    if existing is not None:
+        return invalid_form("admin/users.html", "admin/_user_form.html", "user-form",
+                            **_users_page(errors={"username": [_("用户名已存在")]}, form=request.form))
+    user, otp = create_user(data["username"], data["display_name"])
+    ensure_membership(user.id, ctx.active)
+    audit.record("user.create", "user", user.id)
+    db.session.commit()
+    return render_template("admin/users.html", **_users_page(new_password=(user.username, otp))), HTTPStatus.CREATED
+
+
+@bp.post("/users/<user:user_id>/reset-password")
+@requires("core.users.manage")
+def reset_password(user_id: int):
+    """Account recovery: a one-time password the user must change at the next sign-in."""
+    user = _members_only(user_id)
+    from .views import one_time_password
+    otp = one_time_password()
+    user.password_hash = passwords.hash_password(otp)
+    user.must_change_password = True
+    sessions.revoke_all(user.id)
+    audit.record("user.reset_password", "user", user.id)
+    db.session.commit()
+    return render_template("admin/users.html", **_users_page(new_password=(user.username, otp)))
+
+
+@bp.post("/users/<user:user_id>/sign-out")
+@requires("core.users.manage")
+def sign_out_user(user_id: int):
+    """Sign the user out on every device."""
+    user = _members_only(user_id)
+    n = sessions.revoke_all(user.id)
+    audit.record("user.revoke_sessions", "user", user.id, sessions=n)
+    db.session.commit()
+    return see_other(url_for("admin.users"))
+
+
+@bp.post("/grants")
+@requires("core.users.manage")
+def create_grant():
+    """Grant a role at a node of the tree."""
+    try:
+        data = GrantIn().load(form_data())
+        grant(data["user_id"], data["role"], data["org_unit_id"])
+    except ValidationError as err:
+        return invalid_form("admin/users.html", "admin/_grant_form.html", "grant-form",
+                            **_users_page(grant_errors=err.messages, grant_form=request.form))
+    except GrantRefused as err:
+        db.session.rollback()
+        return invalid_form("admin/users.html", "admin/_grant_form.html", "grant-form",
+                            **_users_page(grant_errors={"_": [str(err)]}, grant_form=request.form))
+    db.session.commit()
+    return see_other(url_for("admin.users"))
+
+
+@bp.post("/grants/<role_grant:grant_id>/revoke")
+@requires("core.users.manage")
+def revoke_grant(grant_id: int):
+    row = get_or_404(RoleGrant, grant_id)
+    audit.record("grant.revoke", "role_grant", row.id, user_id=row.user_id)
+    db.session.delete(row)
+    db.session.commit()
+    return see_other(url_for("admin.users"))
+
+
+@bp.get("/audit")
+@requires("core.audit.view")
+def audit_log():
+    """The tenant's audit trail, filtered by action, actor and date (Asia/Shanghai days)."""
+    stmt = select(AuditLog).order_by(AuditLog.id.desc())
+    action = request.args.get("action", "").strip()
+    actor = request.args.get("actor", "").strip()
+    day_from = _day(request.args.get("from"))
+    day_to = _day(request.args.get("to"))
+    if action:
+        stmt = stmt.where(AuditLog.action.startswith(action))
+    if actor:
+        ids = select(UserAccount.id).where(UserAccount.username == actor)
+        stmt = stmt.where(AuditLog.actor_id.in_(ids))
+    if day_from:
+        stmt = stmt.where(AuditLog.at >= day_from)
+    if day_to:
+        stmt = stmt.where(AuditLog.at < day_to + timedelta(days=1))
+    before = request.args.get("before", type=int)
+    if before:
+        stmt = stmt.where(AuditLog.id < before)
+    rows = db.session.scalars(stmt.limit(51)).all()
+    more = len(rows) > 50
+    rows = rows[:50]
+    actors = {u.id: u.username for u in db.session.scalars(
+        select(UserAccount).where(UserAccount.id.in_({r.actor_id for r in rows if r.actor_id})))}
+    from ..ui.render import render_page_or_fragment
+    return render_page_or_fragment("admin/audit.html", "admin/_audit_rows.html", "audit-rows", rows=rows,
+                                   actors=actors, more=more, args=request.args)
+
+
+def _day(value: str | None):
+    if not value:
+        return None
+    try:
+        d = datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    return datetime.combine(d, time.min, tzinfo=clock.SHANGHAI).astimezone(clock.SHANGHAI)
+
+

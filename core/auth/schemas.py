@@ -1,0 +1,47 @@
+"""Input schemas for sign-in and user administration; messages in the user's language."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from .passwords import password_problem
+
+REQUIRED = {"required": _l("必填项"), "null": _l("必填项")}
+
+
+def _required_str(max_len: int, **kw):
+    return fields.String(required=True, error_messages=REQUIRED,
+                         validate=[validate.Length(min=1, max=max_len, error=_l("长度应在 {min} 到 {max} 个字符之间"))], **kw)
+
+
+class LoginIn(Schema):
+    username = _required_str(64)
+    password = _required_str(128)
+    next = fields.String(load_default="")
+
+
+class PasswordIn(Schema):
+    password = _required_str(128)
+
+    @validates("password")
+    def _policy(self, value, **_kw):
+        problem = password_problem(value)
+        if problem:
+            raise ValidationError(problem)
+
+
+class UserIn(Schema):
+    username = fields.String(required=True, error_messages=REQUIRED, validate=[
+        validate.Regexp(r"^[A-Za-z0-9_.\-]{3,64}$", error=_l("用户名为 3–64 位字母、数字、下划线、点或短横线"))])
+    display_name = _required_str(64)
+
+
+class GrantIn(Schema):
+    user_id = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择用户")})
+    role = _required_str(64)
+    org_unit_id = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择组织节点")})
+
+
+class TotpIn(Schema):
+    code = fields.String(required=True, error_messages=REQUIRED,
+                         validate=validate.Regexp(r"^(\d{6}|[a-z0-9]{10})$", error=_l("请输入 6 位验证码或恢复码")))

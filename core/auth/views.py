@@ -1,0 +1,178 @@
+"""Sign-in, sign-out, the second factor and the user's own account page."""
+from __future__ import annotations
+
+import secrets
+from http import HTTPStatus
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from ..db import db
+from ..ui.render import form_data, see_other
+from . import passwords, sessions, throttle, totp
+from .models import UserAccount, UserSession
+from .permissions import audience
+from .schemas import LoginIn, PasswordIn, TotpIn
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@audience("public")
+def login():
+    """Sign in with account name and password; throttled per account and per address."""
+    if request.method == "GET":
+        return render_template("auth/login.html", form={"next": request.args.get("next", "")}, errors={})
+    try:
+        data = LoginIn().load(form_data())
+    except ValidationError as err:
+        return render_template("auth/login.html", form=request.form, errors=err.messages), HTTPStatus.UNPROCESSABLE_ENTITY
+    ip = sessions.client_ip()
+    if throttle.blocked(data["username"], ip):
+        minutes = current_app.config["LOGIN_THROTTLE_MINUTES"]
+        message = _("登录失败次数过多，请 %(n)s 分钟后再试，或联系管理员重置密码。", n=minutes)
+        return render_template("auth/login.html", form=request.form, errors={"_": [message]}), HTTPStatus.TOO_MANY_REQUESTS
+    user = db.session.scalars(select(UserAccount).where(UserAccount.username == data["username"].strip())).first()
+    ok = passwords.verify_password(user.password_hash if user else _dummy_hash(), data["password"])
+    if not ok or user is None or not user.is_active:
+        throttle.record_failure(data["username"], ip)
+        db.session.commit()
+        return (render_template("auth/login.html", form=request.form, errors={"_": [_("账号或密码不正确")]}),
+                HTTPStatus.UNPROCESSABLE_ENTITY)
+    throttle.record_success(data["username"])
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(data["password"])
+    sessions.start_session(user, totp_pending=user.totp_enabled)
+    db.session.commit()
+    if user.totp_enabled:
+        session["next"] = _safe_next(data.get("next"))
+        return see_other(url_for("auth.totp_step"))
+    if user.must_change_password:
+        return see_other(url_for("auth.change_password"))
+    return see_other(_safe_next(data.get("next")))
+
+
+_DUMMY = {}
+
+
+def _dummy_hash() -> str:
+    """Verify against a real hash when the account is unknown, so both answers take as long."""
+    key = bool(current_app.config.get("ARGON2_CHEAP"))
+    if key not in _DUMMY:
+        _DUMMY[key] = passwords.hash_password(passwords.DUMMY_PASSWORD)
+    return _DUMMY[key]
+
+
+@bp.route("/login/totp", methods=["GET", "POST"])
+@audience("public")
+def totp_step():
+    """Second step of sign-in for accounts with a TOTP authenticator."""
+    user = getattr(g, "totp_pending_user", None)
+    if user is None:
+        return redirect(url_for("auth.login"))
+    if request.method == "GET":
+        return render_template("auth/totp.html", errors={})
+    try:
+        code = TotpIn().load(form_data())["code"]
+    except ValidationError as err:
+        return render_template("auth/totp.html", errors=err.messages), HTTPStatus.UNPROCESSABLE_ENTITY
+    if not (totp.verify(user, code) or totp.use_recovery_code(user, code)):
+        db.session.commit()
+        return render_template("auth/totp.html", errors={"code": [_("验证码不正确或已使用")]}), HTTPStatus.UNPROCESSABLE_ENTITY
+    next_url = session.pop("next", "/")
+    sessions.end_session()
+    sessions.start_session(user)  # a new session id once fully authenticated
+    db.session.commit()
+    return see_other(_safe_next(next_url))
+
+
+@bp.post("/logout")
+@audience("public")
+def logout():
+    sessions.end_session()
+    db.session.commit()
+    return see_other(url_for("auth.login"))
+
+
+@bp.get("/account")
+@audience("signed_in")
+def account():
+    """The user's own settings: language, large text, password, second factor, signed-in devices."""
+    rows = db.session.scalars(select(UserSession).where(UserSession.user_id == g.user.id)
+                              .order_by(UserSession.last_seen_at.desc())).all()
+    return render_template("auth/account.html", sessions_=rows, current_id=g.user_session.id, errors={})
+
+
+@bp.post("/account/sign-out-everywhere")
+@audience("signed_in")
+def sign_out_everywhere():
+    sessions.revoke_all(g.user.id)
+    sessions.end_session()
+    db.session.commit()
+    return see_other(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@audience("signed_in")
+def change_password():
+    """Choose a new password; every other session of the account ends."""
+    if request.method == "GET":
+        return render_template("auth/password.html", errors={})
+    current_pw = request.form.get("current_password", "")
+    if not passwords.verify_password(g.user.password_hash, current_pw):
+        return render_template("auth/password.html", errors={"current_password": [_("当前密码不正确")]}), \
+            HTTPStatus.UNPROCESSABLE_ENTITY
+    try:
+        data = PasswordIn().load({"password": request.form.get("password", "")})
+    except ValidationError as err:
+        return render_template("auth/password.html", errors=err.messages), HTTPStatus.UNPROCESSABLE_ENTITY
+    g.user.password_hash = passwords.hash_password(data["password"])
+    g.user.must_change_password = False
+    sessions.revoke_all(g.user.id)
+    sessions.start_session(g.user)
+    db.session.commit()
+    return see_other(url_for("auth.account"))
+
+
+@bp.route("/account/totp", methods=["GET", "POST"])
+@audience("signed_in")
+def totp_enroll():
+    """Enrol an authenticator app: scan the key, confirm one code, keep the recovery codes."""
+    if g.user.totp_enabled:
+        return see_other(url_for("auth.account"))
+    if request.method == "GET":
+        secret = session.get("totp_secret") or totp.new_secret()
+        session["totp_secret"] = secret
+        return render_template("auth/totp_enroll.html", secret=secret,
+                               uri=totp.provisioning_uri(secret, g.user.username), errors={}, codes=None)
+    secret = session.get("totp_secret")
+    if not secret:
+        abort(400)
+    g.user.totp_secret = secret
+    try:
+        code = TotpIn().load(form_data())["code"]
+    except ValidationError as err:
+        return render_template("auth/totp_enroll.html", secret=secret, uri=totp.provisioning_uri(secret, g.user.username),
+                               errors=err.messages, codes=None), HTTPStatus.UNPROCESSABLE_ENTITY
+    if not totp.verify(g.user, code):
+        db.session.rollback()
+        return render_template("auth/totp_enroll.html", secret=secret, uri=totp.provisioning_uri(secret, g.user.username),
+                               errors={"code": [_("验证码不正确")]}, codes=None), HTTPStatus.UNPROCESSABLE_ENTITY
+    codes, hashes = totp.new_recovery_codes()
+    g.user.totp_enabled = True
+    g.user.recovery_codes = hashes
+    session.pop("totp_secret", None)
+    db.session.commit()
+    return render_template("auth/totp_enroll.html", secret=None, uri=None, errors={}, codes=codes)
+
+
+def one_time_password() -> str:
+    return secrets.token_urlsafe(9)

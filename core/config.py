@@ -1,0 +1,65 @@
+"""Configuration from ``JICENG_*`` environment variables; nothing secret lives in source."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+
+def from_env(overrides: dict | None = None) -> dict:
+    """Build the Flask config: defaults, then the environment, then explicit overrides (tests)."""
+    instance = Path(os.environ.get("JICENG_INSTANCE", ROOT / "instance"))
+    env = os.environ.get("JICENG_ENV", "development")
+    url = os.environ.get("JICENG_DATABASE_URL", f"sqlite:///{instance / 'jiceng.db'}")
+    cfg = {
+        "ENV_NAME": env,
+        "INSTANCE_DIR": str(instance),
+        "SQLALCHEMY_DATABASE_URI": url,
+        #: owner role on PostgreSQL: migrations and system_scope; defaults to the runtime URL.
+        "MIGRATE_DATABASE_URL": os.environ.get("JICENG_MIGRATE_DATABASE_URL", url),
+        "SECRET_KEY": os.environ.get("JICENG_SECRET_KEY", "dev-only-secret-key-change-me-0000000"),
+        "SECRET_KEY_FALLBACKS": [k for k in os.environ.get("JICENG_SECRET_KEY_FALLBACKS", "").split(",") if k],
+        "PRODUCTION": env == "production",
+        "REQUIRE_ADMIN_TOTP": _bool("JICENG_REQUIRE_ADMIN_TOTP", env == "production"),
+        "COOKIE_SECURE": _bool("JICENG_COOKIE_SECURE", env == "production"),
+        "PLUGINS_STRICT": _bool("JICENG_PLUGINS_STRICT", env != "production"),
+        "SAFE_MODE": _bool("JICENG_SAFE_MODE"),
+        # argon2id t=2, m=19 MiB, p=1 (OWASP); tests lower it with JICENG_ARGON2_CHEAP=1.
+        "ARGON2_CHEAP": _bool("JICENG_ARGON2_CHEAP"),
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
+        "MAX_FORM_PARTS": 1000,
+        "SESSION_IDLE_MINUTES": 30,
+        "SESSION_ABSOLUTE_HOURS": 12,
+        "LOGIN_MAX_FAILURES_ACCOUNT": int(os.environ.get("JICENG_LOGIN_MAX_FAILURES_ACCOUNT", 5)),
+        # A whole street office shares one NAT address, so the per-address limit is high.
+        "LOGIN_MAX_FAILURES_ADDRESS": int(os.environ.get("JICENG_LOGIN_MAX_FAILURES_ADDRESS", 100)),
+        "LOGIN_THROTTLE_MINUTES": 15,
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "core" / "translations"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Behind nginx (one hop) production trusts X-Forwarded-For once; development trusts nothing.
+        "PROXY_HOPS": int(os.environ.get("JICENG_PROXY_HOPS", 1 if env == "production" else 0)),
+        "TRUSTED_HOSTS": [h for h in os.environ.get("JICENG_TRUSTED_HOSTS", "").split(",") if h] or None,
+    }
+    cfg["SESSION_COOKIE_NAME"] = "__Host-jiceng" if cfg["COOKIE_SECURE"] else "jiceng"
+    cfg["SESSION_COOKIE_SECURE"] = cfg["COOKIE_SECURE"]
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    cfg.update(overrides or {})
+    return cfg
+
+
+def check_production(cfg: dict) -> None:
+    """Refuse to serve production with a missing, default or short secret key."""
+    if not cfg["PRODUCTION"]:
+        return
+    key = cfg["SECRET_KEY"]
+    if not key or key.startswith("dev-only") or len(key.encode()) < 32:
+        raise RuntimeError("JICENG_SECRET_KEY must be set to at least 32 random bytes in production")

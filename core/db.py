@@ -1,0 +1,107 @@
+"""Database handle, column helpers and engine behaviour shared by core and plugins.
+
+SQLite runs with pysqlite's own transaction handling off so SQLAlchemy emits ``BEGIN``; writes
+begin ``IMMEDIATE`` so concurrent writers queue instead of losing updates (quality.md §1).
+"""
+from __future__ import annotations
+
+import sqlite3
+from contextvars import ContextVar
+from datetime import datetime
+
+from flask import abort
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import (JSON, BigInteger, DateTime, ForeignKey, ForeignKeyConstraint, Integer, MetaData,
+                        event, select)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import registry as orm_registry
+
+from . import clock
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: Ids are BIGINT on PostgreSQL and INTEGER (the rowid alias) on SQLite.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Base(DeclarativeBase):
+    registry = orm_registry(metadata=MetaData(naming_convention=NAMING),
+                            type_annotation_map={datetime: DateTime(timezone=True), dict: JSON, list: JSON})
+
+
+db = SQLAlchemy(model_class=Base)
+
+#: True while the current request or job writes: SQLite then begins ``IMMEDIATE``.
+write_transaction: ContextVar[bool] = ContextVar("jiceng_write_transaction", default=False)
+
+
+class TenantScoped:
+    """Mixin for rows that belong to one tenant (``__tenancy__ = "tenant"``)."""
+
+    __tenancy__ = "tenant"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:
+        return mapped_column(BigId, ForeignKey("tenant.id"), nullable=False)
+
+
+def tenant_fk(column: str | list[str], table: str, ondelete: str | None = None) -> ForeignKeyConstraint:
+    """``(tenant_id, x_id) → table(tenant_id, id)``: a row can only point inside its own tenant."""
+    cols = [column] if isinstance(column, str) else column
+    return ForeignKeyConstraint(["tenant_id", *cols], [f"{table}.tenant_id", f"{table}.id"], ondelete=ondelete)
+
+
+def utc_default() -> datetime:
+    return clock.utcnow()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_connect(dbapi_conn, _record):
+    if not isinstance(dbapi_conn, sqlite3.Connection):
+        return
+    dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN, not pysqlite
+    for pragma in ("journal_mode=WAL", "busy_timeout=5000", "foreign_keys=ON", "synchronous=FULL"):
+        dbapi_conn.execute(f"PRAGMA {pragma}")
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write_transaction.get() else "BEGIN")
+
+
+def is_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def get_or_404(model, id_):
+    """Return the active tenant's row with this id; "missing" and "another tenant's" are both 404."""
+    from .tenancy import current
+    return db.one_or_404(select(model).where(model.id == id_, model.tenant_id == current().active))
+
+
+def lock_for_update(stmt):
+    """Row lock on PostgreSQL; on SQLite the ``BEGIN IMMEDIATE`` write transaction already serialises."""
+    return stmt.with_for_update() if is_postgres() else stmt
+
+
+def first_or_404(stmt):
+    row = db.session.scalars(stmt).first()
+    if row is None:
+        abort(404)
+    return row
+
+
+def tenant_table_args(*args):
+    """``__table_args__`` for a tenant table: ``UNIQUE(tenant_id, id)`` first, so composite FKs can point at it."""
+    from sqlalchemy import UniqueConstraint
+    return (UniqueConstraint("tenant_id", "id"), *args)

@@ -1,0 +1,221 @@
+"""The demo district 谢家集区, built from the seed article's figures (seed facts §2).
+
+Deterministic (fixed seeds), idempotent (a filled tenant is left alone), demo-only (refuses any
+tenant not flagged ``is_demo``). Names are obviously fake (王甲07) and phones start with 100,
+which is not a mobile range. No ID numbers are generated.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import delete, func, insert, select, text
+
+from .org.models import CentralHouseholdLink, OrgUnit, PartyOrg, Person
+from .org.services import initials
+from .tenancy.models import Tenant
+
+DEMO_PASSWORD = "jiceng-demo-2026"
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+STEMS = "甲乙丙丁戊己庚辛壬癸"
+#: 五管合一 counts for the whole district (seed facts §2.3).
+CATEGORY_COUNTS = (("直管", 3100), ("双重管", 2046), ("接管", 2400), ("参管", 310), ("统管", 140))
+CENTRAL_HOUSEHOLDS = 1150
+LIAISONS = ("派出所", "城管", "市场监管")
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    name: str
+    tenant: str
+    role: str
+    unit: str | None = None
+
+
+ACCOUNTS = (
+    DemoAccount("district-admin", "区管理员甲01", "xiejiaji", "tenant_admin"),
+    DemoAccount("street-admin", "街道管理员甲01", "xjj-xiejiaji", "tenant_admin"),
+    DemoAccount("street-staff", "街道干部甲01", "xjj-xiejiaji", "street_staff"),
+    DemoAccount("community-staff", "社区干部甲01", "xjj-xiejiaji", "community_staff", "xjj-xiejiaji-kaoshan"),
+    DemoAccount("grid-worker", "网格员甲01", "xjj-xiejiaji", "grid_worker", "xjj-xiejiaji-kaoshan-g01"),
+    DemoAccount("resident", "居民甲01", "xjj-xiejiaji", "resident", "xjj-xiejiaji-kaoshan-g01"),
+)
+
+
+def name_for(i: int) -> str:
+    return f"{SURNAMES[i % 20]}{STEMS[(i // 20) % 10]}{(i // 200) % 100:02d}"
+
+
+class PhoneBook:
+    """Synthetic phones 100xxxxxxxx, unique across the demo."""
+
+    def __init__(self, start: int):
+        self.n = start
+
+    def next(self) -> str:
+        self.n += 1
+        return f"100{self.n:08d}"
+
+
+def demo_folders(root: Path) -> list[Path]:
+    district = root / "xiejiaji"
+    import tomllib
+    streets = tomllib.loads((district / "tenant.toml").read_text(encoding="utf-8"))["streets"]
+    return [district, *[root / s for s in streets]]
+
+
+def fill_street(session, tenant: Tenant, street_index: int, households_per_grid: tuple[int, int],
+                category_plan: list[str], quota: dict[str, int]) -> dict:
+    """Buildings, households, grid Party branches, central households and people for one street."""
+    rng = random.Random(f"jiceng-demo-{tenant.slug}")
+    tid = tenant.id
+    checked = {"tenant_checked_insert": True}
+    units = list(session.scalars(select(OrgUnit).where(OrgUnit.tenant_id == tid,
+                                                       OrgUnit.kind.in_(("community", "grid", "compound")))
+                                 .order_by(OrgUnit.path)))
+    communities = [u for u in units if u.kind == "community"]
+    grids = [u for u in units if u.kind == "grid"]
+    compounds = {u.code: u for u in units if u.kind == "compound"}
+    parties = {p.org_unit_id: p for p in session.scalars(select(PartyOrg).where(PartyOrg.tenant_id == tid))}
+
+    # buildings and households
+    household_rows = []
+    for grid in grids:
+        comp_codes = grid.attrs.get("compounds") or []
+        n = rng.randint(*households_per_grid) if households_per_grid[1] else 0
+        per_building = 36
+        for b in range(max(1, -(-n // per_building)) if n else 0):
+            comp = compounds.get(comp_codes[b % len(comp_codes)]) if comp_codes else None
+            building = OrgUnit(tenant_id=tid, parent_id=grid.id, kind="building", code=f"{grid.code}-b{b + 1:02d}",
+                               name=f"{b + 1}栋", attrs={"compound_id": comp.id} if comp else {}, path="")
+            session.add(building)
+            session.flush()
+            building.path = f"{grid.path}{building.id}/"
+            for k in range(min(per_building, n - b * per_building)):
+                household_rows.append({"tenant_id": tid, "parent_id": building.id, "kind": "household",
+                                       "code": f"{building.code}-{k + 1:03d}", "name": f"{k // 6 + 1}单元{k % 6 + 1:02d}室",
+                                       "path": "", "attrs": {}})
+    if household_rows:
+        session.execute(insert(OrgUnit).execution_options(**checked), household_rows)
+        session.execute(text(
+            "UPDATE org_unit SET path = (SELECT p.path FROM org_unit p WHERE p.tenant_id = org_unit.tenant_id "
+            "AND p.id = org_unit.parent_id) || CAST(id AS TEXT) || '/' "
+            "WHERE tenant_id = :t AND kind = 'household' AND path = ''"), {"t": tid})
+
+    # a Party branch (网格党支部) for every grid
+    for grid in grids:
+        if grid.id not in parties:
+            community_party = parties.get(grid.parent_id)
+            branch = PartyOrg(tenant_id=tid, kind="党支部", org_unit_id=grid.id, name=f"{grid.name}党支部",
+                              parent_id=community_party.id if community_party else None)
+            session.add(branch)
+            parties[grid.id] = branch
+    for com in communities:  # 37 joint Party organisations of a district department and a community
+        session.add(PartyOrg(tenant_id=tid, kind="联合党组织", org_unit_id=com.id, name=f"区直机关+{com.name}联合党组织"))
+    session.flush()
+
+    # central households: a share of 1,150 by grid, each linked to 5–15 households of its grid
+    household_ids: dict[int, list[int]] = {}
+    for hid, path in session.execute(select(OrgUnit.id, OrgUnit.path).where(
+            OrgUnit.tenant_id == tid, OrgUnit.kind == "household").order_by(OrgUnit.id)):
+        grid_id = int(path.strip("/").split("/")[-3])
+        household_ids.setdefault(grid_id, []).append(hid)
+    central_rows, link_rows = [], []
+    share = CENTRAL_HOUSEHOLDS // 5
+    for i, grid in enumerate(grids * 10):
+        if len(central_rows) >= share:
+            break
+        pool = household_ids.get(grid.id, [])
+        if len(pool) < 20:
+            continue
+        offset = (i // len(grids)) * 16
+        if offset + 16 > len(pool):
+            continue
+        centre = pool[offset]
+        central_rows.append(centre)
+        for hid in pool[offset + 1: offset + 1 + rng.randint(5, 15)]:
+            link_rows.append({"tenant_id": tid, "central_household_id": centre, "household_id": hid})
+    if central_rows:
+        session.execute(OrgUnit.__table__.update().where(OrgUnit.__table__.c.id.in_(central_rows))
+                        .values(is_central_household=True))
+        session.execute(insert(CentralHouseholdLink).execution_options(**checked), link_rows)
+
+    # people
+    phones = PhoneBook(street_index * 1_000_000)
+    people: list[dict] = []
+    name_no = {c.id: 0 for c in communities}
+
+    def person(unit: OrgUnit, community_id: int, kinds: list[str], tags: list[str] | None = None, **extra):
+        i = name_no[community_id]
+        name_no[community_id] = i + 1
+        name = name_for(i)
+        phone = phones.next()
+        people.append({"tenant_id": tid, "org_unit_id": unit.id, "name": name, "initials": initials(name),
+                       "phone": phone, "phone_last4": phone[-4:], "kinds": kinds, "tags": tags or [],
+                       "party_member": extra.pop("party_member", False), **extra})
+
+    def take(key: str) -> bool:
+        if quota[key] > 0:
+            quota[key] -= 1
+            return True
+        return False
+
+    # 269 two-committee members (10 communities with 8, 27 with 7), 215 with college education,
+    # 37 secretaries of whom 23 also chair the residents' committee, 22 young cadres.
+    for n, com in enumerate(communities):
+        size = 8 if n < 2 else 7
+        person(com, com.id, ["cadre"], ["两委", "社区书记"] + (["一肩挑"] if take("yijiantiao") else [])
+               + (["大专及以上"] if take("college") else []), party_member=True)
+        person(com, com.id, ["grid_worker"], ["受理员"])
+        for _k in range(size - 1):
+            person(com, com.id, ["cadre"], ["两委"] + (["大专及以上"] if take("college") else [])
+                   + (["年轻干部"] if take("young") else []))
+    for grid in grids:
+        kind = "exclusive" if grid.attrs.get("grid_type") == "exclusive" else "residential"
+        person(grid, grid.parent_id, ["grid_worker"], ["网格长"])
+        person(grid, grid.parent_id, ["grid_worker"], ["专属网格员" if kind == "exclusive" else "专职网格员"])
+    root = session.scalars(select(OrgUnit).where(OrgUnit.tenant_id == tid, OrgUnit.parent_id.is_(None))).first()
+    name_no[root.id] = 0
+    for agency in LIAISONS:
+        person(root, root.id, ["grid_worker"], ["执法联络员", agency])
+    for k, category in enumerate(category_plan):
+        grid = grids[k % len(grids)]
+        branch = parties.get(grid.id)
+        pool = household_ids.get(grid.id) or [None]
+        person(grid, grid.parent_id, ["party_member"], [], party_member=True, mgmt_category=category,
+               party_org_id=branch.id if branch else None, household_id=pool[k % len(pool)],
+               employer="演示单位" if category == "双重管" else None)
+    brand = [c for c in communities if c.attrs.get("brand")]
+    for com in brand:  # plain residents only in the brand communities, to keep start-up quick
+        for grid in (g for g in grids if g.parent_id == com.id):
+            for hid in household_ids.get(grid.id, [])[::10]:
+                person(grid, com.id, ["resident"], [], household_id=hid)
+    session.execute(insert(Person).execution_options(**checked), people)
+    return {"households": len(household_rows), "people": len(people), "central_households": len(central_rows)}
+
+
+def category_plans(n_streets: int) -> list[list[str]]:
+    """Deal the district's Party members by five-in-one category to the streets, deterministically."""
+    plan = [c for c, n in CATEGORY_COUNTS for _ in range(n)]
+    random.Random("jiceng-demo-categories").shuffle(plan)
+    return [plan[i::n_streets] for i in range(n_streets)]
+
+
+def is_filled(session, tenant_id: int) -> bool:
+    return bool(session.scalar(select(func.count()).select_from(Person).where(Person.tenant_id == tenant_id)))
+
+
+def reset_tenant(session, tenant_id: int) -> None:
+    """Delete a demo tenant's synthetic data (the definition is re-applied afterwards)."""
+    from .audit.models import AuditLog
+    from .auth.models import RoleGrant
+    from .org.models import OrgUnitHistory, ResidentUnit
+    from .ui.models import Notification
+    for model in (CentralHouseholdLink, Person, Notification, RoleGrant, AuditLog, OrgUnitHistory, ResidentUnit):
+        session.execute(delete(model).where(model.tenant_id == tenant_id))
+    session.execute(delete(PartyOrg).where(PartyOrg.tenant_id == tenant_id, PartyOrg.parent_id.is_not(None)))
+    session.execute(delete(PartyOrg).where(PartyOrg.tenant_id == tenant_id))
+    for kind in ("household", "building", "grid", "compound", "community"):
+        session.execute(delete(OrgUnit).where(OrgUnit.tenant_id == tenant_id, OrgUnit.kind == kind))

@@ -1,0 +1,60 @@
+"""Migration helpers: row-level security for tenant tables and grants for the runtime role.
+
+On SQLite they do nothing: there the composite foreign keys and the ORM guard are the layers.
+"""
+from __future__ import annotations
+
+import os
+
+from alembic import op
+
+from .tenancy.rls import FUNCTIONS_SQL, enable_tenant_rls_sql
+
+
+def _pg() -> bool:
+    return op.get_bind().dialect.name == "postgresql"
+
+
+def app_role() -> str:
+    return os.environ.get("JICENG_APP_ROLE", "jiceng_app")
+
+
+def install_rls_functions() -> None:
+    if _pg():
+        for sql in FUNCTIONS_SQL:
+            op.execute(sql)
+
+
+def enable_rls(table: str, user_column: str | None = None) -> None:
+    """ENABLE + FORCE RLS and the four policies; a ``user`` table also lets a user read their own rows."""
+    if not _pg():
+        return
+    statements = enable_tenant_rls_sql(table)
+    if user_column:
+        statements[2] = (f"CREATE POLICY {table}_read ON {table} FOR SELECT USING ({user_column} = jiceng_user() "
+                         f"OR tenant_id = ANY (jiceng_visible()))")
+    for sql in statements:
+        op.execute(sql)
+
+
+def disable_rls(table: str) -> None:
+    if not _pg():
+        return
+    for suffix in ("read", "insert", "update", "delete"):
+        op.execute(f"DROP POLICY IF EXISTS {table}_{suffix} ON {table}")
+    op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+
+def grant_runtime_role() -> None:
+    """DML (never DDL) for the runtime role, if the cluster has it (deploy/postgres/roles.sql)."""
+    if not _pg():
+        return
+    role = app_role()
+    op.execute(f"""DO $$ BEGIN
+      IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
+        EXECUTE 'GRANT USAGE ON SCHEMA public TO {role}';
+        EXECUTE 'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}';
+        EXECUTE 'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}';
+        EXECUTE 'GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {role}';
+      END IF; END $$""")

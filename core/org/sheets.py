@@ -1,0 +1,157 @@
+"""XLSX and CSV the way staff use Excel and WPS: text cells for codes and ID numbers, CSV with a BOM."""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from flask import Response
+from flask_babel import gettext as _
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import select
+
+from ..db import db
+from .models import CHILD_KINDS, GRID_TYPES, SITE_TYPES, OrgUnit
+
+ORG_HEADER = ["编码", "名称", "类型", "上级编码", "网格类型", "场所类型"]
+ORG_EXAMPLE = [["demo-c01", "示例社区", "社区", "", "", ""],
+               ["demo-c01-g01", "示例社区第一网格", "网格", "demo-c01", "residential", ""],
+               ["demo-c01-g02", "示例社区专属网格", "网格", "demo-c01", "exclusive", "market"]]
+KIND_BY_LABEL = {"区": "district", "街道": "street", "社区": "community", "小区": "compound", "网格": "grid",
+                 "楼栋": "building", "户": "household"}
+MAX_ROWS = 5000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class SheetError(ValueError):
+    """The file itself cannot be read; the message is for the user."""
+
+
+def download(fmt: str, title: str, header: list[str], rows: list[list]) -> Response:
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(header)
+        writer.writerows(rows)
+        body, mime = ("\ufeff" + buf.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
+    else:
+        wb = Workbook()
+        ws = wb.active
+        ws.title = title[:31]
+        ws.append(header)
+        for row in rows:
+            ws.append([str(v) if v is not None else "" for v in row])
+        for col in ws.iter_cols(min_row=1):
+            for cell in col:
+                cell.number_format = "@"  # text: 18-digit numbers keep every digit
+        out = io.BytesIO()
+        wb.save(out)
+        body, mime = out.getvalue(), XLSX
+    name = f"{title}.{fmt}"
+    return Response(body, mimetype=mime, headers={
+        "Content-Disposition": f"attachment; filename=export.{fmt}; filename*=UTF-8''{quote(name)}",
+        "Cache-Control": "no-store"})
+
+
+def read_upload(upload) -> list[list[str]]:
+    """Rows of text from an uploaded XLSX or CSV (UTF-8 with or without BOM, or GB18030 from old WPS)."""
+    if upload is None or not upload.filename:
+        raise SheetError(_("请选择要导入的文件"))
+    data = upload.read(10 * 1024 * 1024 + 1)
+    if len(data) > 10 * 1024 * 1024:
+        raise SheetError(_("文件超过 10 MB"))
+    name = upload.filename.lower()
+    if name.endswith(".xlsx"):
+        if not data.startswith(b"PK"):
+            raise SheetError(_("文件不是有效的 XLSX 表格"))
+        try:
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            rows = [["" if v is None else str(v).strip() for v in r] for r in wb.active.iter_rows(values_only=True)]
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise SheetError(_("文件不是有效的 XLSX 表格")) from exc
+    elif name.endswith(".csv"):
+        for enc in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise SheetError(_("无法识别 CSV 文件的编码"))
+        rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text))]
+    else:
+        raise SheetError(_("只支持 .xlsx 和 .csv 文件"))
+    rows = [r for r in rows if any(r)]
+    if not rows:
+        raise SheetError(_("文件是空的"))
+    if len(rows) > MAX_ROWS + 1:
+        raise SheetError(_("一次最多导入 %(n)s 行", n=MAX_ROWS))
+    return rows
+
+
+@dataclass
+class ImportReport:
+    good: list[dict] = field(default_factory=list)
+    bad: list[tuple[int, list[str], str]] = field(default_factory=list)
+
+
+def check_org_rows(rows: list[list[str]]) -> ImportReport:
+    """Check every row against the tree and the rest of the file; each bad row gets its reason."""
+    report = ImportReport()
+    header = [h.strip() for h in rows[0]]
+    if header[:4] != ORG_HEADER[:4]:
+        report.bad.append((1, rows[0], _("表头应为：%(h)s（请下载导入模板）", h="、".join(ORG_HEADER))))
+        return report
+    existing = {code: kind for code, kind in db.session.execute(select(OrgUnit.code, OrgUnit.kind))}
+    seen: dict[str, str] = {}
+    for n, raw in enumerate(rows[1:], start=2):
+        row = (raw + [""] * 6)[:6]
+        code, name, kind_label, parent_code, grid_type, site_type = row
+        kind = KIND_BY_LABEL.get(kind_label)
+        reason = None
+        parent_kind = seen.get(parent_code) or existing.get(parent_code)
+        if not code or not name:
+            reason = _("编码和名称必填")
+        elif len(name) > 100 or len(code) > 64:
+            reason = _("编码或名称过长")
+        elif code in existing or code in seen:
+            reason = _("编码 %(c)s 已存在", c=code)
+        elif kind is None:
+            reason = _("类型应为：%(k)s", k="、".join(KIND_BY_LABEL))
+        elif not parent_code:
+            reason = _("上级编码必填")
+        elif parent_kind is None:
+            reason = _("上级编码 %(c)s 不存在", c=parent_code)
+        elif kind not in CHILD_KINDS.get(parent_kind, ()):
+            reason = _("%(p)s 下不能建立 %(k)s", p=parent_code, k=kind_label)
+        elif kind == "grid" and grid_type and grid_type not in GRID_TYPES:
+            reason = _("网格类型应为 residential 或 exclusive")
+        elif kind == "grid" and grid_type == "exclusive" and site_type not in SITE_TYPES:
+            reason = _("专属网格需要场所类型：%(s)s", s="、".join(SITE_TYPES))
+        if reason:
+            report.bad.append((n, raw, reason))
+            continue
+        seen[code] = kind
+        attrs = {"grid_type": grid_type or "residential"} if kind == "grid" else {}
+        if kind == "grid" and site_type:
+            attrs["site_type"] = site_type
+        report.good.append({"code": code, "name": name, "kind": kind, "parent": parent_code, "attrs": attrs})
+    return report
+
+
+def apply_org_rows(rows: list[dict]) -> int:
+    """Create the checked rows in file order (parents before children)."""
+    from .services import create_unit
+    by_code = {u.code: u for u in db.session.scalars(select(OrgUnit).where(
+        OrgUnit.code.in_({r["parent"] for r in rows})))}
+    created = 0
+    for row in rows:
+        parent = by_code.get(row["parent"])
+        if parent is None:
+            continue  # its parent was a bad row left out by "import the valid rows"
+        unit = create_unit(parent, row["kind"], row["code"], row["name"], row["attrs"])
+        by_code[unit.code] = unit
+        created += 1
+    return created

@@ -1,0 +1,36 @@
+// Jiceng browser glue: no inline scripts, no eval. Errors from htmx requests become visible messages.
+(function () {
+  "use strict";
+  var MESSAGES = {
+    zh: { csrf: "页面已过期，请刷新", 401: "登录已过期，请重新登录", 403: "没有权限执行此操作", 404: "内容不存在或无权访问",
+          409: "数据已被他人修改，请刷新后重试", 413: "上传的文件太大", 429: "操作过于频繁，请稍后再试", 500: "系统出错了，请稍后再试",
+          network: "网络连接失败，请检查网络后重试" },
+    en: { csrf: "This page has expired, please reload", 401: "Your sign-in has expired", 403: "You are not allowed to do this",
+          404: "Not found, or not yours to see", 409: "Someone else changed this; reload and try again", 413: "The file is too large",
+          429: "Too many attempts, please wait", 500: "Something went wrong, please try again", network: "Network error, please retry" }
+  };
+  function lang() { return document.documentElement.lang === "en" ? "en" : "zh"; }
+  function show(text) {
+    var box = document.getElementById("flash");
+    if (!box) { window.alert(text); return; }
+    box.textContent = "";
+    var div = document.createElement("div");
+    div.className = "toast toast-error";
+    div.setAttribute("role", "alert");
+    div.textContent = text;
+    box.appendChild(div);
+    box.scrollIntoView({ block: "nearest" });
+  }
+  document.addEventListener("htmx:responseError", function (evt) {
+    var xhr = evt.detail.xhr, m = MESSAGES[lang()];
+    // An inert document: nothing in it loads or runs.
+    var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+    var toast = doc.querySelector(".toast");
+    show(toast ? toast.textContent : (m[xhr.status] || m[500]));
+  });
+  document.addEventListener("htmx:sendError", function () { show(MESSAGES[lang()].network); });
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    var el = evt.detail.elt;
+    if (el && el.getAttribute && el.getAttribute("aria-busy") === "true") { el.removeAttribute("aria-busy"); }
+  });
+})();

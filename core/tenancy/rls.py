@@ -1,0 +1,66 @@
+"""Layer 2: PostgreSQL row-level security, fed by per-transaction settings.
+
+``set_config(..., true)`` is transaction-local, so a pooled connection never carries one tenant's
+settings into the next checkout, and a rolled-back savepoint restores the previous tenant.
+"""
+from __future__ import annotations
+
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
+
+from .context import _current, _user
+
+SET_SQL = text("SELECT set_config('jiceng.active_tenant', :a, true), "
+               "set_config('jiceng.visible_tenants', :v, true), set_config('jiceng.user_id', :u, true)")
+
+
+def _values():
+    ctx = _current.get()
+    if ctx is None:
+        user = _user.get()
+        return {"a": "", "v": "", "u": "" if user is None else str(user)}
+    return {"a": str(ctx.active), "v": ",".join(map(str, ctx.visible)),
+            "u": "" if ctx.user_id is None else str(ctx.user_id)}
+
+
+@event.listens_for(Session, "after_begin")
+def _after_begin(session, transaction, connection):
+    if connection.dialect.name == "postgresql" and not session.info.get("system_scope"):
+        connection.execute(SET_SQL, _values())
+
+
+def sync_rls_settings() -> None:
+    """Re-apply the settings inside an already open transaction (the context changed mid-request)."""
+    from ..db import db
+    try:
+        session = db.session()
+    except RuntimeError:  # no app context
+        return
+    if session.info.get("system_scope") or not session.in_transaction():
+        return
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(SET_SQL, _values())
+
+
+def enable_tenant_rls_sql(table: str, app_role: str = "jiceng_app") -> list[str]:
+    """DDL for §3.5: ENABLE + FORCE, the four policies, DML grants to the runtime role."""
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY {table}_read ON {table} FOR SELECT USING (tenant_id = ANY (jiceng_visible()))",
+        f"CREATE POLICY {table}_insert ON {table} FOR INSERT WITH CHECK (tenant_id = jiceng_active())",
+        f"CREATE POLICY {table}_update ON {table} FOR UPDATE USING (tenant_id = jiceng_active()) "
+        f"WITH CHECK (tenant_id = jiceng_active())",
+        f"CREATE POLICY {table}_delete ON {table} FOR DELETE USING (tenant_id = jiceng_active())",
+    ]
+
+
+FUNCTIONS_SQL = [
+    """CREATE OR REPLACE FUNCTION jiceng_active() RETURNS bigint STABLE LANGUAGE sql AS
+       $$ SELECT NULLIF(current_setting('jiceng.active_tenant', true), '')::bigint $$""",
+    """CREATE OR REPLACE FUNCTION jiceng_visible() RETURNS bigint[] STABLE LANGUAGE sql AS
+       $$ SELECT string_to_array(NULLIF(current_setting('jiceng.visible_tenants', true), ''), ',')::bigint[] $$""",
+    """CREATE OR REPLACE FUNCTION jiceng_user() RETURNS bigint STABLE LANGUAGE sql AS
+       $$ SELECT NULLIF(current_setting('jiceng.user_id', true), '')::bigint $$""",
+]

@@ -1,0 +1,90 @@
+"""One row of every tenant model in a tenant, for the isolation suite and the conformance kit.
+
+A new tenant model without a maker here fails ``test_every_tenant_model_has_a_row_maker``, so the
+isolation tests can never silently skip it.
+"""
+from __future__ import annotations
+
+from ..db import TenantScoped, db
+from ..tenancy.scopes import tenant_scope
+
+CANARY = "CANARY"
+
+
+def tenant_models() -> list[type]:
+    return sorted({m.class_ for m in db.Model.registry.mappers if issubclass(m.class_, TenantScoped)},
+                  key=lambda c: c.__tablename__)
+
+
+def _makers():
+    from ..audit.models import AuditLog
+    from ..auth.models import Role, RoleGrant
+    from ..org.models import CentralHouseholdLink, OrgUnit, OrgUnitHistory, PartyOrg, Person, ResidentUnit
+    from ..org.services import create_unit, save_person
+    from ..ui.models import Notification
+
+    def make(tenant, account, canary):
+        s = db.session
+        root = s.get(OrgUnit, tenant.root_id)
+        kind = "community"
+        community = create_unit(root, kind, f"{canary}-c", f"{canary}-社区")
+        grid = create_unit(community, "grid", f"{canary}-g", f"{canary}-网格", {"grid_type": "residential"})
+        building = create_unit(grid, "building", f"{canary}-b", f"{canary}-楼")
+        h1 = create_unit(building, "household", f"{canary}-h1", f"{canary}-101")
+        h2 = create_unit(building, "household", f"{canary}-h2", f"{canary}-102")
+        party = PartyOrg(kind="大党委", org_unit_id=community.id, name=f"{canary}-党委")
+        s.add(party)
+        s.flush()
+        person = save_person(Person(kinds=["resident"], notes=canary), {"name": f"{canary}-人", "phone": "13800005678",
+                                                                        "org_unit_id": grid.id})
+        s.add_all([ResidentUnit(name=f"{canary}-单位", uscc=(canary.replace("-", "") + "0" * 18)[:18], kind="学校",
+                                org_unit_id=community.id, party_org_id=party.id),
+                   CentralHouseholdLink(central_household_id=h1.id, household_id=h2.id)])
+        role = s.query(Role).filter_by(code="grid_worker").one()
+        rows = {OrgUnit: community.id, Person: person.id, PartyOrg: party.id, Role: role.id}
+        if account is not None:
+            grant = RoleGrant(user_id=account.id, role_id=role.id, org_unit_id=grid.id)
+            note = Notification(user_id=account.id, title=f"{canary}-消息")
+            s.add_all([grant, note])
+            s.flush()
+            rows.update({RoleGrant: grant.id, Notification: note.id})
+        s.add(AuditLog(action="test.canary", detail={"canary": canary}))
+        s.flush()
+        rows[OrgUnitHistory] = s.query(OrgUnitHistory).filter_by(org_unit_id=community.id).one().id
+        rows[ResidentUnit] = s.query(ResidentUnit).one().id
+        rows[CentralHouseholdLink] = s.query(CentralHouseholdLink).one().id
+        rows[AuditLog] = s.query(AuditLog).filter_by(action="test.canary").one().id
+        return rows
+    return make
+
+
+def fill_tenant(app, tenant, account=None) -> dict:
+    """Rows of every tenant model in ``tenant``, text columns carrying ``CANARY-<slug>``."""
+    with app.app_context(), tenant_scope(tenant.id, user_id=account.id if account else None):
+        return _makers()(tenant, account, f"{CANARY}-{tenant.slug}")
+
+
+def checksum(app, tenant_id: int) -> dict:
+    """Every tenant row of one tenant (audit rows left out), to prove it unchanged."""
+    from sqlalchemy import select
+
+    from ..audit.models import AuditLog
+    out = {}
+    with app.app_context(), tenant_scope(tenant_id, commit=False):
+        for model in tenant_models():
+            if model is AuditLog:
+                continue
+            cols = [getattr(model, attr.key) for attr in db.inspect(model).column_attrs]
+            rows = db.session.execute(select(*cols).order_by(model.id)).all()
+            out[model.__tablename__] = [tuple(map(str, r)) for r in rows]
+    return out
+
+
+def free_text_column(model):
+    """A string column outside every unique constraint: safe to overwrite in a bulk update."""
+    from sqlalchemy import String, UniqueConstraint
+    unique = {c.name for u in model.__table__.constraints if isinstance(u, UniqueConstraint) for c in u.columns}
+    for col in model.__table__.columns:
+        if isinstance(col.type, String) and col.name not in unique and col.name not in {"path", "kind", "code"}:
+            return col
+    return None

@@ -1,0 +1,114 @@
+"""The page shell: locale, template globals, navigation and widgets from hooks."""
+from __future__ import annotations
+
+from flask import Flask, g, has_request_context, request, session
+from flask_babel import Babel, format_datetime, lazy_gettext as _l
+from markupsafe import Markup
+
+from .. import clock
+from ..tenancy.context import current_or_none
+
+LOCALES = {"zh": "zh_Hans_CN", "en": "en"}
+NAV_GROUPS = (("work", _l("网格工作")), ("service", _l("服务")), ("participate", _l("参与")), ("admin", _l("管理")))
+
+
+def select_locale() -> str:
+    if not has_request_context():
+        return LOCALES["zh"]
+    choice = session.get("lang")
+    if choice in LOCALES:
+        return LOCALES[choice]
+    user = getattr(g, "user", None)
+    if user is not None and user.locale in LOCALES:
+        return LOCALES[user.locale]
+    best = request.accept_languages.best_match(["zh", "zh-CN", "en"])
+    return LOCALES["en"] if best == "en" else LOCALES["zh"]
+
+
+def current_lang() -> str:
+    return "en" if select_locale() == "en" else "zh"
+
+
+def nav() -> list[tuple[object, list]]:
+    """Navigation groups with the items this user may use, in registered order."""
+    ctx = current_or_none()
+    if ctx is None or ctx.hooks is None:
+        return []
+    items = [i for i in ctx.hooks.collect("nav_items", ctx=ctx) if ctx.has(i.permission)]
+    out = []
+    for key, label in NAV_GROUPS:
+        group = sorted((i for i in items if i.group == key), key=lambda i: (i.order, str(i.label)))
+        if group:
+            out.append((label, group))
+    return out
+
+
+def widgets() -> list:
+    ctx = current_or_none()
+    if ctx is None or ctx.hooks is None:
+        return []
+    items = [w for w in ctx.hooks.collect("dashboard_widgets", ctx=ctx) if ctx.has(w.permission)]
+    return sorted(items, key=lambda w: (w.order, w.name))
+
+
+def mask_phone(value: str | None) -> str:
+    if not value:
+        return ""
+    return value[:3] + "****" + value[-4:] if len(value) >= 7 else "****"
+
+
+def mask_id(value: str | None) -> str:
+    if not value:
+        return ""
+    return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) >= 10 else "****"
+
+
+def local_dt(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    value = clock.aware(value)
+    return format_datetime(value, fmt) if value else ""
+
+
+def init_ui(app: Flask) -> None:
+    Babel(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    from ..auth.sessions import csrf_token
+    from ..auth.permissions import ROLE_LABELS
+    app.jinja_env.globals.update(
+        csrf_token=csrf_token, nav=nav, widgets=widgets, ctx=current_or_none, current_lang=current_lang,
+        ROLE_LABELS=ROLE_LABELS, htmx_version="2.0.11",
+    )
+    app.jinja_env.filters.update(mask_phone=mask_phone, mask_id=mask_id, local_dt=local_dt)
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def _shell():
+        return {"unread_count": _unread_count, "memberships": _memberships}
+
+
+def _unread_count() -> int:
+    from sqlalchemy import func, select
+
+    from ..db import db
+    from .models import Notification
+    ctx = current_or_none()
+    if ctx is None or ctx.user_id is None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == ctx.user_id, Notification.read_at.is_(None))) or 0
+
+
+def _memberships():
+    from sqlalchemy import select
+
+    from ..auth.models import Membership
+    from ..db import db
+    from ..tenancy.models import Tenant
+    user = getattr(g, "user", None)
+    if user is None:
+        return []
+    return db.session.execute(select(Tenant.slug, Tenant.name, Tenant.kind).join(
+        Membership, Membership.tenant_id == Tenant.id).where(Membership.user_id == user.id, Tenant.status == "active")
+        .order_by(Tenant.id)).all()
+
+
+def safe(html: str) -> Markup:
+    return Markup(html)

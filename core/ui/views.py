@@ -1,0 +1,121 @@
+"""Dashboard, notification inbox, language and large-text switches, health checks."""
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, session, url_for
+from sqlalchemy import func, select, text, update
+
+from .. import clock
+from ..auth.permissions import audience, requires
+from ..db import db, get_or_404
+from ..tenancy.context import current
+from .models import Notification
+from .render import render_page_or_fragment, see_other
+
+bp = Blueprint("home", __name__, url_prefix="/t/<tenant>")
+site = Blueprint("site", __name__)
+
+
+@bp.get("/")
+@requires("core.dashboard.view")
+def dashboard():
+    """The tenant's start page: widgets contributed by core and enabled plugins, loaded lazily."""
+    return render_template("core/dashboard.html")
+
+
+@bp.get("/widgets/org-summary")
+@requires("core.org.view")
+def widget_org_summary():
+    """Counts of the tree's units by kind: a card on the dashboard."""
+    from ..org.models import OrgUnit
+    rows = dict(db.session.execute(select(OrgUnit.kind, func.count()).group_by(OrgUnit.kind)).all())
+    return render_template("core/_widget_org_summary.html", counts=rows)
+
+
+@bp.get("/inbox")
+@requires("core.dashboard.view")
+def inbox():
+    """The user's notifications in this tenant, newest first; unread ones stand out."""
+    ctx = current()
+    items = db.session.scalars(select(Notification).where(Notification.user_id == ctx.user_id)
+                               .order_by(Notification.id.desc()).limit(100)).all()
+    return render_page_or_fragment("core/inbox.html", "core/_inbox_list.html", "inbox-list", items=items)
+
+
+@bp.post("/inbox/<notification:notification_id>/read")
+@requires("core.dashboard.view")
+def mark_read(notification_id: int):
+    item = get_or_404(Notification, notification_id)
+    if item.user_id != current().user_id:
+        abort(404)
+    item.read_at = item.read_at or clock.utcnow()
+    db.session.commit()
+    return see_other(url_for("home.inbox"))
+
+
+@bp.post("/inbox/read-all")
+@requires("core.dashboard.view")
+def mark_all_read():
+    ctx = current()
+    db.session.execute(update(Notification).where(Notification.user_id == ctx.user_id,
+                                                  Notification.read_at.is_(None)).values(read_at=clock.utcnow()))
+    db.session.commit()
+    return see_other(url_for("home.inbox"))
+
+
+@site.post("/lang")
+@audience("public")
+def set_language():
+    """Switch between 简体中文 and English; remembered for the browser and the account."""
+    lang = request.form.get("lang")
+    if lang not in ("zh", "en"):
+        abort(400)
+    session["lang"] = lang
+    if getattr(g, "user", None) is not None:
+        g.user.locale = lang
+        db.session.commit()
+    return see_other(_back())
+
+
+@site.post("/large-text")
+@audience("signed_in")
+def toggle_large_text():
+    """Larger type and bigger targets for older staff and residents (适老化)."""
+    g.user.large_text = not g.user.large_text
+    db.session.commit()
+    return see_other(_back())
+
+
+def _back() -> str:
+    target = request.form.get("next") or "/"
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+@site.get("/")
+@audience("public")
+def index():
+    """Signed in: the first tenant's dashboard (or the tenant list); otherwise the sign-in page."""
+    if getattr(g, "user", None) is None:
+        return redirect(url_for("auth.login"))
+    from ..ui import _memberships
+    tenants = _memberships()
+    if len(tenants) == 1:
+        return redirect(url_for("home.dashboard", tenant=tenants[0].slug))
+    return render_template("core/choose_tenant.html", tenants=tenants)
+
+
+@site.get("/healthz")
+@audience("public")
+def healthz():
+    return jsonify(status="ok")
+
+
+@site.get("/readyz")
+@audience("public")
+def readyz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - readiness reports, never raises
+        return jsonify(status="unavailable"), HTTPStatus.SERVICE_UNAVAILABLE
+    return jsonify(status="ok")

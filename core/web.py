@@ -1,0 +1,185 @@
+"""The request lifecycle: session, CSRF, tenant, context, headers, errors by audience."""
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from http import HTTPStatus
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, g, jsonify, make_response, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
+
+from .db import db, write_transaction
+from .tenancy.context import _current, _user, reset_context
+from .tenancy.resolve import UNSAFE, enter_tenant, load_tenant, needs_write_for_get
+
+log = logging.getLogger(__name__)
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+class ModelIdConverter(IntegerConverter):
+    """An id in a URL that names a model, so the isolation sweep knows what to ask for."""
+
+    model = None
+
+
+def model_converter(model) -> type[ModelIdConverter]:
+    return type(f"{model.__name__}IdConverter", (ModelIdConverter,), {"model": model})
+
+
+def init_web(app: Flask) -> None:
+    @app.url_value_preprocessor
+    def _pop_tenant(_endpoint, values):
+        g.tenant_slug = values.pop("tenant", None) if values else None
+
+    @app.url_defaults
+    def _add_tenant(endpoint, values):
+        if "tenant" in values or not getattr(g, "tenant_slug", None):
+            return
+        if app.url_map.is_endpoint_expecting(endpoint, "tenant"):
+            values["tenant"] = g.tenant_slug
+
+    app.before_request(_before)
+    app.after_request(_after)
+    app.teardown_request(_teardown)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _server_error)
+
+
+def view_function():
+    return current_app.view_functions.get(request.endpoint) if request.endpoint else None
+
+
+def _before():
+    from .auth.sessions import csrf_token, load_user
+    g.request_id = request.headers.get("X-Request-ID", "")[:64] or secrets.token_hex(8)
+    g.tenant = None
+    view = view_function()
+    if request.method in UNSAFE or (view is not None and needs_write_for_get(view)):
+        g.write_token = write_transaction.set(True)
+    if request.method in UNSAFE:
+        _check_csrf(csrf_token())
+    load_user()
+    kind = getattr(view, "_audience", "tenant" if g.tenant_slug else "signed_in") if view else "public"
+    if kind == "public" and not g.tenant_slug:
+        return None
+    if g.user is None and kind != "public":
+        return _login_required()
+    if kind == "platform" and not g.user.is_platform_admin:
+        abort(404)
+    if g.tenant_slug:
+        g.tenant = load_tenant(g.tenant_slug)
+        if kind == "public":
+            return None
+        if enter_tenant(g.tenant, g.user) is None:
+            abort(404)
+    return None
+
+
+def _check_csrf(expected: str) -> None:
+    site = request.headers.get("Sec-Fetch-Site")
+    if site and site not in ("same-origin", "none"):
+        abort(403, description="cross-site")
+    origin = request.headers.get("Origin")
+    if origin and origin != "null":
+        if urlsplit(origin).netloc != request.host:
+            abort(403, description="origin")
+    sent = request.headers.get("X-CSRFToken") or request.form.get("csrf_token", "")
+    if not sent or not hmac.compare_digest(sent, expected):
+        abort(403, description="csrf")
+
+
+def _login_required():
+    target = url_for("auth.login", next=request.full_path.rstrip("?"))
+    if request.headers.get("HX-Request"):
+        resp = make_response("", HTTPStatus.UNAUTHORIZED)
+        resp.headers["HX-Redirect"] = target
+        return resp
+    if _wants_json():
+        return _json_error(HTTPStatus.UNAUTHORIZED, "login_required")
+    return redirect(target, HTTPStatus.SEE_OTHER)
+
+
+def _after(resp):
+    h = resp.headers
+    h.setdefault("Content-Security-Policy", CSP)
+    h["X-Content-Type-Options"] = "nosniff"
+    h["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    h["X-Frame-Options"] = "DENY"
+    if current_app.config["COOKIE_SECURE"]:
+        h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if getattr(g, "user", None) is not None or request.path.startswith("/t/"):
+        h["Cache-Control"] = "no-store"
+    h["X-Request-ID"] = getattr(g, "request_id", "")
+    if request.headers.get("HX-Request") is not None or request.path.startswith("/t/"):
+        resp.vary.update(("HX-Request", "HX-Target"))
+    return resp
+
+
+def _teardown(_exc):
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - teardown must reset the context whatever happened
+        log.exception("rollback in teardown failed")
+    token = g.pop("ctx_token", None)
+    if token is not None:
+        try:
+            reset_context(token)
+        except ValueError:
+            _current.set(None)
+    _current.set(None)
+    _user.set(None)
+    wtoken = g.pop("write_token", None)
+    if wtoken is not None:
+        write_transaction.reset(wtoken)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json" and not request.headers.get("HX-Request"))
+
+
+def _json_error(status: int, code: str, message: str = ""):
+    body = {"error": {"code": code, "message": message or HTTPStatus(status).phrase, "request_id": g.get("request_id")}}
+    return jsonify(body), status
+
+
+MESSAGES = {
+    400: "请求有误", 401: "请先登录", 403: "没有权限执行此操作", 404: "页面不存在或无权访问",
+    405: "不支持此操作", 409: "数据已被他人修改，请刷新后重试", 413: "上传的文件太大", 422: "提交的内容有误",
+    429: "操作过于频繁，请稍后再试", 500: "系统出错了",
+}
+
+
+def _http_error(exc: HTTPException):
+    from flask_babel import gettext
+    status = exc.code or 500
+    if status in (301, 302, 303, 307, 308):
+        return exc
+    message = gettext(MESSAGES.get(status, exc.name))
+    if status == 403 and exc.description == "csrf":
+        message = gettext("页面已过期，请刷新")
+    if _wants_json():
+        return _json_error(status, exc.name.lower().replace(" ", "_"), message)
+    if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+        resp = make_response(render_template("errors/_message.html", status=status, message=message), status)
+    else:
+        resp = make_response(render_template("errors/error.html", status=status, message=message), status)
+    if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+        resp.headers["Allow"] = ", ".join(exc.valid_methods)
+    return resp
+
+
+def _server_error(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    log.exception("unhandled error, request %s", g.get("request_id"))
+    db.session.rollback()
+    if current_app.testing:
+        raise exc
+    from werkzeug.exceptions import InternalServerError
+    return _http_error(InternalServerError())
