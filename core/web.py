@@ -43,6 +43,7 @@ def init_web(app: Flask) -> None:
         if app.url_map.is_endpoint_expecting(endpoint, "tenant"):
             values["tenant"] = g.tenant_slug
 
+    app.view_functions["static"]._audience = "public"
     app.before_request(_before)
     app.after_request(_after)
     app.teardown_request(_teardown)

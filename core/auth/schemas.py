@@ -11,7 +11,8 @@ REQUIRED = {"required": _l("必填项"), "null": _l("必填项")}
 
 def _required_str(max_len: int, **kw):
     return fields.String(required=True, error_messages=REQUIRED,
-                         validate=[validate.Length(min=1, max=max_len, error=_l("长度应在 {min} 到 {max} 个字符之间"))], **kw)
+                         validate=[validate.Length(min=1, error=_l("必填项")),
+                                   validate.Length(max=max_len, error=_l("最多 {max} 个字符"))], **kw)
 
 
 class LoginIn(Schema):

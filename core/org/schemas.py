@@ -9,10 +9,18 @@ from .models import CHILD_KINDS, GRID_TYPES, MGMT_CATEGORIES, SITE_TYPES, UNIT_K
 REQUIRED = {"required": _l("必填项"), "null": _l("必填项")}
 
 
+class Stripped(fields.String):
+    """Text with surrounding spaces removed: " " is as empty as "" to a person."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
 def text(max_len: int, required: bool = True, **kw):
-    msgs = REQUIRED if required else {}
-    return fields.String(required=required, error_messages=msgs, validate=validate.Length(
-        min=1 if required else 0, max=max_len, error=_l("长度应在 {min} 到 {max} 个字符之间")), **kw)
+    checks = [validate.Length(max=max_len, error=_l("最多 {max} 个字符"))]
+    if required:
+        checks.insert(0, validate.Length(min=1, error=_l("必填项")))
+    return Stripped(required=required, error_messages=REQUIRED if required else {}, validate=checks, **kw)
 
 
 class UnitIn(Schema):

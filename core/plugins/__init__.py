@@ -12,5 +12,8 @@ def init_plugins(app: Flask) -> None:
         for bp in blueprints or []:
             if bp.name not in app.blueprints:
                 app.register_blueprint(bp)
+    for endpoint, view in app.view_functions.items():  # blueprint static folders are public too
+        if endpoint.endswith(".static"):
+            view._audience = "public"
     registry.pm.hook.core_ready.call_historic(kwargs={"app": app})
     app.extensions["jiceng.plugins"] = registry

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from .factories import *  # noqa: F401,F403  (fixtures)
+from .world import world  # noqa: F401  (fixture)
 
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 OWNER_ROLE = os.environ.get("JICENG_OWNER_ROLE", "jiceng_owner")

@@ -63,6 +63,17 @@ def mask_id(value: str | None) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) >= 10 else "****"
 
 
+def messages(value) -> list[str]:
+    """Validation messages as a flat list of strings, whatever shape marshmallow gave them."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [m for v in value.values() for m in messages(v)]
+    if isinstance(value, (list, tuple)):
+        return [m for v in value for m in messages(v)]
+    return [str(value)]
+
+
 def local_dt(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     value = clock.aware(value)
     return format_datetime(value, fmt) if value else ""
@@ -76,7 +87,7 @@ def init_ui(app: Flask) -> None:
         csrf_token=csrf_token, nav=nav, widgets=widgets, ctx=current_or_none, current_lang=current_lang,
         ROLE_LABELS=ROLE_LABELS, htmx_version="2.0.11",
     )
-    app.jinja_env.filters.update(mask_phone=mask_phone, mask_id=mask_id, local_dt=local_dt)
+    app.jinja_env.filters.update(mask_phone=mask_phone, mask_id=mask_id, local_dt=local_dt, messages=messages)
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

@@ -1,0 +1,58 @@
+"""A live server on the test database and headless Chromium (Debian's, never a downloaded one)."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("JICENG_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if not path:
+        if CI:
+            pytest.fail("CI=true but Chromium is not installed (apt-get install chromium)")
+        pytest.skip("browser tests need Chromium")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu",
+                                                           "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A phone-sized page that records console errors and CSP violations."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    page.problems = []
+    # A 422 is how a form says "fix this field": Chromium logs it, but it is not a problem.
+    page.on("console", lambda msg: msg.type == "error" and "status of 422" not in msg.text
+            and page.problems.append(msg.text))
+    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
+    yield page
+    shots = os.environ.get("JICENG_SCREENSHOTS")
+    if shots:
+        os.makedirs(shots, exist_ok=True)
+        page.screenshot(path=os.path.join(shots, f"{request.node.name}.png"), full_page=True)
+    context.close()
