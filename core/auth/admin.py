@@ -18,7 +18,7 @@ from ..tenancy.context import current
 from ..ui.render import form_data, invalid_form, see_other
 from . import passwords, sessions
 from .models import Membership, Role, RoleGrant, UserAccount
-from .permissions import requires
+from .permissions import requires, step_up
 from .schemas import GrantIn, UserIn
 from .services import GrantRefused, create_user, ensure_membership, grant, tenant_user_or_none
 
@@ -60,6 +60,7 @@ def users():
 
 @bp.post("/users")
 @requires("core.users.manage")
+@step_up
 def create():
     """Create an account (or add an existing one) with a one-time password shown once."""
     try:
@@ -79,8 +80,39 @@ def create():
     return render_template("admin/users.html", **_users_page(new_password=(user.username, otp))), HTTPStatus.CREATED
 
 
+@bp.route("/users/import", methods=["GET", "POST"])
+@requires("core.users.manage")
+@step_up
+def import_users():
+    """Create many accounts from a sheet; the one-time passwords are shown once, here."""
+    from ..org import sheets
+    from . import importer
+    if request.method == "GET":
+        return render_template("admin/import_users.html", report=None, errors={})
+    try:
+        rows = sheets.read_upload(request.files.get("file"))
+    except sheets.SheetError as err:
+        return render_template("admin/import_users.html", report=None, errors={"file": [str(err)]}), \
+            HTTPStatus.UNPROCESSABLE_ENTITY
+    report = importer.check(rows)
+    if report.bad or not report.good:
+        return render_template("admin/import_users.html", report=report, errors={}), HTTPStatus.UNPROCESSABLE_ENTITY
+    importer.apply(report)
+    db.session.commit()
+    return render_template("admin/import_users.html", report=report, errors={})
+
+
+@bp.get("/users/import-template.<any(xlsx, csv):fmt>")
+@requires("core.users.manage")
+def import_users_template(fmt: str):
+    from ..org import sheets
+    from . import importer
+    return sheets.download(fmt, "用户导入模板", importer.HEADER, importer.EXAMPLE)
+
+
 @bp.post("/users/<user:user_id>/reset-password")
 @requires("core.users.manage")
+@step_up
 def reset_password(user_id: int):
     """Account recovery: a one-time password the user must change at the next sign-in."""
     user = _members_only(user_id)
@@ -107,6 +139,7 @@ def sign_out_user(user_id: int):
 
 @bp.post("/grants")
 @requires("core.users.manage")
+@step_up
 def create_grant():
     """Grant a role at a node of the tree."""
     try:
@@ -125,6 +158,7 @@ def create_grant():
 
 @bp.post("/grants/<role_grant:grant_id>/revoke")
 @requires("core.users.manage")
+@step_up
 def revoke_grant(grant_id: int):
     row = get_or_404(RoleGrant, grant_id)
     audit.record("grant.revoke", "role_grant", row.id, user_id=row.user_id)

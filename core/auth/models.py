@@ -47,6 +47,8 @@ class UserSession(db.Model):
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(255))
     totp_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: last time the password was typed: sensitive actions need it within five minutes (step-up).
+    reauth_at: Mapped[datetime] = mapped_column(default=utc_default)
 
 
 class LoginThrottle(db.Model):

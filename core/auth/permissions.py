@@ -102,3 +102,39 @@ def can(code: str, unit) -> bool:
 
 def user_is_signed_in() -> bool:
     return getattr(g, "user", None) is not None
+
+
+STEP_UP_MINUTES = 5
+
+
+def step_up(view):
+    """Ask for the password again unless it was typed in the last five minutes (admin grants,
+    bulk export, account changes): a borrowed unlocked phone must not hand out power."""
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        from datetime import timedelta
+
+        from flask import redirect, request, url_for
+
+        from .. import clock
+        us = getattr(g, "user_session", None)
+        if us is None or clock.utcnow() - clock.aware(us.reauth_at) > timedelta(minutes=STEP_UP_MINUTES):
+            back = request.referrer if request.method != "GET" else request.full_path
+            target = url_for("auth.confirm", next=_same_site(back))
+            if request.headers.get("HX-Request"):
+                from flask import make_response
+                resp = make_response("", 204)
+                resp.headers["HX-Redirect"] = target
+                return resp
+            return redirect(target, 303)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def _same_site(url: str | None) -> str:
+    from urllib.parse import urlsplit
+    if not url:
+        return "/"
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return path if path.startswith("/") and not path.startswith("//") else "/"

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from .. import clock
 from ..db import db
 from ..ui.render import form_data, see_other
 from . import passwords, sessions, throttle, totp
@@ -100,6 +101,20 @@ def logout():
     sessions.end_session()
     db.session.commit()
     return see_other(url_for("auth.login"))
+
+
+@bp.route("/account/confirm", methods=["GET", "POST"])
+@audience("signed_in")
+def confirm():
+    """Type the password again before a sensitive action (step-up)."""
+    if request.method == "GET":
+        return render_template("auth/confirm.html", errors={}, next=_safe_next(request.args.get("next")))
+    if not passwords.verify_password(g.user.password_hash, request.form.get("password", "")):
+        return render_template("auth/confirm.html", errors={"password": [_("密码不正确")]},
+                               next=_safe_next(request.form.get("next"))), HTTPStatus.UNPROCESSABLE_ENTITY
+    g.user_session.reauth_at = clock.utcnow()
+    db.session.commit()
+    return see_other(_safe_next(request.form.get("next")))
 
 
 @bp.get("/account")

@@ -62,24 +62,32 @@ def _grant(session, user_id, tenant_slug, role, unit_code):
 @click.option("--tenant", "tenant_slug", required=True)
 @with_appcontext
 def import_users(path, tenant_slug):
-    """Bulk import from XLSX: 用户名, 姓名, 角色, 节点编码. Prints one-time passwords; all or nothing."""
-    from openpyxl import load_workbook
+    """Bulk import from XLSX or CSV: 用户名, 姓名, 角色, 节点编码. Prints one-time passwords; all or nothing."""
+    from pathlib import Path
 
-    from ..auth.models import UserAccount
-    from ..auth.services import create_user
-    from ..tenancy.scopes import system_scope
-    rows = [[("" if v is None else str(v).strip()) for v in r]
-            for r in load_workbook(path, read_only=True).active.iter_rows(values_only=True)][1:]
-    out = []
-    with system_scope(f"users import {tenant_slug}") as session:
-        for n, row in enumerate(rows, start=2):
-            username, name, role, unit = (row + ["", "", "", ""])[:4]
-            if not username or not name:
-                fail(f"row {n}: 用户名 and 姓名 are required; nothing was imported")
-            if session.scalar(select(UserAccount.id).where(UserAccount.username == username)):
-                fail(f"row {n}: user {username} exists; nothing was imported")
-            user, otp = create_user(username, name, session=session)
-            _grant(session, user.id, tenant_slug, role or None, unit or None)
-            out.append((username, otp))
-    for username, otp in out:
+    from werkzeug.datastructures import FileStorage
+
+    from ..auth import importer
+    from ..db import db
+    from ..org import sheets
+    from ..tenancy.models import Tenant
+    from ..tenancy.scopes import tenant_scope
+    tenant = db.session.scalars(select(Tenant).where(Tenant.slug == tenant_slug)).first()
+    if tenant is None:
+        fail(f"no tenant {tenant_slug}")
+    tenant_id = tenant.id
+    db.session.remove()
+    with open(path, "rb") as fh:
+        try:
+            rows = sheets.read_upload(FileStorage(fh, filename=Path(path).name))
+        except sheets.SheetError as err:
+            fail(str(err))
+    with tenant_scope(tenant_id):
+        report = importer.check(rows)
+        if report.bad:
+            for n, _row, reason in report.bad:
+                click.echo(f"row {n}: {reason}", err=True)
+            fail("nothing was imported")
+        importer.apply(report)
+    for username, otp in report.created:
         click.echo(f"{username}\t{otp}")

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
-from ..auth.permissions import can, requires
+from ..auth.permissions import can, requires, step_up
 from ..db import db, get_or_404
 from ..tenancy.context import current
 from ..tenancy.resolve import district_rollup, writes_on_get
@@ -283,6 +283,7 @@ def reveal(person_id: int):
 @people_bp.get("/<person:person_id>/export.json")
 @requires("core.people.export")
 @writes_on_get
+@step_up
 def export_person(person_id: int):
     """A personal-data access request: one machine-readable file about one person."""
     p = get_or_404(Person, person_id)
@@ -295,6 +296,7 @@ def export_person(person_id: int):
 
 @people_bp.post("/<person:person_id>/erase")
 @requires("core.people.export")
+@step_up
 def erase_person(person_id: int):
     """Delete a person's personal data on request; the audit trail keeps only ids."""
     p = get_or_404(Person, person_id)

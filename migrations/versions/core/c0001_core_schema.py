@@ -2,7 +2,7 @@
 
 Revision ID: c0001
 Revises: 
-Create Date: 2026-11-27 05:47:25.263074
+Create Date: 2026-11-27 05:59:46.413781
 """
 import sqlalchemy as sa
 from alembic import op
@@ -181,6 +181,7 @@ def upgrade() -> None:
     sa.Column('ip', sa.String(length=64), nullable=True),
     sa.Column('user_agent', sa.String(length=255), nullable=True),
     sa.Column('totp_pending', sa.Boolean(), nullable=False),
+    sa.Column('reauth_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_user_session_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_session')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_user_session_token_hash'))

@@ -200,3 +200,21 @@ def test_admin_grant_is_inert_without_totp_when_production_requires_it(app, data
     c = strict.test_client()
     login(c, admin)
     assert c.get(f"/t/{street.slug}/admin/users").status_code == HTTPStatus.FORBIDDEN
+
+
+def test_sensitive_actions_ask_for_the_password_again_after_five_minutes(app, client, create_user, street):
+    admin = create_user(street, "tenant_admin")
+    worker = create_user(street, None)
+    login(client, admin)
+    grant = {"user_id": worker.id, "role": "grid_worker", "org_unit_id": street.root_id}
+    try:
+        clock.travel(6 * 60)
+        resp = post(client, f"/t/{street.slug}/admin/grants", grant,
+                    headers={"Referer": f"http://localhost/t/{street.slug}/admin/users"})
+        assert resp.status_code == HTTPStatus.SEE_OTHER and resp.headers["Location"].startswith("/account/confirm")
+        assert post(client, "/account/confirm", {"password": "wrong password!", "next": "/"}).status_code == 422
+        back = post(client, "/account/confirm", {"password": admin.password, "next": f"/t/{street.slug}/admin/users"})
+        assert back.headers["Location"] == f"/t/{street.slug}/admin/users"
+        assert post(client, f"/t/{street.slug}/admin/grants", grant).headers["Location"] == f"/t/{street.slug}/admin/users"
+    finally:
+        clock.reset()
