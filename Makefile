@@ -19,6 +19,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 core/translations/en/LC_MESSAGES/messages.mo: core/translations/en/LC_MESSAGES/messages.po | $(VENV)/.installed
 	$(BIN)/pybabel compile -d core/translations
 
+# The example out-of-tree plugin (scaffolded by `jiceng plugins new`) is installed for the tests,
+# which prove the plugin author's path end to end with it.
+$(VENV)/.installed-examples: examples/jiceng-hello/pyproject.toml | $(VENV)/.installed
+	$(BIN)/pip install -q -e examples/jiceng-hello
+	touch $@
+
 install: $(VENV)/.installed core/translations/en/LC_MESSAGES/messages.mo
 
 run: install
@@ -32,7 +38,7 @@ run: install
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py -b 127.0.0.1:$(PORT) 'core:create_app()'
 
 # DB=sqlite (default) or DB=postgresql (needs JICENG_TEST_PG_URL, see README).
-test: install
+test: install $(VENV)/.installed-examples
 	JICENG_TEST_DB=$(DB) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 translations: install

@@ -58,3 +58,40 @@ def grant_runtime_role() -> None:
         EXECUTE 'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}';
         EXECUTE 'GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {role}';
       END IF; END $$""")
+
+
+def create_tenant_table(name: str, *columns, tenant_fks: tuple = (), indexes: tuple = (), uniques: tuple = ()) -> None:
+    """Create a tenant table in one call: ``id``, ``tenant_id``, ``UNIQUE(tenant_id, id)``, composite
+    foreign keys ``(tenant_id, col) → table(tenant_id, id)``, tenant-leading indexes and, on
+    PostgreSQL, forced row-level security with the four policies and runtime grants.
+
+    ``tenant_fks`` holds ``(column, table)`` pairs; ``indexes`` and ``uniques`` hold column tuples
+    (``tenant_id`` is put first).
+    """
+    import sqlalchemy as sa
+    big = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    constraints = [sa.UniqueConstraint("tenant_id", "id", name=f"uq_{name}_tenant_id_id")]
+    for cols in uniques:
+        cols = ("tenant_id", *[c for c in cols if c != "tenant_id"])
+        constraints.append(sa.UniqueConstraint(*cols, name=f"uq_{name}_{'_'.join(cols)}"))
+    for column, table in tenant_fks:
+        constraints.append(sa.ForeignKeyConstraint(["tenant_id", column], [f"{table}.tenant_id", f"{table}.id"],
+                                                   name=f"fk_{name}_tenant_id_{column}_{table}"))
+    op.create_table(name, sa.Column("id", big, primary_key=True, autoincrement=True),
+                    sa.Column("tenant_id", big, sa.ForeignKey("tenant.id", name=f"fk_{name}_tenant_id_tenant"),
+                              nullable=False),
+                    *columns, *constraints)
+    for cols in indexes:
+        cols = ("tenant_id", *[c for c in cols if c != "tenant_id"])
+        op.create_index(f"ix_{name}_{'_'.join(cols)}", name, list(cols))
+    enable_rls(name)
+    if _pg():
+        role = app_role()
+        op.execute(f"""DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
+            EXECUTE 'GRANT SELECT, INSERT, UPDATE, DELETE ON {name} TO {role}';
+            EXECUTE 'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}'; END IF; END $$""")
+
+
+def drop_tenant_table(name: str) -> None:
+    disable_rls(name)
+    op.drop_table(name)

@@ -12,7 +12,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from .db import db, write_transaction
-from .tenancy.context import _current, _user, reset_context
+from .plugins.manager import hooks_for
+from .plugins.state import enabled_for
+from .tenancy.context import TenantContext, _current, _user, reset_context, set_context
 from .tenancy.resolve import UNSAFE, enter_tenant, load_tenant, needs_write_for_get
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,15 @@ class ModelIdConverter(IntegerConverter):
 
 def model_converter(model) -> type[ModelIdConverter]:
     return type(f"{model.__name__}IdConverter", (ModelIdConverter,), {"model": model})
+
+
+def register_model_converters(app: Flask, **models) -> None:
+    """``<note:note_id>`` in a rule: the id names a model, so the isolation sweep can test it.
+
+    Plugins call this from ``register_blueprints``, before their rules are added.
+    """
+    for name, model in models.items():
+        app.url_map.converters[name] = model_converter(model)
 
 
 def init_web(app: Flask) -> None:
@@ -74,7 +85,14 @@ def _before():
         abort(404)
     if g.tenant_slug:
         g.tenant = load_tenant(g.tenant_slug)
+        enabled = enabled_for(g.tenant.id, g.tenant.plugins_rev)
+        owner = current_app.extensions["jiceng.plugins"].blueprint_owner.get(request.blueprint)
+        if owner is not None and owner not in enabled:
+            abort(404)  # a module this tenant has not switched on does not exist here
         if kind == "public":
+            g.ctx_token = set_context(TenantContext(active=g.tenant.id, visible=(g.tenant.id,), enabled=enabled,
+                                                    plugins_rev=g.tenant.plugins_rev, hooks=hooks_for(enabled),
+                                                    kind=g.tenant.kind))
             return None
         if enter_tenant(g.tenant, g.user) is None:
             abort(404)
@@ -118,7 +136,23 @@ def _after(resp):
     h["X-Request-ID"] = getattr(g, "request_id", "")
     if request.headers.get("HX-Request") is not None or request.path.startswith("/t/"):
         resp.vary.update(("HX-Request", "HX-Target"))
+    _deliver_after_response(resp)
     return resp
+
+
+def _deliver_after_response(resp) -> None:
+    """Once the response is sent, deliver the events this request committed."""
+    from .events import take_committed
+    committed = take_committed()
+    if not committed:
+        return
+    app = current_app._get_current_object()
+
+    def deliver():
+        from .events.dispatch import deliver_many
+        with app.app_context():
+            deliver_many(committed)
+    resp.call_on_close(deliver)
 
 
 def _teardown(_exc):

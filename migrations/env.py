@@ -7,6 +7,17 @@ from sqlalchemy import create_engine, pool
 import core.models  # noqa: F401  (fills the metadata)
 from core.db import db
 
+try:  # a plugin's models, for autogenerate of its branch
+    from core.plugins.manager import registry as _registry
+    import importlib
+    for _loaded in _registry().plugins.values():
+        try:
+            importlib.import_module(_loaded.module.__name__.rpartition(".")[0] + ".models")
+        except ModuleNotFoundError:
+            pass
+except Exception:  # noqa: BLE001 - migrations of core never depend on plugins loading
+    pass
+
 config = context.config
 branch = context.get_x_argument(as_dictionary=True).get("branch", "core")
 url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")

@@ -18,15 +18,22 @@ def db_group():
 @with_appcontext
 def upgrade(revision):
     """Upgrade core to its newest revision."""
-    migrate.upgrade(migrate_url(), revision)
+    try:
+        warnings = migrate.upgrade(migrate_url(), revision)
+    except migrate.MigrationRefused as err:
+        click.secho(str(err), fg="red", err=True)
+        raise SystemExit(1) from err
+    for warning in warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
     click.echo("database is up to date")
 
 
 @db_group.command("downgrade")
 @click.argument("revision")
+@click.option("--branch", default="core")
 @with_appcontext
-def downgrade(revision):
-    migrate.downgrade(migrate_url(), revision)
+def downgrade(revision, branch):
+    migrate.downgrade(migrate_url(), revision, branch)
 
 
 @db_group.command("revision")

@@ -22,8 +22,9 @@ def demo_group():
               help="households per grid as MIN-MAX (0 for none)")
 @click.option("--reset", is_flag=True, help="delete and rebuild the demo tenants' data")
 @click.option("--tenants-dir", default=None, type=click.Path(file_okay=False))
+@click.option("--window-end", default=None, help="YYYY-MM, the last month of the two-year window")
 @with_appcontext
-def load(households, reset, tenants_dir):
+def load(households, reset, tenants_dir, window_end):
     """Apply tenants/xiejiaji and its streets, flag them as demo, and fill synthetic data."""
     from .. import demo
     from ..auth.models import Membership, Role, RoleGrant, UserAccount
@@ -35,6 +36,7 @@ def load(households, reset, tenants_dir):
     from ..tenancy.services import root_unit
     if current_app.config["PRODUCTION"]:
         fail("demo data is never loaded with the production configuration")
+    window_end = _window_end(window_end)
     lo, _, hi = households.partition("-")
     span = (int(lo), int(hi or lo))
     root = Path(tenants_dir) if tenants_dir else Path(current_app.root_path).parent / "tenants"
@@ -83,7 +85,47 @@ def load(households, reset, tenants_dir):
             unit = root_unit(session, tenant.id)
             if not session.scalar(select(RoleGrant.id).where(RoleGrant.user_id == admin.id, RoleGrant.role_id == role.id)):
                 session.add(RoleGrant(tenant_id=tenant.id, user_id=admin.id, role_id=role.id, org_unit_id=unit.id))
+    _plugin_demo_data(defs, window_end)
     click.echo(f"demo loaded in {time.monotonic() - started:.1f} s")
+
+
+def _plugin_demo_data(defs, window_end) -> None:
+    """Every installed first-party plugin is on in the demo; each fills its own data (``demo_data``)."""
+    from ..db import db
+    from ..plugins import admin
+    from ..plugins.manager import registry
+    from ..tenancy.models import Tenant
+    from ..tenancy.scopes import tenant_scope
+    reg = registry()
+    first_party = [n for n, p in reg.plugins.items() if p.first_party]
+    for _folder, definition in defs:
+        tenant_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == definition["slug"]))
+        db.session.remove()
+        for name in first_party:
+            with tenant_scope(tenant_id) as session:
+                tenant = session.get(Tenant, tenant_id)
+                if name not in admin.enabled_now(tenant):
+                    admin.enable(tenant_id, name)
+            with tenant_scope(tenant_id) as session:
+                reg.call_for(name, "demo_data", tenant=session.get(Tenant, tenant_id), scale=1, window_end=window_end)
+
+
+def _window_end(value: str | None):
+    """The last day of the window's final month; by default the last complete month."""
+    import calendar
+    from datetime import date
+
+    from .. import clock
+    if value:
+        try:
+            year, month = (int(x) for x in value.split("-"))
+            date(year, month, 1)
+        except ValueError:
+            fail("--window-end is YYYY-MM")
+    else:
+        today = clock.utcnow().astimezone(clock.SHANGHAI).date()
+        year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _member(session, user_id: int, tenant_id: int) -> None:

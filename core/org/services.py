@@ -136,7 +136,14 @@ def export_person(person: Person) -> dict:
     party = db.session.get(PartyOrg, person.party_org_id) if person.party_org_id else None
     unit = db.session.get(OrgUnit, person.org_unit_id) if person.org_unit_id else None
     audit.record("pii.export", "person", person.id)
-    return {"person": {"id": person.id, "name": person.name, "phone": person.phone, "id_number": person.id_number,
+    from ..plugins.manager import registry
+    ctx = current()
+    plugins = {}
+    for impl in registry().pm.hook.export_person.get_hookimpls():  # every installed plugin, enabled or not
+        part = impl.function(*[{"person": person, "ctx": ctx}[a] for a in impl.argnames])
+        if part:
+            plugins[impl.plugin_name] = part
+    return {"plugins": plugins, "person": {"id": person.id, "name": person.name, "phone": person.phone, "id_number": person.id_number,
                        "party_member": person.party_member, "mgmt_category": person.mgmt_category,
                        "employer": person.employer, "kinds": person.kinds, "tags": person.tags,
                        "org_unit": unit.name if unit else None, "party_org": party.name if party else None,
@@ -145,6 +152,9 @@ def export_person(person: Person) -> dict:
 
 def erase_person(person: Person) -> None:
     """Delete the personal fields; the row id stays so the audit trail still adds up."""
+    from ..plugins.manager import registry
+    ctx = current()
+    registry().pm.hook.erase_person(person=person, ctx=ctx)  # every installed plugin, enabled or not
     for column in Person.__pii__:
         setattr(person, column, None)
     person.name = _("已删除")

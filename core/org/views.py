@@ -60,7 +60,9 @@ def _unit_context(unit: OrgUnit, **extra) -> dict:
     parties = db.session.scalars(select(PartyOrg).where(PartyOrg.org_unit_id == unit.id)).all()
     residents = db.session.scalars(select(ResidentUnit).where(ResidentUnit.org_unit_id == unit.id)).all()
     people_n = db.session.scalar(select(func.count()).select_from(Person).where(Person.org_unit_id == unit.id))
-    context = {"unit": unit, "crumbs": services.ancestors(unit), "kids": kids, "history": history,
+    ctx = current()
+    tabs = [t for t in ctx.hooks.collect("object_tabs", kind="org_unit", obj=unit, ctx=ctx) if ctx.has(t.permission)]
+    context = {"unit": unit, "crumbs": services.ancestors(unit), "kids": kids, "history": history, "tabs": tabs,
                "parties": parties, "residents": residents, "people_n": people_n,
                "child_kinds": CHILD_KINDS.get(unit.kind, ()), "errors": {}, "form": {},
                "can_edit": can("core.org.edit", unit)}
@@ -73,6 +75,25 @@ def _unit_context(unit: OrgUnit, **extra) -> dict:
 def unit(unit_id: int):
     """A node: where it sits, what is under it, who leads it, what happened to it."""
     return render_template("org/unit.html", **_unit_context(get_or_404(OrgUnit, unit_id)))
+
+
+@bp.get("/<org_unit:unit_id>.json")
+@requires("core.org.view")
+def unit_json(unit_id: int):
+    """A node as JSON; plugins add their part under ``plugins.<name>``."""
+    from flask import jsonify
+    unit = get_or_404(OrgUnit, unit_id)
+    ctx = current()
+    extra = {}
+    for impl in ctx.hooks.impls("extend_payload"):
+        try:
+            part = impl.function(*[{"kind": "org_unit", "obj": unit, "ctx": ctx}[a] for a in impl.argnames])
+        except Exception:  # noqa: BLE001 - one plugin's payload must not break the response
+            continue
+        if part:
+            extra[impl.plugin_name] = part
+    return jsonify({"id": unit.id, "kind": unit.kind, "code": unit.code, "name": unit.name, "parent_id": unit.parent_id,
+                    "attrs": unit.attrs, "plugins": extra})
 
 
 @bp.post("/<org_unit:unit_id>/children")
@@ -260,7 +281,9 @@ def person(person_id: int):
     p = get_or_404(Person, person_id)
     unit = db.session.get(OrgUnit, p.org_unit_id) if p.org_unit_id else None
     party = db.session.get(PartyOrg, p.party_org_id) if p.party_org_id else None
-    return render_template("people/person.html", p=p, unit=unit, party=party, errors={})
+    ctx = current()
+    tabs = [t for t in ctx.hooks.collect("object_tabs", kind="person", obj=p, ctx=ctx) if ctx.has(t.permission)]
+    return render_template("people/person.html", p=p, unit=unit, party=party, errors={}, tabs=tabs)
 
 
 @people_bp.post("/<person:person_id>/reveal")

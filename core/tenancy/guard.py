@@ -46,6 +46,8 @@ def _scope(state):
     if ctx is None:
         raise NoTenantContext(str(state.statement)[:200])
     if not state.is_orm_statement:
+        if state.execution_options.get("tenant_checked"):
+            return  # the caller filtered by tenant_id itself; RLS still applies on PostgreSQL
         # Loader criteria cannot filter plain Table statements: refuse rather than leak.
         raise TenantViolation("use ORM entities, not Table objects, for tenant tables: " + str(state.statement)[:120])
     if state.is_insert:

@@ -41,7 +41,8 @@ def enter_tenant(tenant: Tenant, user) -> TenantContext | None:
     if current_app.config["REQUIRE_ADMIN_TOTP"] and not user.totp_enabled:
         from ..auth.permissions import ADMIN_ROLES
         grants = tuple(gr for gr in grants if gr.role not in ADMIN_ROLES)  # inert until TOTP is enrolled
-    enabled: frozenset[str] = frozenset()
+    from ..plugins.state import enabled_for
+    enabled = enabled_for(tenant.id, tenant.plugins_rev)
     ctx = TenantContext(active=tenant.id, visible=(tenant.id,), user_id=user.id, enabled=enabled,
                         plugins_rev=tenant.plugins_rev, grants=grants, hooks=hooks_for(enabled), kind=tenant.kind)
     from .context import reset_context

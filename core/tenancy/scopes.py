@@ -22,7 +22,8 @@ def build_context(tenant_id: int, user_id: int | None = None, visible: tuple[int
     from .models import Tenant
     tenant = db.session.execute(select(Tenant.plugins_rev).where(Tenant.id == tenant_id)).one_or_none()
     rev = tenant[0] if tenant else 0
-    enabled = frozenset()
+    from ..plugins.state import enabled_for
+    enabled = enabled_for(tenant_id, rev)
     return TenantContext(active=tenant_id, visible=visible or (tenant_id,), user_id=user_id, enabled=enabled,
                          plugins_rev=rev, grants=grants, hooks=hooks_for(enabled))
 

@@ -133,3 +133,24 @@ def texts(html: str, selector_class: str) -> list[str]:
     """Text of elements carrying a class (enough structure for assertions without a parser dependency)."""
     return [re.sub(r"<[^>]+>", "", m).strip() for m in re.findall(
         rf'<[a-z]+[^>]*class="[^"]*\b{selector_class}\b[^"]*"[^>]*>(.*?)</', html, re.S)]
+
+
+@pytest.fixture
+def enable_plugin(app):
+    """Switch a plugin on for a tenant, as its admin would on 模块管理."""
+    def _enable(tenant: TenantInfo, name: str):
+        from ..plugins import admin
+        from ..tenancy.scopes import tenant_scope
+        with app.app_context(), tenant_scope(tenant.id):
+            admin.enable(tenant.id, name)
+    return _enable
+
+
+@pytest.fixture
+def disable_plugin(app):
+    def _disable(tenant: TenantInfo, name: str):
+        from ..plugins import admin
+        from ..tenancy.scopes import tenant_scope
+        with app.app_context(), tenant_scope(tenant.id):
+            admin.disable(tenant.id, name)
+    return _disable

@@ -19,6 +19,7 @@ def tenant_models() -> list[type]:
 def _makers():
     from ..audit.models import AuditLog
     from ..auth.models import Role, RoleGrant
+    from ..events.models import EventOutbox, JobRun
     from ..org.models import CentralHouseholdLink, OrgUnit, OrgUnitHistory, PartyOrg, Person, ResidentUnit
     from ..org.services import create_unit, save_person
     from ..ui.models import Notification
@@ -49,7 +50,11 @@ def _makers():
             s.flush()
             rows.update({RoleGrant: grant.id, Notification: note.id})
         s.add(AuditLog(action="test.canary", detail={"canary": canary}))
+        s.add_all([EventOutbox(name="core.canary", payload={"canary": canary}, dispatched_at=None),
+                   JobRun(job=f"{canary}.job")])
         s.flush()
+        rows[EventOutbox] = s.query(EventOutbox).one().id
+        rows[JobRun] = s.query(JobRun).one().id
         rows[OrgUnitHistory] = s.query(OrgUnitHistory).filter_by(org_unit_id=community.id).one().id
         rows[ResidentUnit] = s.query(ResidentUnit).one().id
         rows[CentralHouseholdLink] = s.query(CentralHouseholdLink).one().id
@@ -59,9 +64,37 @@ def _makers():
 
 
 def fill_tenant(app, tenant, account=None) -> dict:
-    """Rows of every tenant model in ``tenant``, text columns carrying ``CANARY-<slug>``."""
+    """Rows of every tenant model in ``tenant``, text columns carrying ``CANARY-<slug>``.
+
+    Core models get hand-made rows; plugin models get a generic row (required columns filled
+    with dummy values), which is enough for the sweep to ask for their ids.
+    """
     with app.app_context(), tenant_scope(tenant.id, user_id=account.id if account else None):
-        return _makers()(tenant, account, f"{CANARY}-{tenant.slug}")
+        rows = _makers()(tenant, account, f"{CANARY}-{tenant.slug}")
+        for model in tenant_models():
+            if model not in rows and "__" in model.__tablename__:  # plugin tables: <plugin>__<name>
+                rows[model] = make_generic(model, f"{CANARY}-{tenant.slug}")
+        return rows
+
+
+def make_generic(model, canary: str = CANARY) -> int:
+    """One row of ``model`` in the active tenant with dummy values for its required columns."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, Numeric, String, Text
+    values = {}
+    for col in model.__table__.columns:
+        if col.name in ("id", "tenant_id") or col.nullable or col.default is not None or col.server_default is not None:
+            continue
+        t = col.type
+        values[col.key] = (canary[: getattr(t, "length", None) or 64] if isinstance(t, (String, Text))
+                           else 1 if isinstance(t, (Integer, Numeric, Float)) else False if isinstance(t, Boolean)
+                           else datetime.now(timezone.utc) if isinstance(t, DateTime) else {} if isinstance(t, JSON)
+                           else None)
+    row = model(**values)
+    db.session.add(row)
+    db.session.flush()
+    return row.id
 
 
 def checksum(app, tenant_id: int) -> dict:

@@ -83,8 +83,9 @@ def init_ui(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
     from ..auth.sessions import csrf_token
     from ..auth.permissions import ROLE_LABELS
+    from .slots import slot
     app.jinja_env.globals.update(
-        csrf_token=csrf_token, nav=nav, widgets=widgets, ctx=current_or_none, current_lang=current_lang,
+        slot=slot, csrf_token=csrf_token, nav=nav, widgets=widgets, ctx=current_or_none, current_lang=current_lang,
         ROLE_LABELS=ROLE_LABELS, htmx_version="2.0.11",
     )
     app.jinja_env.filters.update(mask_phone=mask_phone, mask_id=mask_id, local_dt=local_dt, messages=messages)

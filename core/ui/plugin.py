@@ -16,6 +16,7 @@ def register_blueprints(app):
 @hookimpl
 def nav_items(ctx):
     return [NavItem("work", _l("工作台"), "home.dashboard", "core.dashboard.view", order=0),
+            NavItem("work", _l("搜索"), "home.search", "core.dashboard.view", order=80),
             NavItem("work", _l("消息"), "home.inbox", "core.dashboard.view", order=90)]
 
 

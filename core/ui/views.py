@@ -33,6 +33,36 @@ def widget_org_summary():
     return render_template("core/_widget_org_summary.html", counts=rows)
 
 
+@bp.get("/search")
+@requires("core.dashboard.view")
+def search():
+    """One search box: units and people from core, anything else from enabled plugins."""
+    from ..org import services as org
+    from ..plugins.manager import SearchHit
+    ctx = current()
+    q = request.args.get("q", "").strip()[:100]
+    hits: list = []
+    if q:
+        if ctx.has("core.org.view"):
+            hits += [SearchHit(u.name, url_for("org.unit", unit_id=u.id), "org_unit") for u in org.search_units(q, 20)]
+        if ctx.has("core.people.view"):
+            hits += [SearchHit(p.name, url_for("people.person", person_id=p.id), "person")
+                     for p in org.search_people(q, 20)]
+        hits += ctx.hooks.collect("search", ctx=ctx, query=q, limit=20)
+    return render_page_or_fragment("core/search.html", "core/_search_hits.html", "search-hits", q=q, hits=hits)
+
+
+@bp.get("/export/<fmt>")
+@requires("core.dashboard.view")
+def export(fmt: str):
+    """Formats contributed by plugins (``resolve_exporter``); the first that answers wins."""
+    ctx = current()
+    exporter = ctx.hooks.first("resolve_exporter", fmt=fmt[:20], ctx=ctx)
+    if exporter is None:
+        abort(404)
+    return exporter(ctx)
+
+
 @bp.get("/inbox")
 @requires("core.dashboard.view")
 def inbox():

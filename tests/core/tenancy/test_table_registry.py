@@ -1,16 +1,13 @@
 """Every table declares its tenancy; tenant tables have the shape that keeps rows inside a tenant."""
 from __future__ import annotations
 
-from sqlalchemy import ForeignKeyConstraint, UniqueConstraint
-
 import core.models  # noqa: F401
 from core.db import db
 from core.models import ALLOWLIST
+from core.testing.checks import tenancy_by_table, tenant_table_problems
 from core.testing.rows import _makers, tenant_models
 
 
-def tenancy_by_table() -> dict[str, str]:
-    return {m.local_table.name: getattr(m.class_, "__tenancy__", None) for m in db.Model.registry.mappers}
 
 
 def test_every_table_declares_its_tenancy(app):
@@ -21,25 +18,24 @@ def test_every_table_declares_its_tenancy(app):
 
 
 def test_tenant_tables_have_the_required_shape(app):
-    declared = tenancy_by_table()
-    tenant_tables = {name for name, kind in declared.items() if kind == "tenant"}
-    assert tenant_tables, "no tenant tables found"
-    for name in tenant_tables:
-        table = db.metadata.tables[name]
-        col = table.c.tenant_id
-        assert not col.nullable, name
-        assert any(fk.column.table.name == "tenant" for fk in col.foreign_keys), name
-        uniques = [tuple(c.name for c in u.columns) for u in table.constraints if isinstance(u, UniqueConstraint)]
-        assert ("tenant_id", "id") in uniques, f"{name} lacks UNIQUE(tenant_id, id)"
-        for u in uniques:
-            assert u[0] == "tenant_id", f"{name}: unique {u} must lead with tenant_id"
-        for index in table.indexes:
-            assert index.columns.keys()[0] == "tenant_id", f"{name}: index {index.name} must lead with tenant_id"
-        for fk in (c for c in table.constraints if isinstance(c, ForeignKeyConstraint)):
-            target = fk.referred_table.name
-            if declared.get(target) == "tenant":
-                assert fk.column_keys[0] == "tenant_id" and fk.elements[0].column.name == "tenant_id", \
-                    f"{name} → {target} must be a composite (tenant_id, …) foreign key"
+    tenant_tables = {name for name, kind in tenancy_by_table().items() if kind == "tenant"}
+    assert len(tenant_tables) >= 12
+    problems = [p for name in sorted(tenant_tables) for p in tenant_table_problems(name)]
+    assert problems == []
+
+
+def test_the_shape_check_catches_a_bad_table():
+    from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Table
+    bad = Table("bad__thing", db.metadata, Column("id", Integer, primary_key=True),
+                Column("tenant_id", Integer, ForeignKey("tenant.id"), nullable=False),
+                Column("org_unit_id", Integer, ForeignKey("org_unit.id")), Index("ix_bad_unit", "org_unit_id"))
+    try:
+        problems = tenant_table_problems("bad__thing")
+    finally:
+        db.metadata.remove(bad)
+    assert any("UNIQUE(tenant_id, id)" in p for p in problems)
+    assert any("composite" in p for p in problems) and any("ix_bad_unit" in p for p in problems)
+    assert MetaData is not None
 
 
 def test_global_and_user_tables_say_why(app):

@@ -1,0 +1,36 @@
+"""The event outbox and the record of scheduled job runs."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import TenantScoped, db, tenant_table_args, utc_default
+
+
+class EventOutbox(TenantScoped, db.Model):
+    """An event written in the same transaction as the change it announces; delivered after commit."""
+
+    __tablename__ = "event_outbox"
+    __table_args__ = tenant_table_args(Index("ix_event_outbox_tenant_id_dispatched_at_next_attempt_at", "tenant_id", "dispatched_at", "next_attempt_at"))
+
+    name: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utc_default)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utc_default)
+    dispatched_at: Mapped[datetime | None]
+    dead: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class JobRun(TenantScoped, db.Model):
+    """When a scheduled job last ran for a tenant, so ``jiceng jobs run`` is idempotent."""
+
+    __tablename__ = "job_run"
+    __table_args__ = tenant_table_args(UniqueConstraint("tenant_id", "job"))
+
+    job: Mapped[str] = mapped_column(String(100))
+    last_run_at: Mapped[datetime] = mapped_column(default=utc_default)
+    last_status: Mapped[str] = mapped_column(String(16), default="ok")

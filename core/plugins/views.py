@@ -1,0 +1,143 @@
+"""模块管理: tenant admins switch modules on and off, and edit their settings; operators see what is installed."""
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from flask import Blueprint, abort, g, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from ..auth.permissions import audience, requires, step_up
+from ..db import db
+from ..tenancy.context import current
+from ..ui.render import form_data, see_other
+from . import admin, settings as plugin_settings
+from .manager import registry
+
+bp = Blueprint("modules", __name__, url_prefix="/t/<tenant>/admin/modules")
+platform_bp = Blueprint("platform_plugins", __name__, url_prefix="/platform")
+
+
+def _cards(errors: dict | None = None, forms: dict | None = None, refused: dict | None = None):
+    tenant = g.tenant
+    on = admin.enabled_now(tenant)
+    cards = []
+    for name, loaded in registry().plugins.items():
+        m = loaded.manifest
+        schema = plugin_settings.schema_for(m)
+        values, source = plugin_settings.effective(tenant, m)
+        lock = admin.lock_of(tenant, name)
+        cards.append({"name": name, "manifest": m, "enabled": name in on, "current": values, "source": source,
+                      "fields": plugin_settings.form_fields(schema) if schema else [],
+                      "depends": m.depends, "needed_by": [n for n in on if name in registry().plugins[n].manifest.depends],
+                      "lock": lock, "errors": (errors or {}).get(name, {}), "form": (forms or {}).get(name),
+                      "refused": (refused or {}).get(name)})
+    return {"cards": cards, "is_district": tenant.kind == "district"}
+
+
+def _card_response(name: str, status=HTTPStatus.OK, **kw):
+    context = _cards(**kw)
+    card = next(c for c in context["cards"] if c["name"] == name)
+    if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+        return render_template("modules/_card.html", card=card, is_district=context["is_district"]), status
+    return render_template("modules/index.html", **context), status
+
+
+def _known(name: str) -> None:
+    if name not in registry().plugins:
+        abort(404)
+
+
+@bp.get("/")
+@requires("core.plugins.manage")
+def index():
+    """A card per installed module: what it does, on or off, its settings and dependencies."""
+    return render_template("modules/index.html", **_cards())
+
+
+@bp.post("/<name>/enable")
+@requires("core.plugins.manage")
+def enable(name: str):
+    _known(name)
+    try:
+        if request.form.get("with_dependencies"):
+            for dep in registry().plugins[name].manifest.depends:
+                if dep not in admin.enabled_now(g.tenant):
+                    admin.enable(current().active, dep)
+        admin.enable(current().active, name)
+    except admin.PluginRefused as err:
+        db.session.rollback()
+        return _card_response(name, HTTPStatus.CONFLICT, refused={name: str(err)})
+    db.session.commit()
+    return _card_response(name)
+
+
+@bp.post("/<name>/disable")
+@requires("core.plugins.manage")
+def disable(name: str):
+    _known(name)
+    try:
+        admin.disable(current().active, name)
+    except admin.PluginRefused as err:
+        db.session.rollback()
+        return _card_response(name, HTTPStatus.CONFLICT, refused={name: str(err)})
+    db.session.commit()
+    return _card_response(name)
+
+
+@bp.post("/<name>/settings")
+@requires("core.plugins.manage")
+def save_settings(name: str):
+    _known(name)
+    try:
+        admin.save_settings(current().active, name, form_data())
+    except ValidationError as err:
+        db.session.rollback()
+        return _card_response(name, HTTPStatus.UNPROCESSABLE_ENTITY, errors={name: err.messages},
+                              forms={name: request.form})
+    db.session.commit()
+    return _card_response(name)
+
+
+@bp.post("/<name>/streets")
+@requires("core.plugins.manage")
+@step_up
+def for_streets(name: str):
+    """District only: switch a module on or off for every street, optionally locked."""
+    _known(name)
+    if g.tenant.kind != "district":
+        abort(404)
+    try:
+        admin.set_for_streets(current().active, name, request.form.get("enabled") == "1",
+                              lock=bool(request.form.get("lock")))
+    except admin.PluginRefused as err:
+        db.session.rollback()
+        return _card_response(name, HTTPStatus.CONFLICT, refused={name: str(err)})
+    db.session.commit()
+    return see_other(url_for("modules.index"))
+
+
+@bp.post("/<name>/purge")
+@requires("core.plugins.manage")
+@step_up
+def purge(name: str):
+    """Delete a disabled module's data for this tenant, after typing the tenant's identifier."""
+    _known(name)
+    if request.form.get("confirm") != g.tenant.slug:
+        return _card_response(name, HTTPStatus.UNPROCESSABLE_ENTITY,
+                              refused={name: _("请输入本单位标识 %(s)s 确认清除", s=g.tenant.slug)})
+    try:
+        admin.purge(current().active, name)
+    except admin.PluginRefused as err:
+        db.session.rollback()
+        return _card_response(name, HTTPStatus.CONFLICT, refused={name: str(err)})
+    db.session.commit()
+    return _card_response(name)
+
+
+@platform_bp.get("/plugins")
+@audience("platform")
+def installed():
+    """Installed plugins with versions, and those skipped with the reason."""
+    reg = registry()
+    return render_template("modules/installed.html", plugins=reg.plugins, failed=reg.failed, errors=reg.errors)

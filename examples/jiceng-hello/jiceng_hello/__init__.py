@@ -1,0 +1,1 @@
+"""你好笔记: a Jiceng plugin."""
