@@ -74,3 +74,18 @@ def test_the_phone_layout_has_no_sideways_scroll(page, live_server, street_with_
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} is {width}px wide on a 390px phone"
     assert page.problems == []
+
+
+def test_switching_a_module_on_puts_it_in_the_nav(page, live_server, street_with_tree):
+    street, _community, account = street_with_tree
+    sign_in(page, live_server, account)
+    page.click("#nav >> text=模块管理")
+    expect(page.locator("h1")).to_have_text("模块管理")
+    expect(page.locator("#nav")).not_to_contain_text("你好笔记")
+    page.click("[data-testid=toggle-hello]")
+    expect(page.locator("#module-hello .state")).to_have_text("已启用")
+    page.reload()
+    expect(page.locator("#nav")).to_contain_text("你好笔记")
+    page.click("#nav >> text=你好笔记")
+    expect(page.locator("h1")).to_have_text("你好笔记")
+    assert page.problems == []

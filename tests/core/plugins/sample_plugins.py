@@ -156,3 +156,154 @@ class _BrokenImport:
 
     def load(self):
         raise ImportError("No module named 'missing_dependency'")
+
+
+CALLS: dict[str, list] = {}
+
+
+def _record(hook, *args):
+    CALLS.setdefault(hook, []).append(args)
+
+
+class FullSettings:
+    """Built lazily so importing this module stays cheap."""
+
+
+def make_full():
+    """Implements every hook, recording each call, for the hook-by-hook tests."""
+    import click
+    from marshmallow import Schema, fields
+    from markupsafe import Markup
+
+    from core.plugins.hookspecs import hookspec
+    from core.plugins.manager import SearchHit, Tab
+
+    m = types.ModuleType("full_plugin")
+
+    class Settings(Schema):
+        greeting = fields.String(load_default="你好", metadata={"label": "问候语", "inherit": True})
+        limit = fields.Integer(load_default=3, metadata={"label": "上限"})
+
+    m.Settings = Settings
+    import sys
+    sys.modules["full_plugin"] = m
+    m.MANIFEST = PluginManifest(name="full", title="全钩子", settings_schema="full_plugin:Settings")
+    bp = Blueprint("full", __name__)
+
+    @bp.get("/")
+    def index():
+        return "full"
+
+    class Specs:
+        @hookspec
+        def full_pinged(self, message):
+            """A hook this plugin publishes for others."""
+
+    @dataclass
+    class Pinged(Event):
+        name = "full.pinged"
+        text: str = ""
+
+    m.Pinged = Pinged
+
+    @hookimpl
+    def register_hookspecs(pm):
+        pm.add_hookspecs(Specs)
+        _record("register_hookspecs", pm)
+
+    @hookimpl
+    def register_blueprints(app):
+        return [bp]
+
+    @hookimpl
+    def register_permissions():
+        return [Permission("full.use", "使用全钩子", ("tenant_admin",))]
+
+    @hookimpl
+    def register_event_types():
+        return [Pinged]
+
+    @hookimpl
+    def register_jobs():
+        return [JobSpec("full.job", timedelta(minutes=5), lambda ctx: _record("job", ctx.active))]
+
+    @hookimpl
+    def register_cli_commands(cli):
+        @cli.command("full-hello")
+        def hello():
+            click.echo("full says hello")
+
+    @hookimpl
+    def core_ready(app, registry):
+        _record("core_ready", app.name, sorted(registry.plugins))
+
+    @hookimpl
+    def nav_items(ctx):
+        return [NavItem("service", "全钩子导航", "full.index", "full.use")]
+
+    @hookimpl
+    def dashboard_widgets(ctx):
+        return [Widget("full", "全钩子卡片", "full.index", "full.use")]
+
+    @hookimpl
+    def render_slot(slot, ctx, obj):
+        if slot == "person.sidebar":
+            return Markup("<p class='full-slot'>全钩子侧栏</p>")
+        return "<b>escaped</b>" if slot == "dashboard.top" else None
+
+    @hookimpl
+    def object_tabs(kind, obj, ctx):
+        return [Tab("full", f"全钩子标签-{kind}", "/x", "full.use")]
+
+    @hookimpl
+    def extend_payload(kind, obj, ctx):
+        return {"seen": kind}
+
+    @hookimpl
+    def search(ctx, query, limit):
+        return [SearchHit(f"全钩子结果 {query}", "/y", "full")] if query == "全钩子" else []
+
+    @hookimpl
+    def resolve_exporter(fmt, ctx):
+        if fmt != "txt":
+            return None
+        from flask import Response
+        return lambda c: Response(f"tenant {c.active}", mimetype="text/plain")
+
+    @hookimpl
+    def on_tenant_enable(tenant, settings, data_version):
+        _record("on_tenant_enable", tenant.id, dict(settings), data_version)
+        return (data_version or 0) + 1
+
+    @hookimpl
+    def on_tenant_disable(tenant):
+        _record("on_tenant_disable", tenant.id)
+
+    @hookimpl
+    def on_tenant_purge(tenant):
+        _record("on_tenant_purge", tenant.id)
+
+    @hookimpl
+    def on_settings_changed(tenant, old, new):
+        _record("on_settings_changed", tenant.id, dict(old), dict(new))
+
+    @hookimpl
+    def demo_data(tenant, scale, window_end):
+        _record("demo_data", tenant.slug, scale, window_end)
+
+    @hookimpl
+    def on_event(event, ctx):
+        _record("on_event", event.name, event.text, ctx.active)
+
+    @hookimpl
+    def export_person(person, ctx):
+        return {"full_note": f"about {person.id}"}
+
+    @hookimpl
+    def erase_person(person, ctx):
+        _record("erase_person", person.id)
+
+    for name, fn in list(locals().items()):
+        if hasattr(fn, "jiceng_impl"):
+            setattr(m, name, fn)
+    return m

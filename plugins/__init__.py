@@ -1,0 +1,1 @@
+"""First-party plugins; each registers through the entry-point group ``jiceng.plugins``."""
