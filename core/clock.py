@@ -35,3 +35,7 @@ def aware(value: datetime | None) -> datetime | None:
 def local(value: datetime | None) -> datetime | None:
     value = aware(value)
     return value.astimezone(SHANGHAI) if value else None
+
+
+def timezone_utc():
+    return timezone.utc

@@ -1,6 +1,7 @@
 """Import every core model so the metadata is complete (migrations, tests, the table registry)."""
 from .audit.models import AuditLog, PlatformAudit  # noqa: F401
 from .events.models import EventOutbox, JobRun  # noqa: F401
+from .calendar import CalendarDay, CalendarOverride  # noqa: F401
 from .auth.models import LoginThrottle, Membership, Role, RoleGrant, UserAccount, UserSession  # noqa: F401
 from .org.models import (CentralHouseholdLink, OrgUnit, OrgUnitHistory, PartyOrg, Person,  # noqa: F401
                          ResidentUnit)
