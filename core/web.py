@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, jsonify, make_response, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
 from .db import db, write_transaction
@@ -113,7 +114,11 @@ def _check_csrf(expected: str) -> None:
 
 
 def _login_required():
-    target = url_for("auth.login", next=request.full_path.rstrip("?"))
+    back = request.full_path.rstrip("?")
+    if request.headers.get("HX-Request"):  # come back to the page, never to a fragment
+        current_url = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back = (current_url.path + (f"?{current_url.query}" if current_url.query else "")) or "/"
+    target = url_for("auth.login", next=back)
     if request.headers.get("HX-Request"):
         resp = make_response("", HTTPStatus.UNAUTHORIZED)
         resp.headers["HX-Redirect"] = target
@@ -136,6 +141,8 @@ def _after(resp):
     h["X-Request-ID"] = getattr(g, "request_id", "")
     if request.headers.get("HX-Request") is not None or request.path.startswith("/t/"):
         resp.vary.update(("HX-Request", "HX-Target"))
+    if resp.status_code == 422:
+        resp.headers["HX-Push-Url"] = "false"  # a refused form keeps the page's address
     _deliver_after_response(resp)
     return resp
 
@@ -184,9 +191,9 @@ def _json_error(status: int, code: str, message: str = ""):
 
 
 MESSAGES = {
-    400: "请求有误", 401: "请先登录", 403: "没有权限执行此操作", 404: "页面不存在或无权访问",
-    405: "不支持此操作", 409: "数据已被他人修改，请刷新后重试", 413: "上传的文件太大", 422: "提交的内容有误",
-    429: "操作过于频繁，请稍后再试", 500: "系统出错了",
+    400: _l("请求有误"), 401: _l("请先登录"), 403: _l("没有权限执行此操作"), 404: _l("页面不存在或无权访问"),
+    405: _l("不支持此操作"), 409: _l("数据已被他人修改，请刷新后重试"), 413: _l("上传的文件太大"),
+    422: _l("提交的内容有误"), 429: _l("操作过于频繁，请稍后再试"), 500: _l("系统出错了"),
 }
 
 
@@ -195,7 +202,7 @@ def _http_error(exc: HTTPException):
     status = exc.code or 500
     if status in (301, 302, 303, 307, 308):
         return exc
-    message = gettext(MESSAGES.get(status, exc.name))
+    message = str(MESSAGES.get(status, exc.name))
     if status == 403 and exc.description == "csrf":
         message = gettext("页面已过期，请刷新")
     if _wants_json():

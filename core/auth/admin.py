@@ -27,6 +27,7 @@ bp = Blueprint("admin", __name__, url_prefix="/t/<tenant>/admin")
 
 def _users_page(**extra):
     users = db.session.scalars(select(UserAccount).join(Membership, Membership.user_id == UserAccount.id)
+                               .where(Membership.tenant_id == current().active)  # a "user" table: filter explicitly
                                .order_by(UserAccount.username)).all()
     rows = db.session.execute(select(RoleGrant.user_id, Role.code, OrgUnit.name, RoleGrant.id)
                               .join(Role, (Role.id == RoleGrant.role_id) & (Role.tenant_id == RoleGrant.tenant_id))
@@ -205,6 +206,6 @@ def _day(value: str | None):
         d = datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
         return None
-    return datetime.combine(d, time.min, tzinfo=clock.SHANGHAI).astimezone(clock.SHANGHAI)
+    return datetime.combine(d, time.min, tzinfo=clock.SHANGHAI).astimezone(clock.timezone_utc())
 
 

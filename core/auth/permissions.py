@@ -30,7 +30,7 @@ class RoleSpec:
 
 
 BUILTIN_ROLES = (
-    RoleSpec("tenant_admin", _l("租户管理员"), admin=True),
+    RoleSpec("tenant_admin", _l("单位管理员"), admin=True),
     RoleSpec("street_staff", _l("街道工作人员")),
     RoleSpec("community_staff", _l("社区工作人员")),
     RoleSpec("intake_clerk", _l("受理员")),

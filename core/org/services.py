@@ -92,9 +92,15 @@ def search_units(q: str, limit: int = 50) -> list[OrgUnit]:
                                     .where(OrgUnit.kind != "household").order_by(OrgUnit.path).limit(limit)))
 
 
-def search_people(q: str, limit: int = 50, after_id: int | None = None) -> list[Person]:
-    """Name, pinyin initials, or the last four digits of a phone."""
+def search_people(q: str, limit: int = 50, after_id: int | None = None,
+                  within: tuple[str, ...] | None = None) -> list[Person]:
+    """Name, pinyin initials, or the last four digits of a phone; only under ``within`` tree paths
+    (the grantee's part of the tree) when given."""
     stmt = select(Person).where(Person.erased_at.is_(None))
+    if within is not None and not any(p.count("/") == 2 for p in within):  # a grant at the root sees everyone
+        roots = [p for p in within if not any(p != q and p.startswith(q) for q in within)]
+        units = select(OrgUnit.id).where(or_(*[OrgUnit.path.startswith(p) for p in roots])) if roots else None
+        stmt = stmt.where(Person.org_unit_id.in_(units)) if units is not None else stmt.where(False)
     q = q.strip()
     if q:
         if q.isdigit() and len(q) == 4:

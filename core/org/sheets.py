@@ -16,9 +16,16 @@ from ..db import db
 from .models import CHILD_KINDS, GRID_TYPES, SITE_TYPES, OrgUnit
 
 ORG_HEADER = ["编码", "名称", "类型", "上级编码", "网格类型", "场所类型"]
-ORG_EXAMPLE = [["demo-c01", "示例社区", "社区", "", "", ""],
-               ["demo-c01-g01", "示例社区第一网格", "网格", "demo-c01", "residential", ""],
-               ["demo-c01-g02", "示例社区专属网格", "网格", "demo-c01", "exclusive", "market"]]
+GRID_TYPE_LABELS = {"住宅网格": "residential", "专属网格": "exclusive"}
+SITE_LABELS = {"市场": "market", "商圈市场": "market", "学校": "school", "医院": "hospital", "商务楼宇": "office",
+               "机关事业单位": "institution"}
+
+
+def org_example(root_code: str) -> list[list[str]]:
+    """Template rows that import as they are under this tenant's root."""
+    return [["demo-c01", "示例社区", "社区", root_code, "", ""],
+            ["demo-c01-g01", "示例社区第一网格", "网格", "demo-c01", "住宅网格", ""],
+            ["demo-c01-g02", "示例社区专属网格", "网格", "demo-c01", "专属网格", "市场"]]
 KIND_BY_LABEL = {"区": "district", "街道": "street", "社区": "community", "小区": "compound", "网格": "grid",
                  "楼栋": "building", "户": "household"}
 MAX_ROWS = 5000
@@ -110,6 +117,8 @@ def check_org_rows(rows: list[list[str]]) -> ImportReport:
         row = (raw + [""] * 6)[:6]
         code, name, kind_label, parent_code, grid_type, site_type = row
         kind = KIND_BY_LABEL.get(kind_label)
+        grid_type = GRID_TYPE_LABELS.get(grid_type, grid_type)
+        site_type = SITE_LABELS.get(site_type, site_type)
         reason = None
         parent_kind = seen.get(parent_code) or existing.get(parent_code)
         if not code or not name:

@@ -213,7 +213,9 @@ def export(fmt: str):
 @requires("core.org.import")
 def import_template(fmt: str):
     from . import sheets
-    return sheets.download(fmt, "组织体系导入模板", sheets.ORG_HEADER, sheets.ORG_EXAMPLE)
+    from ..tenancy.services import root_unit
+    return sheets.download(fmt, "组织体系导入模板", sheets.ORG_HEADER,
+                           sheets.org_example(root_unit(db.session, current().active).code))
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -250,7 +252,7 @@ def people():
     """People, masked; search by name, pinyin initials or the phone's last four digits."""
     q = request.args.get("q", "")[:64]
     after = request.args.get("after", type=int)
-    rows = services.search_people(q, limit=51, after_id=after)
+    rows = services.search_people(q, limit=51, after_id=after, within=current().scope_paths("core.people.view"))
     more = len(rows) > 50
     rows = rows[:50]
     units = {u.id: u.name for u in db.session.scalars(
@@ -291,11 +293,16 @@ def person(person_id: int):
 def reveal(person_id: int):
     """Show one full number, for a typed reason, in a fragment that is never cached."""
     p = get_or_404(Person, person_id)
+    unit = db.session.get(OrgUnit, p.org_unit_id) if p.org_unit_id else None
+    from ..tenancy.services import root_unit
+    if not can("core.pii.reveal", unit if unit is not None else root_unit(db.session, current().active)):
+        abort(403)  # the permission applies to the grantee's part of the tree only
     try:
         data = RevealIn().load(form_data())
     except ValidationError as err:
         return invalid_form("people/person.html", "people/_reveal_form.html", f"reveal-{request.form.get('field', 'phone')}",
-                            p=p, unit=None, party=None, errors=err.messages, field=request.form.get("field", "phone"))
+                            p=p, unit=None, party=None, errors=err.messages, field=request.form.get("field", "phone"),
+                            open_form=True)
     value = services.reveal(p, data["field"], data["reason"])
     db.session.commit()
     resp = Response(render_template("people/_revealed.html", value=value, field=data["field"]))

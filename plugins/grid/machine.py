@@ -1,0 +1,75 @@
+"""The event state machine (domain/grid.md §3): which action moves which state, who may, and why not.
+
+Every action locks the event row, compares the form's ``version`` (a stale form gets 409 with the
+current state), checks its guard (a refusal says why, in Chinese, and changes nothing), applies
+its effect, appends a timeline row and announces the change to other plugins.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+
+TERMINAL = ("CLOSED", "REJECTED", "MERGED", "CANCELLED")
+ACTIVE = ("SUBMITTED", "VERIFYING", "REGISTERED", "DISPATCHED", "IN_PROGRESS", "RETURN_REQUESTED", "SUSPENDED",
+          "AWAITING_CHECK", "AWAITING_CALLBACK")
+STATE_LABELS = {
+    "SUBMITTED": _l("待受理"), "VERIFYING": _l("待核实"), "REGISTERED": _l("已立案待派遣"), "DISPATCHED": _l("已派遣待签收"),
+    "IN_PROGRESS": _l("处置中"), "RETURN_REQUESTED": _l("退回待改派"), "SUSPENDED": _l("挂账"), "AWAITING_CHECK": _l("待核查"),
+    "AWAITING_CALLBACK": _l("待回访"), "CLOSED": _l("已结案"), "REJECTED": _l("不予立案"), "MERGED": _l("已合并"),
+    "CANCELLED": _l("已撤销"),
+}
+CLOSURES = {"RESOLVED": _l("已解决"), "PARTLY_RESOLVED": _l("部分解决"), "UNRESOLVABLE_EXPLAINED": _l("无法解决（已解释）"),
+            "CONSULT_ANSWERED": _l("咨询已答复"), "RESOLVED_ON_SPOT": _l("现场办结")}
+REJECT_REASONS = {"NOT_TRUE": _l("反映不属实"), "OUT_OF_SCOPE": _l("不属于受理范围"), "INSUFFICIENT_INFO": _l("信息不足")}
+RETURN_REASONS = {"NOT_OUR_DUTY": _l("不属于本单位职责"), "WRONG_LOCATION": _l("地点有误"), "INFO_MISSING": _l("信息缺失")}
+CALLBACK_RESULTS = {"satisfied": _l("满意"), "basic": _l("基本满意"), "unsatisfied": _l("不满意"), "unreachable": _l("无法联系")}
+SUSPEND_REASONS = {"seasonal": _l("季节性原因"), "capital": _l("需立项建设"), "legal": _l("司法程序中"), "funding": _l("资金未落实")}
+REOPEN_WINDOW = timedelta(days=15)
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    code: str
+    label: object
+    sources: tuple[str, ...]
+    permission: str
+    #: form fields the action needs (validated by schemas.ACTION_SCHEMAS[name])
+    fields: tuple[str, ...] = ()
+    style: str = ""
+
+
+ACTIONS: dict[str, Action] = {a.name: a for a in (
+    Action("accept", "T2", _l("受理"), ("SUBMITTED",), "grid.event.accept"),
+    Action("register", "T3", _l("直接立案"), ("SUBMITTED",), "grid.event.register"),
+    Action("answer", "T4", _l("当场答复"), ("SUBMITTED",), "grid.event.accept", ("answer",)),
+    Action("self_handle", "T5", _l("现场办结"), ("SUBMITTED",), "grid.event.handle", ("result",)),
+    Action("reject", "T6", _l("不予立案"), ("SUBMITTED", "VERIFYING"), "grid.event.accept", ("reason_code", "reason"), "danger"),
+    Action("merge", "T7", _l("合并到主事件"), ("SUBMITTED", "VERIFYING", "REGISTERED"), "grid.event.merge", ("master_ref",)),
+    Action("verify", "T8", _l("核实属实，立案"), ("VERIFYING",), "grid.event.verify"),
+    Action("dispatch", "T9", _l("派遣"), ("REGISTERED",), "grid.event.dispatch", ("handler_unit_id",)),
+    Action("sign", "T10", _l("签收"), ("DISPATCHED",), "grid.event.handle"),
+    Action("return", "T11", _l("退回"), ("DISPATCHED", "IN_PROGRESS"), "grid.event.handle", ("reason_code", "reason")),
+    Action("redispatch", "T12", _l("改派"), ("RETURN_REQUESTED",), "grid.event.dispatch", ("handler_unit_id", "dispatch_error")),
+    Action("refuse_return", "T13", _l("不同意退回"), ("RETURN_REQUESTED",), "grid.event.dispatch", ("reason",)),
+    Action("extend", "T15", _l("批准延期"), ("IN_PROGRESS",), "grid.event.approve_extension", ("days", "reason")),
+    Action("suspend", "T16", _l("批准挂账"), ("IN_PROGRESS",), "grid.event.approve_suspension", ("reason_code", "reason")),
+    Action("resume", "T17", _l("恢复处置"), ("SUSPENDED",), "grid.event.approve_suspension"),
+    Action("submit_result", "T18", _l("提交处置结果"), ("IN_PROGRESS",), "grid.event.handle", ("result", "closure_type")),
+    Action("check_fail", "T19", _l("核查不通过，返工"), ("AWAITING_CHECK",), "grid.event.check", ("reason",), "danger"),
+    Action("check_pass", "T20", _l("核查通过"), ("AWAITING_CHECK",), "grid.event.check"),
+    Action("callback", "T22", _l("记录回访"), ("AWAITING_CALLBACK",), "grid.event.callback", ("callback_result", "reason")),
+    Action("reopen", "T24", _l("重新办理"), ("CLOSED",), "grid.event.accept", ("reason",)),
+    Action("escalate", "T26", _l("上报上一级"), ACTIVE, "grid.event.report", ("reason",)),
+    Action("cancel", "T25", _l("撤销"), ACTIVE, "grid.event.void", ("reason",), "danger"),
+)}
+
+
+class Refused(ValueError):
+    """The action is not allowed now; the message says why."""
+
+
+class Stale(RuntimeError):
+    """Someone else changed the event since the form was loaded."""

@@ -1,0 +1,100 @@
+"""Grid tables: categories, events and their timeline. Every one is a tenant table named grid__*."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import BigId, TenantScoped, db, tenant_fk, tenant_table_args, utc_default
+
+
+class Category(TenantScoped, db.Model):
+    """An event category with its bucket and time limit, copied from the template on enable."""
+
+    __tablename__ = "grid__category"
+    __table_args__ = tenant_table_args(UniqueConstraint("tenant_id", "code"))
+
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    bucket: Mapped[str] = mapped_column(String(20))
+    profile: Mapped[str] = mapped_column(String(16))
+    limit_value: Mapped[int] = mapped_column(Integer)
+    limit_unit: Mapped[str] = mapped_column(String(16))
+    grid_solvable: Mapped[bool] = mapped_column(Boolean, default=False)
+    self_handle_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    default_level: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class GridEvent(TenantScoped, db.Model):
+    """A grid event (网格事件) from report to closure. ``version`` guards against two people acting at once."""
+
+    __tablename__ = "grid__event"
+    __table_args__ = tenant_table_args(
+        tenant_fk("category_id", "grid__category"), tenant_fk("grid_id", "org_unit"),
+        tenant_fk("handler_unit_id", "org_unit"), tenant_fk("master_id", "grid__event"),
+        UniqueConstraint("tenant_id", "ref_no"),
+        Index("ix_grid__event_tenant_id_created_at_id", "tenant_id", "created_at", "id"),
+        Index("ix_grid__event_tenant_id_state", "tenant_id", "state", "stage_deadline"),
+        Index("ix_grid__event_tenant_id_closed_at", "tenant_id", "closed_at"),
+    )
+    #: reporter contact is personal data: masked unless grid.identity.reveal
+    __pii__ = ("reporter_name", "reporter_phone")
+
+    ref_no: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[int] = mapped_column(BigId)
+    urgency: Mapped[str] = mapped_column(String(10), default="NORMAL")
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    max_level: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str] = mapped_column(String(20), default="GRID_PATROL")
+    reporter_name: Mapped[str | None] = mapped_column(String(64))
+    reporter_phone: Mapped[str | None] = mapped_column(String(20))
+    anonymity: Mapped[str] = mapped_column(String(16), default="named")  # named | handler_anon | public_anon
+    grid_id: Mapped[int | None] = mapped_column(BigId)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    handler_unit_id: Mapped[int | None] = mapped_column(BigId)
+    state: Mapped[str] = mapped_column(String(20), default="SUBMITTED")
+    rework_n: Mapped[int] = mapped_column(Integer, default=0)
+    return_n: Mapped[int] = mapped_column(Integer, default=0)
+    reopen_n: Mapped[int] = mapped_column(Integer, default=0)
+    extension_n: Mapped[int] = mapped_column(Integer, default=0)
+    check_n: Mapped[int] = mapped_column(Integer, default=0)
+    demand_n: Mapped[int] = mapped_column(Integer, default=1)
+    stage: Mapped[str] = mapped_column(String(16), default="accept")
+    stage_deadline: Mapped[datetime | None]
+    case_deadline: Mapped[datetime | None]
+    deadline_explain: Mapped[dict] = mapped_column(default=dict)
+    calendar_complete: Mapped[bool] = mapped_column(Boolean, default=True)
+    suspended_remaining_s: Mapped[int | None] = mapped_column(Integer)
+    result: Mapped[str | None] = mapped_column(Text)
+    handled_by: Mapped[int | None] = mapped_column(BigId)
+    closed_at: Mapped[datetime | None]
+    closure_type: Mapped[str | None] = mapped_column(String(24))
+    callback_result: Mapped[str | None] = mapped_column(String(16))
+    case_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    suspended_at_deadline: Mapped[bool] = mapped_column(Boolean, default=False)
+    master_id: Mapped[int | None] = mapped_column(BigId)
+    created_by: Mapped[int | None] = mapped_column(BigId)
+    created_at: Mapped[datetime] = mapped_column(default=utc_default)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Transition(TenantScoped, db.Model):
+    """One step of an event's life: who moved it from which state to which, when and why. Append-only."""
+
+    __tablename__ = "grid__event_transition"
+    __table_args__ = tenant_table_args(tenant_fk("event_id", "grid__event"),
+                                       Index("ix_grid__event_transition_tenant_id_event_id", "tenant_id", "event_id", "id"))
+
+    event_id: Mapped[int] = mapped_column(BigId)
+    code: Mapped[str] = mapped_column(String(8))
+    action: Mapped[str] = mapped_column(String(24))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(BigId)
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utc_default)
+    payload: Mapped[dict] = mapped_column(default=dict)

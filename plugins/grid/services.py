@@ -1,0 +1,359 @@
+"""Grid services: report, act on, and count events. They flush; the view or command commits."""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from core import clock
+from core.audit import service as audit
+from core.calendar import WorkCalendar
+from core.db import db, lock_for_update
+from core.events import emit
+from core.org.models import OrgUnit
+from core.tenancy.context import current
+from core.tenancy.models import Tenant
+
+from . import events as ev
+from .categories import STAGE_LIMITS, TEMPLATE
+from .machine import ACTIONS, REOPEN_WINDOW, TERMINAL, Refused, Stale
+from .models import Category, GridEvent, Transition
+
+CALLBACK_SOURCES = ("RESIDENT", "PHONE_VISIT", "HOTLINE_12345")
+
+
+def seed_categories() -> int:
+    """Copy the category template into the active tenant (idempotent)."""
+    have = set(db.session.scalars(select(Category.code)))
+    for code, name, bucket, profile, (value, unit), grid_solvable, self_ok, level in TEMPLATE:
+        if code not in have:
+            db.session.add(Category(code=code, name=name, bucket=bucket, profile=profile, limit_value=value,
+                                    limit_unit=unit, grid_solvable=grid_solvable, self_handle_allowed=self_ok,
+                                    default_level=level))
+    db.session.flush()
+    return 1
+
+
+def calendar() -> WorkCalendar:
+    tenant = db.session.get(Tenant, current().active)
+    return WorkCalendar.for_tenant(tenant)
+
+
+def stage_limit(event: GridEvent, stage: str, category: Category) -> tuple[float, str]:
+    limit = STAGE_LIMITS[stage][event.urgency]
+    return limit if limit is not None else (category.limit_value, category.limit_unit)
+
+
+def set_stage(event: GridEvent, stage: str, category: Category, start=None) -> None:
+    """Start the clock of ``stage`` now (or at ``start``), with its explanation."""
+    start = start or clock.utcnow()
+    value, unit = stage_limit(event, stage, category)
+    deadline = calendar().add(start, value, unit)
+    event.stage, event.stage_deadline = stage, deadline.due
+    event.deadline_explain = {**(event.deadline_explain or {}), stage: deadline.as_json()}
+    event.calendar_complete = event.calendar_complete and deadline.complete
+
+
+def set_case_deadline(event: GridEvent, category: Category, start=None) -> None:
+    """At first dispatch: handling limit plus the check allowance; never moved later except by T15/T12."""
+    start = start or clock.utcnow()
+    handle_value, handle_unit = stage_limit(event, "handle", category)
+    cal = calendar()
+    handled = cal.add(start, handle_value, handle_unit)
+    check_value, check_unit = stage_limit(event, "check", category)
+    case = cal.add(handled.due, check_value, check_unit)
+    event.case_deadline = case.due
+    event.deadline_explain = {**(event.deadline_explain or {}), "case": {
+        **case.as_json(), "text": f"处置 {handled.explain()}；核查 {case.explain()}"}}
+
+
+def next_ref() -> str:
+    today = clock.utcnow().astimezone(clock.SHANGHAI)
+    return f"E{today:%Y%m%d}-{secrets.token_hex(3).upper()}"
+
+
+def report_event(data: dict, source: str, actor_id: int | None = None) -> GridEvent:
+    """T1: a new event reaches intake (待受理); the accept clock starts now."""
+    category = db.session.get(Category, data["category_id"])
+    if category is None or not category.active:
+        raise Refused(_("类别不存在"))
+    grid_id = data.get("grid_id")
+    if grid_id is not None:
+        grid = db.session.get(OrgUnit, grid_id)
+        if grid is None or grid.kind != "grid":
+            raise Refused(_("网格不存在"))
+    event = GridEvent(ref_no=next_ref(), title=data["title"], description=data.get("description") or "",
+                      category_id=category.id, urgency=data.get("urgency") or "NORMAL", source=source,
+                      grid_id=grid_id, address=data.get("address") or "", reporter_name=data.get("reporter_name"),
+                      reporter_phone=data.get("reporter_phone"), anonymity=data.get("anonymity") or "named",
+                      level=category.default_level, max_level=category.default_level, created_by=actor_id)
+    db.session.add(event)
+    set_stage(event, "accept", category)
+    db.session.flush()
+    _log(event, "T1", "submit", None, "SUBMITTED", actor_id, None, {"source": source})
+    emit(ev.EventCreated(event_id=event.id, category=category.code, source=source))
+    return event
+
+
+def _log(event, code, action, from_state, to_state, actor_id, reason, payload=None) -> None:
+    db.session.add(Transition(event_id=event.id, code=code, action=action, from_state=from_state, to_state=to_state,
+                              actor_id=actor_id, reason=reason, payload=payload or {}))
+
+
+def load_for_update(event_id: int, version: int | None) -> GridEvent:
+    """Lock the event row; a stale form version means someone else acted first."""
+    event = db.session.scalars(lock_for_update(select(GridEvent).where(GridEvent.id == event_id))).first()
+    if event is None:
+        raise LookupError(event_id)
+    if version is not None and event.version != version:
+        raise Stale(event_id)
+    return event
+
+
+def perform(event: GridEvent, name: str, data: dict) -> GridEvent:
+    """Apply one action to a locked event; :raises Refused: with the reason, having changed nothing."""
+    ctx = current()
+    action = ACTIONS[name]
+    if event.state not in action.sources:
+        raise Refused(_("当前状态不能执行“%(a)s”", a=action.label))
+    category = db.session.get(Category, event.category_id)
+    now = clock.utcnow()
+    before = event.state
+    reason = data.get("reason")
+    code = action.code
+    to = globals()[f"_{name}"](event, category, data, now, ctx)
+    if isinstance(to, tuple):
+        to, code = to
+    event.state = to
+    event.version += 1
+    _log(event, code, name, before, to, ctx.user_id, reason,
+         {k: v for k, v in data.items() if k not in ("reason", "version") and v not in (None, "")})
+    db.session.flush()
+    emit(ev.EventStateChanged(event_id=event.id, from_state=before, to_state=to, action=name))
+    if to == "CLOSED":
+        emit(ev.EventClosed(event_id=event.id, closure_type=event.closure_type or "", bucket=category.bucket,
+                            source=event.source, assistants=data.get("assistants") or []))
+    return event
+
+
+def _close(event, closure_type, now) -> None:
+    event.closed_at, event.closure_type = now, closure_type
+    if event.case_deadline is not None and event.case_on_time is None:
+        event.case_on_time = clock.aware(now) <= clock.aware(event.case_deadline)  # frozen at closure
+    event.stage, event.stage_deadline = "closed", None
+
+
+def _accept(event, category, data, now, ctx):
+    set_stage(event, "verify", category)
+    return "VERIFYING"
+
+
+def _register(event, category, data, now, ctx):
+    set_stage(event, "dispatch", category)
+    return "REGISTERED"
+
+
+def _verify(event, category, data, now, ctx):
+    set_stage(event, "dispatch", category)
+    return "REGISTERED", "T8"
+
+
+def _answer(event, category, data, now, ctx):
+    if category.profile != "CONSULTATION":
+        raise Refused(_("只有政策咨询类事项可以当场答复"))
+    event.result = data["answer"]
+    _close(event, "CONSULT_ANSWERED", now)
+    return "CLOSED"
+
+
+def _self_handle(event, category, data, now, ctx):
+    if not category.self_handle_allowed or event.level != 0:
+        raise Refused(_("该类别不允许网格员现场办结"))
+    event.result, event.handled_by = data["result"], ctx.user_id
+    _close(event, "RESOLVED_ON_SPOT", now)
+    return "CLOSED"
+
+
+def _reject(event, category, data, now, ctx):
+    event.closure_type = None
+    event.closed_at = now
+    return "REJECTED"
+
+
+def _merge(event, category, data, now, ctx):
+    master = db.session.scalars(lock_for_update(select(GridEvent).where(GridEvent.ref_no == data["master_ref"]))).first()
+    if master is None or master.id == event.id:
+        raise Refused(_("主事件不存在"))
+    if master.state in TERMINAL:
+        raise Refused(_("主事件已办结，不能合并"))
+    if master.category_id != event.category_id:
+        raise Refused(_("只能合并到同一类别的事件"))
+    master.demand_n += event.demand_n
+    master.version += 1
+    event.master_id = master.id
+    return "MERGED"
+
+
+def _dispatch(event, category, data, now, ctx):
+    unit = db.session.get(OrgUnit, data["handler_unit_id"])
+    if unit is None or unit.kind not in ("grid", "community", "street"):
+        raise Refused(_("请选择本单位的网格、社区或街道作为处置单位"))
+    event.handler_unit_id = unit.id
+    if event.case_deadline is None:
+        set_case_deadline(event, category, now)
+    set_stage(event, "sign", category)
+    return "DISPATCHED"
+
+
+def _sign(event, category, data, now, ctx):
+    event.stage, event.stage_deadline = "handle", event.case_deadline
+    return "IN_PROGRESS"
+
+
+def _return(event, category, data, now, ctx):
+    set_stage(event, "dispatch", category)
+    return "RETURN_REQUESTED"
+
+
+def _redispatch(event, category, data, now, ctx):
+    event.return_n += 1
+    if event.return_n >= 2:  # T14 / E6: ping-pong goes up a level, which decides responsibility
+        _raise_level(event, "E6", now)
+        set_stage(event, "dispatch", category)
+        return "REGISTERED", "T14"
+    if data.get("dispatch_error"):
+        set_case_deadline(event, category, now)
+    return _dispatch(event, category, data, now, ctx), "T12"
+
+
+def _refuse_return(event, category, data, now, ctx):
+    event.stage, event.stage_deadline = "handle", event.case_deadline
+    return "IN_PROGRESS"
+
+
+def _extend(event, category, data, now, ctx):
+    if event.extension_n >= 2:
+        raise Refused(_("已延期两次，不能再延期"))
+    if event.stage_deadline is not None and clock.aware(now) > clock.aware(event.stage_deadline):
+        raise Refused(_("延期须在期限届满前申请"))
+    days = int(data["days"])
+    cal = calendar()
+    event.case_deadline = cal.add(event.case_deadline, days, "working_day").due
+    event.stage_deadline = event.case_deadline
+    event.extension_n += 1
+    return "IN_PROGRESS", "T15"
+
+
+def _suspend(event, category, data, now, ctx):
+    if event.case_deadline is not None:
+        event.suspended_remaining_s = int((clock.aware(event.case_deadline) - clock.aware(now)).total_seconds())
+    event.stage, event.stage_deadline = "suspended", None
+    return "SUSPENDED"
+
+
+def _resume(event, category, data, now, ctx):
+    remaining = max(event.suspended_remaining_s or 0, 0)
+    floor = calendar().add(now, 1, "working_day").due
+    event.case_deadline = max(clock.aware(now) + timedelta(seconds=remaining), floor)
+    event.stage, event.stage_deadline, event.suspended_remaining_s = "handle", event.case_deadline, None
+    return "IN_PROGRESS"
+
+
+def _submit_result(event, category, data, now, ctx):
+    event.result, event.closure_type, event.handled_by = data["result"], data["closure_type"], ctx.user_id
+    set_stage(event, "check", category)
+    return "AWAITING_CHECK"
+
+
+def _independent(event, ctx) -> None:
+    if event.handled_by is not None and event.handled_by == ctx.user_id:
+        raise Refused(_("核查须由处置人以外的人员进行"))
+
+
+def _check_fail(event, category, data, now, ctx):
+    _independent(event, ctx)
+    event.check_n += 1
+    event.rework_n += 1
+    rework = calendar().add(now, *stage_limit(event, "handle", category)).due
+    event.stage, event.stage_deadline = "handle", max(rework, clock.aware(event.case_deadline or rework))
+    emit(ev.CheckResult(event_id=event.id, passed=False, reason=data.get("reason") or ""))
+    if event.rework_n >= 3:  # E5: three failed checks go up a level
+        _raise_level(event, "E5", now)
+    return "IN_PROGRESS"
+
+
+def _check_pass(event, category, data, now, ctx):
+    _independent(event, ctx)
+    event.check_n += 1
+    emit(ev.CheckResult(event_id=event.id, passed=True))
+    if event.source in CALLBACK_SOURCES and event.reporter_phone:
+        set_stage(event, "callback", category)
+        return "AWAITING_CALLBACK", "T20"
+    _close(event, event.closure_type or "RESOLVED", now)
+    return "CLOSED", "T21"
+
+
+def _callback(event, category, data, now, ctx):
+    result = data["callback_result"]
+    event.callback_result = result
+    if result == "unsatisfied":
+        event.stage, event.stage_deadline = "handle", event.case_deadline
+        return "IN_PROGRESS", "T23"
+    _close(event, event.closure_type or "RESOLVED", now)
+    return "CLOSED", "T22"
+
+
+def _reopen(event, category, data, now, ctx):
+    if event.closed_at is None or clock.aware(now) - clock.aware(event.closed_at) > REOPEN_WINDOW:
+        raise Refused(_("已超过 15 天的重新办理期限"))
+    event.reopen_n += 1
+    event.closed_at = None
+    set_stage(event, "handle", category)
+    return "IN_PROGRESS"
+
+
+def _raise_level(event, rule: str, now) -> None:
+    if event.level >= 2:
+        raise Refused(_("已在街道层级，不能再上报"))
+    event.level += 1
+    event.max_level = max(event.max_level, event.level)
+    emit(ev.EventEscalated(event_id=event.id, level=event.level, rule=rule))
+
+
+def _escalate(event, category, data, now, ctx):
+    _raise_level(event, "E8", now)
+    return event.state
+
+
+def _cancel(event, category, data, now, ctx):
+    if event.handler_unit_id is not None and not ctx.has("grid.event.void"):
+        raise Refused(_("已派遣的事件须经上级批准才能撤销"))
+    event.stage, event.stage_deadline = "closed", None
+    return "CANCELLED"
+
+
+def available_actions(event: GridEvent) -> list:
+    ctx = current()
+    return [a for a in ACTIONS.values() if event.state in a.sources and ctx.has(a.permission)]
+
+
+def sla_colour(event: GridEvent) -> str:
+    """green, yellow (75%), orange (90%), red (100%) of the running stage's limit."""
+    if event.state in TERMINAL or event.stage_deadline is None:
+        return "none"
+    now = clock.utcnow()
+    due = clock.aware(event.stage_deadline)
+    if now >= due:
+        return "red"
+    started = clock.aware(event.created_at)
+    span = (due - started).total_seconds() or 1
+    used = (now - started).total_seconds() / span
+    return "orange" if used >= 0.9 else "yellow" if used >= 0.75 else "green"
+
+
+def record_audit_reveal(event: GridEvent) -> None:
+    audit.record("grid.reveal_reporter", "grid_event", event.id)
+
+

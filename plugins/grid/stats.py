@@ -1,0 +1,117 @@
+"""Honest statistics (domain/grid.md §6, §7): every figure with its formula, open overdue events
+kept in the denominator, consultations counted in person-times, small samples not ranked."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import and_, case, distinct, func, or_, select
+
+from core import clock
+from core.db import db
+
+from .categories import BUCKETS
+from .models import Category, GridEvent, Transition
+
+EXCLUDED = ("REJECTED", "MERGED", "CANCELLED")
+SOLVED = ("RESOLVED", "RESOLVED_ON_SPOT")
+NO_CASE_CLOCK = ("CONSULT_ANSWERED", "RESOLVED_ON_SPOT")
+
+
+def bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start, end] as whole days in Asia/Shanghai, returned in UTC."""
+    lo = datetime.combine(start, time.min, tzinfo=clock.SHANGHAI)
+    hi = datetime.combine(end, time.max, tzinfo=clock.SHANGHAI)
+    return lo.astimezone(clock.timezone_utc()), hi.astimezone(clock.timezone_utc())
+
+
+def _join_category():
+    return and_(Category.id == GridEvent.category_id, Category.tenant_id == GridEvent.tenant_id)
+
+
+def buckets(start: date, end: date) -> dict[str, dict[str, int]]:
+    """Per bucket: solved (closed RESOLVED or RESOLVED_ON_SPOT by closed_at; consultations in
+    person-times), partly resolved, unresolvable (explained), and all cases created in the period."""
+    lo, hi = bounds(start, end)
+    closed_in = and_(GridEvent.closed_at >= lo, GridEvent.closed_at <= hi, GridEvent.state == "CLOSED")
+    rows = db.session.execute(
+        select(Category.bucket,
+               func.sum(case((and_(closed_in, GridEvent.closure_type.in_(SOLVED)), 1), else_=0)),
+               func.sum(case((and_(closed_in, GridEvent.closure_type == "CONSULT_ANSWERED"), GridEvent.demand_n), else_=0)),
+               func.sum(case((and_(closed_in, GridEvent.closure_type == "PARTLY_RESOLVED"), 1), else_=0)),
+               func.sum(case((and_(closed_in, GridEvent.closure_type == "UNRESOLVABLE_EXPLAINED"), 1), else_=0)),
+               func.sum(case((and_(GridEvent.created_at >= lo, GridEvent.created_at <= hi), 1), else_=0)))
+        .join(Category, _join_category()).group_by(Category.bucket)).all()
+    out = {b: {"solved": 0, "partly": 0, "unresolvable": 0, "cases": 0} for b in BUCKETS}
+    for bucket, solved, answered, partly, unresolvable, cases in rows:
+        out[bucket] = {"solved": int((answered if bucket == "CONSULTATION" else solved) or 0), "partly": int(partly or 0),
+                       "unresolvable": int(unresolvable or 0), "cases": int(cases or 0)}
+    return out
+
+
+@dataclass
+class Kpi:
+    key: str
+    label: str
+    numerator: int
+    denominator: int
+    formula: str
+    kind: str = "rate"  # rate | count
+
+    @property
+    def value(self) -> str:
+        if self.kind == "count":
+            return str(self.numerator)
+        if not self.denominator:
+            return "—"
+        return f"{100 * self.numerator / self.denominator:.1f}%"
+
+
+def kpis(start: date, end: date) -> list[Kpi]:
+    lo, hi = bounds(start, end)
+    E = GridEvent
+    due = and_(E.case_deadline >= lo, E.case_deadline <= hi, E.state.not_in(EXCLUDED), E.state != "SUSPENDED")
+    due_n, on_time, closed = db.session.execute(select(
+        func.count(), func.sum(case((E.case_on_time.is_(True), 1), else_=0)),
+        func.sum(case((E.state == "CLOSED", 1), else_=0))).where(due)).one()
+    checked = db.session.scalar(select(func.count(distinct(Transition.event_id))).where(
+        Transition.at >= lo, Transition.at <= hi, Transition.action.in_(("check_fail", "check_pass"))))
+    reworked = db.session.scalar(select(func.count(distinct(Transition.event_id))).where(
+        Transition.at >= lo, Transition.at <= hi, Transition.action == "check_fail"))
+    closed_in = and_(E.state == "CLOSED", E.closed_at >= lo, E.closed_at <= hi)
+    cb = dict(db.session.execute(select(E.callback_result, func.count()).where(closed_in, E.callback_result.is_not(None))
+                                 .group_by(E.callback_result)).all())
+    reached = cb.get("satisfied", 0) + cb.get("basic", 0) + cb.get("unsatisfied", 0)
+    cases_closed, in_grid, resolved = db.session.execute(select(
+        func.count(), func.sum(case((E.max_level == 0, 1), else_=0)),
+        func.sum(case((E.closure_type.in_(("RESOLVED", "PARTLY_RESOLVED")), 1), else_=0)))
+        .where(closed_in, or_(E.closure_type.is_(None), E.closure_type.not_in(NO_CASE_CLOCK)))).one()
+    answered = db.session.scalar(select(func.coalesce(func.sum(E.demand_n), 0)).where(
+        closed_in, E.closure_type == "CONSULT_ANSWERED"))
+    on_spot = db.session.scalar(select(func.count()).where(closed_in, E.closure_type == "RESOLVED_ON_SPOT"))
+    return [
+        Kpi("due", "应结案数", int(due_n or 0), 0, "期限在本期内的事件，不含挂账、不予立案、已合并、已撤销", "count"),
+        Kpi("on_time", "按期结案率", int(on_time or 0), int(due_n or 0),
+            "应结案中按期结案的 ÷ 应结案数（仍未办结的超期事件留在分母中）"),
+        Kpi("closed", "结案率", int(closed or 0), int(due_n or 0), "应结案中已结案的 ÷ 应结案数"),
+        Kpi("rework", "返工率", int(reworked or 0), int(checked or 0),
+            "本期核查不通过过的事件 ÷ 本期被核查过的事件（按事件计，不按次数）"),
+        Kpi("satisfaction", "满意率", cb.get("satisfied", 0) + cb.get("basic", 0), reached,
+            "（满意 + 基本满意）÷ 成功回访数（无法联系的不计入）"),
+        Kpi("in_grid", "网格内办结率", int(in_grid or 0), int(cases_closed or 0),
+            "最高层级为网格的已结案事件 ÷ 已结案事件（不含当场答复和现场办结）"),
+        Kpi("resolution", "解决率", int(resolved or 0), int(cases_closed or 0), "已解决和部分解决 ÷ 已结案事件"),
+        Kpi("answered", "咨询答复数（人次）", int(answered or 0), 0, "当场答复的咨询，按诉求人次合计", "count"),
+        Kpi("on_spot", "现场办结数", int(on_spot or 0), 0, "网格员现场办结的事件数", "count"),
+    ]
+
+
+def by_month(start: date, end: date) -> list[tuple[str, int]]:
+    """Events created per month (Asia/Shanghai), for the chart."""
+    lo, hi = bounds(start, end)
+    rows = db.session.scalars(select(GridEvent.created_at).where(GridEvent.created_at >= lo, GridEvent.created_at <= hi))
+    counts: dict[str, int] = {}
+    for at in rows:
+        key = clock.aware(at).astimezone(clock.SHANGHAI).strftime("%Y-%m")
+        counts[key] = counts.get(key, 0) + 1
+    return sorted(counts.items())
