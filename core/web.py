@@ -34,6 +34,14 @@ def model_converter(model) -> type[ModelIdConverter]:
     return type(f"{model.__name__}IdConverter", (ModelIdConverter,), {"model": model})
 
 
+def example_args(**values):
+    """Values the isolation sweep uses for a rule's non-id arguments (an action name, a format)."""
+    def decorator(view):
+        view._example_args = values
+        return view
+    return decorator
+
+
 def register_model_converters(app: Flask, **models) -> None:
     """``<note:note_id>`` in a rule: the id names a model, so the isolation sweep can test it.
 

@@ -46,3 +46,22 @@ def record_failure(username: str, ip: str) -> None:
 def record_success(username: str) -> None:
     key = _keys(username, "-")[0][0]
     db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+
+
+def blocked_key(key: str, limit: int, minutes: int) -> bool:
+    """A generic per-key limit (the public report page: per address per hour)."""
+    row = db.session.get(LoginThrottle, key[:128])
+    return bool(row and clock.utcnow() - clock.aware(row.window_start) < timedelta(minutes=minutes)
+                and row.failures >= limit)
+
+
+def count_key(key: str, minutes: int = 60) -> None:
+    now = clock.utcnow()
+    row = db.session.get(LoginThrottle, key[:128])
+    if row is None:
+        db.session.add(LoginThrottle(key=key[:128], window_start=now, failures=1))
+    elif now - clock.aware(row.window_start) >= timedelta(minutes=minutes):
+        row.window_start, row.failures = now, 1
+    else:
+        row.failures += 1
+    db.session.flush()

@@ -44,9 +44,11 @@ class ConformanceSuite:
 
     def _url(self, app, rule, tenant, ids=None):
         args = {}
+        examples = getattr(app.view_functions[rule.endpoint], "_example_args", {})
         for arg, conv in rule._converters.items():
             if arg != "tenant":
-                args[arg] = (ids or {}).get(getattr(conv, "model", None), 1)
+                model = getattr(conv, "model", None)
+                args[arg] = (ids or {}).get(model, 1) if model else examples.get(arg, "x")
         with app.test_request_context():
             return url_for(rule.endpoint, tenant=tenant.slug, **args)
 

@@ -82,9 +82,18 @@ def make_generic(model, canary: str = CANARY) -> int:
     from datetime import datetime, timezone
 
     from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, Numeric, String, Text
+    from sqlalchemy import ForeignKeyConstraint, select
     values = {}
-    for col in model.__table__.columns:
-        if col.name in ("id", "tenant_id") or col.nullable or col.default is not None or col.server_default is not None:
+    table = model.__table__
+    for fk in (c for c in table.constraints if isinstance(c, ForeignKeyConstraint)):
+        cols = [c.name for c in fk.columns if c.name != "tenant_id"]
+        if len(cols) != 1 or table.c[cols[0]].nullable or fk.referred_table.name in ("tenant", table.name):
+            continue
+        target = next(m.class_ for m in db.Model.registry.mappers if m.local_table is fk.referred_table)
+        values[cols[0]] = db.session.scalar(select(target.id).order_by(target.id).limit(1)) or make_generic(target, canary)
+    for col in table.columns:
+        if col.name in ("id", "tenant_id") or col.key in values or col.nullable or col.default is not None \
+                or col.server_default is not None:
             continue
         t = col.type
         values[col.key] = (canary[: getattr(t, "length", None) or 64] if isinstance(t, (String, Text))

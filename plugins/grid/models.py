@@ -36,7 +36,7 @@ class GridEvent(TenantScoped, db.Model):
         tenant_fk("handler_unit_id", "org_unit"), tenant_fk("master_id", "grid__event"),
         UniqueConstraint("tenant_id", "ref_no"),
         Index("ix_grid__event_tenant_id_created_at_id", "tenant_id", "created_at", "id"),
-        Index("ix_grid__event_tenant_id_state", "tenant_id", "state", "stage_deadline"),
+        Index("ix_grid__event_tenant_id_state_stage_deadline", "tenant_id", "state", "stage_deadline"),
         Index("ix_grid__event_tenant_id_closed_at", "tenant_id", "closed_at"),
     )
     #: reporter contact is personal data: masked unless grid.identity.reveal

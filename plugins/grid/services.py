@@ -357,3 +357,23 @@ def record_audit_reveal(event: GridEvent) -> None:
     audit.record("grid.reveal_reporter", "grid_event", event.id)
 
 
+
+
+def search_events(query: str, limit: int) -> list:
+    from flask import url_for
+
+    from core.plugins.manager import SearchHit
+    q = query.strip()
+    rows = db.session.scalars(select(GridEvent).where(
+        (GridEvent.ref_no == q) | GridEvent.title.startswith(q)).order_by(GridEvent.id.desc()).limit(limit))
+    return [SearchHit(f"{e.ref_no} {e.title}", url_for("grid.event", event_id=e.id), "grid_event") for e in rows]
+
+
+def events_reported_by(person) -> dict | None:
+    """Events the person reported (matched by phone), for a personal-data access request."""
+    if not person.phone:
+        return None
+    rows = db.session.scalars(select(GridEvent).where(GridEvent.reporter_phone == person.phone))
+    found = [{"ref_no": e.ref_no, "title": e.title, "created_at": e.created_at.isoformat(), "state": e.state}
+             for e in rows]
+    return {"reported_events": found} if found else None

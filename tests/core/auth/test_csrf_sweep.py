@@ -18,7 +18,8 @@ def unsafe_rules(app):
 
 
 def url_of(app, rule, tenant, ids):
-    args = {a: ids.get(a, 1) for a in rule.arguments}
+    examples = getattr(app.view_functions[rule.endpoint], "_example_args", {})
+    args = {a: ids.get(a, examples.get(a, 1)) for a in rule.arguments}
     if "tenant" in rule.arguments:
         args["tenant"] = tenant
     with app.test_request_context():

@@ -36,11 +36,14 @@ def test_another_tenants_ids_answer_404_everywhere(app, world, client, login_as)
         for arg, model in models.items():
             assert model in b_rows, f"{rule.rule}: add a {model.__name__} row to core/testing/rows.py"
             values[arg] = b_rows[model]
-        url_args = {**values, **({"tenant": world.a.slug} if "tenant" in rule.arguments else {})}
+        examples = getattr(app.view_functions[rule.endpoint], "_example_args", {})
+        extra = {a: examples.get(a, "xlsx" if a == "fmt" else "x") for a in rule.arguments
+                 if a not in values and a != "tenant"}
+        url_args = {**values, **extra, **({"tenant": world.a.slug} if "tenant" in rule.arguments else {})}
         for method in sorted(rule.methods - SKIP_METHODS):
             with app.test_request_context():
                 from flask import url_for
-                url = url_for(rule.endpoint, **url_args, **({"fmt": "xlsx"} if "fmt" in rule.arguments else {}))
+                url = url_for(rule.endpoint, **url_args)
             for headers in ({}, htmx(), htmx(target="main")):
                 data = {"csrf_token": csrf_token(client), "name": "改名", "reason": "核实", "field": "phone",
                         "parent_id": str(b_rows.get(next(iter(models.values())), 1)), "confirm": "ERASE"}

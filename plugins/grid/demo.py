@@ -1,0 +1,183 @@
+"""Two years of demo events whose solved counts reproduce the seed article (seed facts §2.4):
+165 livelihood, 57 urban construction and property, 468 sanitation (300 on the spot), 232 policy
+consultations answered — split across the district's streets so the district sums exactly."""
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from core import clock
+from core.calendar import WorkCalendar
+from core.db import db
+from core.org.models import OrgUnit
+from core.tenancy.models import Tenant
+
+from .models import Category, GridEvent, Transition
+
+#: bucket → (closure type, count) over the whole district
+PLAN = {
+    "LIVELIHOOD": [("RESOLVED", 165), ("PARTLY_RESOLVED", 4), ("UNRESOLVABLE_EXPLAINED", 3)],
+    "URBAN_PROPERTY": [("RESOLVED", 57), ("PARTLY_RESOLVED", 2)],
+    "SANITATION": [("RESOLVED", 168), ("RESOLVED_ON_SPOT", 300)],
+    "CONSULTATION": [("CONSULT_ANSWERED", 232)],
+    "DISPUTE": [("RESOLVED", 41), ("UNRESOLVABLE_EXPLAINED", 2)],
+    "SECURITY": [("RESOLVED", 26)],
+}
+OTHER_STATES = [("REJECTED", 9), ("MERGED", 14), ("CANCELLED", 6), ("OPEN", 6), ("OPEN_OVERDUE", 5)]
+LIVE_QUEUE = 30
+SEASON = [0.8, 0.7, 0.9, 1.0, 1.1, 1.2, 1.3, 1.3, 1.1, 1.0, 0.9, 0.8]  # summer brings more sanitation and disputes
+
+
+def default_window() -> tuple[date, date]:
+    today = clock.utcnow().astimezone(clock.SHANGHAI).date()
+    end = today.replace(day=1) - timedelta(days=1)
+    return window_for(end)
+
+
+def window_for(end: date) -> tuple[date, date]:
+    start_month = end.month - 23
+    year = end.year + (start_month - 1) // 12
+    month = (start_month - 1) % 12 + 1
+    return date(year, month, 1), end
+
+
+def share(total: int, index: int, n: int) -> int:
+    """Street ``index`` of ``n`` gets its part of ``total``; the parts add up exactly."""
+    return total * (index + 1) // n - total * index // n
+
+
+def _position(tenant: Tenant) -> tuple[int, int]:
+    if not tenant.parent_id:
+        return 0, 1
+    siblings = list(db.session.scalars(select(Tenant.id).where(Tenant.parent_id == tenant.parent_id,
+                                                                Tenant.is_demo.is_(True)).order_by(Tenant.id)))
+    return siblings.index(tenant.id), len(siblings)
+
+
+def fill(tenant: Tenant, window_end: date) -> int:
+    """Create the street's share of demo events (nothing for a district; nothing twice)."""
+    if tenant.kind != "street" or db.session.scalar(select(func.count()).select_from(GridEvent)):
+        return 0
+    index, n = _position(tenant)
+    rng = random.Random(f"jiceng-grid-demo-{tenant.slug}")
+    start, end = window_for(window_end)
+    cal = WorkCalendar.for_tenant(tenant)
+    cats: dict[str, list[Category]] = {}
+    for c in db.session.scalars(select(Category).order_by(Category.code)):
+        cats.setdefault(c.bucket, []).append(c)
+    grids = list(db.session.scalars(select(OrgUnit.id).where(OrgUnit.kind == "grid").order_by(OrgUnit.id)))
+    if not grids or not cats:
+        return 0
+    days = (end - start).days
+    weights = [SEASON[(start + timedelta(days=d)).month - 1] for d in range(days)]
+    seq = [0]
+
+    def moment(lo: date, hi_days: int) -> datetime:
+        d = lo + timedelta(days=rng.choices(range(hi_days), weights[:hi_days])[0]) if lo == start else \
+            lo + timedelta(days=rng.randrange(max(hi_days, 1)))
+        t = time(rng.randint(8, 17), rng.choice((0, 10, 20, 30, 40, 50)))
+        return datetime.combine(d, t, tzinfo=clock.SHANGHAI).astimezone(clock.timezone_utc())
+
+    def make(category: Category, created: datetime, source: str) -> GridEvent:
+        seq[0] += 1
+        r = rng.random()
+        urgency = "CRITICAL" if r < 0.04 else "URGENT" if r < 0.16 else "NORMAL"
+        ev = GridEvent(ref_no=f"D{created.astimezone(clock.SHANGHAI):%Y%m%d}-{tenant.id:02d}{seq[0]:04d}",
+                       title=f"{category.name}（演示）", description="演示数据", category_id=category.id,
+                       urgency=urgency, source=source, grid_id=rng.choice(grids), address="演示地址",
+                       level=category.default_level, max_level=category.default_level, created_at=created,
+                       reporter_phone=f"100{rng.randrange(10**8):08d}" if source == "RESIDENT" else None)
+        db.session.add(ev)
+        return ev
+
+    events_made = 0
+    pending_logs: list[tuple[GridEvent, list]] = []
+    for bucket, parts in PLAN.items():
+        for closure, total in parts:
+            for _ in range(share(total, index, n)):
+                category = rng.choice(cats[bucket])
+                created = moment(start, days - 12)
+                source = "GRID_PATROL" if closure == "RESOLVED_ON_SPOT" else rng.choice(("RESIDENT", "GRID_PATROL",
+                                                                                          "PHONE_VISIT"))
+                ev = make(category, created, source)
+                steps = [("T1", "submit", None, "SUBMITTED", created)]
+                if closure in ("CONSULT_ANSWERED", "RESOLVED_ON_SPOT"):
+                    closed = created + timedelta(minutes=rng.randint(5, 50))
+                    steps.append(("T4" if closure == "CONSULT_ANSWERED" else "T5",
+                                  "answer" if closure == "CONSULT_ANSWERED" else "self_handle", "SUBMITTED", "CLOSED",
+                                  closed))
+                else:
+                    dispatched = created + timedelta(minutes=rng.randint(20, 90))
+                    limit = cal.add(dispatched, category.limit_value, category.limit_unit)
+                    case = cal.add(limit.due, 1, "working_day")
+                    ev.case_deadline = case.due
+                    ev.deadline_explain = {"case": case.as_json()}
+                    on_time = rng.random() < 0.93
+                    span = (case.due - dispatched).total_seconds()
+                    closed = dispatched + timedelta(seconds=span * (rng.uniform(0.3, 0.95) if on_time
+                                                                    else rng.uniform(1.05, 1.6)))
+                    closed = min(closed, datetime.combine(end, time(17, 0), tzinfo=clock.SHANGHAI))
+                    ev.handler_unit_id = ev.grid_id
+                    ev.check_n = 1
+                    steps += [("T3", "register", "SUBMITTED", "REGISTERED", created + timedelta(minutes=10)),
+                              ("T9", "dispatch", "REGISTERED", "DISPATCHED", dispatched),
+                              ("T10", "sign", "DISPATCHED", "IN_PROGRESS", dispatched + timedelta(minutes=30)),
+                              ("T18", "submit_result", "IN_PROGRESS", "AWAITING_CHECK", closed - timedelta(hours=2)),
+                              ("T21", "check_pass", "AWAITING_CHECK", "CLOSED", closed)]
+                    if ev.source == "RESIDENT":
+                        r = rng.random()
+                        ev.callback_result = ("satisfied" if r < 0.88 else "basic" if r < 0.97 else
+                                              "unreachable" if r < 0.99 else "satisfied")
+                    ev.case_on_time = closed <= case.due
+                ev.state, ev.closure_type, ev.closed_at = "CLOSED", closure, closed
+                pending_logs.append((ev, steps))
+                events_made += 1
+    for state, total in OTHER_STATES:
+        for _ in range(share(total, index, n)):
+            category = rng.choice(cats[rng.choice(list(PLAN))])
+            created = moment(start, days - 12) if state != "OPEN_OVERDUE" else moment(end - timedelta(days=40), 20)
+            ev = make(category, created, "RESIDENT")
+            steps = [("T1", "submit", None, "SUBMITTED", created)]
+            if state in ("OPEN", "OPEN_OVERDUE"):
+                created = moment(end - timedelta(days=10), 8) if state == "OPEN" else created
+                ev.created_at = created
+                case = cal.add(created, category.limit_value, category.limit_unit)
+                ev.case_deadline = case.due if state == "OPEN" or case.due < datetime.combine(
+                    end, time(0), tzinfo=clock.SHANGHAI) else created + timedelta(days=2)
+                ev.state, ev.stage, ev.stage_deadline = "IN_PROGRESS", "handle", ev.case_deadline
+                ev.handler_unit_id = ev.grid_id
+                steps = [("T1", "submit", None, "SUBMITTED", created),
+                         ("T9", "dispatch", "REGISTERED", "DISPATCHED", created + timedelta(hours=1)),
+                         ("T10", "sign", "DISPATCHED", "IN_PROGRESS", created + timedelta(hours=2))]
+            else:
+                ev.state = state
+                ev.closed_at = created + timedelta(hours=3)
+                steps.append(({"REJECTED": "T6", "MERGED": "T7", "CANCELLED": "T25"}[state], state.lower(),
+                              "SUBMITTED", state, ev.closed_at))
+            pending_logs.append((ev, steps))
+            events_made += 1
+    # this month's live queue, after the window
+    today = clock.utcnow().astimezone(clock.SHANGHAI)
+    for k in range(share(LIVE_QUEUE, index, n)):
+        category = rng.choice(cats[rng.choice(list(PLAN))])
+        created = (today - timedelta(hours=rng.randint(1, 24 * 6))).astimezone(clock.timezone_utc())
+        ev = make(category, created, rng.choice(("RESIDENT", "GRID_PATROL")))
+        state = ("SUBMITTED", "REGISTERED", "DISPATCHED", "IN_PROGRESS", "AWAITING_CHECK")[k % 5]
+        ev.state = state
+        limit = cal.add(created, category.limit_value, category.limit_unit)
+        ev.stage_deadline = limit.due
+        ev.stage = "handle" if state in ("DISPATCHED", "IN_PROGRESS") else "accept"
+        if state in ("DISPATCHED", "IN_PROGRESS", "AWAITING_CHECK"):
+            ev.case_deadline, ev.handler_unit_id = cal.add(limit.due, 1, "working_day").due, ev.grid_id
+            ev.deadline_explain = {"handle": limit.as_json()}
+        pending_logs.append((ev, [("T1", "submit", None, "SUBMITTED", created)]))
+        events_made += 1
+    db.session.flush()
+    for ev, steps in pending_logs:
+        for code, action, before, after, at in steps:
+            db.session.add(Transition(event_id=ev.id, code=code, action=action, from_state=before, to_state=after,
+                                      at=at, payload={"demo": True}))
+    db.session.flush()
+    return events_made

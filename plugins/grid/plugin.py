@@ -1,0 +1,109 @@
+"""网格化管理: manifest and hook implementations only."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from core.auth.permissions import Permission
+from core.plugins.hookspecs import hookimpl
+from core.plugins.manager import NavItem, Widget
+from core.plugins.manifest import PluginManifest
+
+MANIFEST = PluginManifest(
+    name="grid",
+    title=_l("网格化管理"),
+    description=_l("网格事件从上报、受理、立案、派遣、处置、核查到回访结案的闭环，按工作日计算时限，统计口径公开。"),
+    version="1.0.0",
+    requires_core=">=1.0,<2",
+    requires_core_revision="c0003",
+    settings_schema="plugins.grid.schemas:Settings",
+)
+
+STAFF = ("tenant_admin", "street_staff", "community_staff", "intake_clerk", "grid_leader", "grid_worker")
+DISPATCHERS = ("tenant_admin", "street_staff", "community_staff", "intake_clerk")
+APPROVERS = ("tenant_admin", "street_staff", "community_staff")
+HANDLERS = ("tenant_admin", "street_staff", "community_staff", "grid_leader", "grid_worker")
+
+
+@hookimpl
+def register_blueprints(app):
+    from core.web import register_model_converters
+
+    from .models import GridEvent
+    from .views import bp
+    register_model_converters(app, grid_event=GridEvent)
+    return [bp]
+
+
+@hookimpl
+def register_permissions():
+    return [
+        Permission("grid.view", _l("查看网格事件"), STAFF),
+        Permission("grid.event.report", _l("上报事件"), (*STAFF, "volunteer", "resident")),
+        Permission("grid.event.accept", _l("受理事件"), (*DISPATCHERS, "grid_leader")),
+        Permission("grid.event.verify", _l("核实事件"), HANDLERS),
+        Permission("grid.event.register", _l("立案"), DISPATCHERS),
+        Permission("grid.event.dispatch", _l("派遣事件"), DISPATCHERS),
+        Permission("grid.event.handle", _l("处置事件"), HANDLERS),
+        Permission("grid.event.check", _l("核查事件"), (*APPROVERS, "grid_leader", "grid_worker")),
+        Permission("grid.event.callback", _l("回访"), (*APPROVERS, "intake_clerk")),
+        Permission("grid.event.approve_extension", _l("批准延期"), APPROVERS),
+        Permission("grid.event.approve_suspension", _l("批准挂账"), APPROVERS),
+        Permission("grid.event.merge", _l("合并重复事件"), DISPATCHERS),
+        Permission("grid.event.void", _l("撤销事件"), APPROVERS),
+        Permission("grid.reports.view", _l("查看网格统计"), (*APPROVERS, "grid_leader")),
+        Permission("grid.identity.reveal", _l("查看上报人信息"), APPROVERS),
+    ]
+
+
+@hookimpl
+def register_event_types():
+    from .events import ALL
+    return ALL
+
+
+@hookimpl
+def nav_items(ctx):
+    if ctx.kind == "district":
+        return [NavItem("work", _l("网格统计"), "grid.rollup", "grid.reports.view", order=30)]
+    return [NavItem("work", _l("网格事件"), "grid.events", "grid.view", order=30),
+            NavItem("work", _l("上报事件"), "grid.new", "grid.event.report", order=31),
+            NavItem("work", _l("网格统计"), "grid.stats_page", "grid.reports.view", order=32)]
+
+
+@hookimpl
+def dashboard_widgets(ctx):
+    if ctx.kind == "district":
+        return [Widget("grid-rollup", _l("网格事件解决情况（各街道）"), "grid.rollup", "grid.reports.view", order=20,
+                       scope="district")]
+    return [Widget("grid-open", _l("在办事件"), "grid.widget_open", "grid.view", order=20),
+            Widget("grid-month", _l("本月网格事件"), "grid.widget_month", "grid.reports.view", order=21)]
+
+
+@hookimpl
+def on_tenant_enable(tenant, settings, data_version):
+    from .services import seed_categories
+    return seed_categories()
+
+
+@hookimpl
+def demo_data(tenant, scale, window_end):
+    from .demo import fill
+    fill(tenant, window_end)
+
+
+@hookimpl
+def register_cli_commands(cli):
+    from .cli import grid_group
+    cli.add_command(grid_group)
+
+
+@hookimpl
+def search(ctx, query, limit):
+    from .services import search_events
+    return search_events(query, limit)
+
+
+@hookimpl
+def export_person(person, ctx):
+    from .services import events_reported_by
+    return events_reported_by(person)

@@ -1,0 +1,103 @@
+"""Grid input schemas (marshmallow): messages in Chinese, unknown fields refused."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from core.org.schemas import Stripped, text
+
+from .categories import SOURCES, URGENCIES
+from .machine import CALLBACK_RESULTS, REJECT_REASONS, RETURN_REASONS, SUSPEND_REASONS
+
+REQUIRED = {"required": _l("必填项"), "null": _l("必填项"), "invalid": _l("格式不正确")}
+
+
+class Settings(Schema):
+    min_ranking_sample = fields.Integer(load_default=10, validate=validate.Range(min=1, max=1000),
+                                        metadata={"label": "排名最小样本量", "inherit": True})
+    reopen_window_days = fields.Integer(load_default=15, validate=validate.Range(min=1, max=90),
+                                        metadata={"label": "重新办理期限（天）", "inherit": True})
+    public_reports = fields.Boolean(load_default=True, metadata={"label": "开放居民上报页面"})
+
+
+class EventIn(Schema):
+    """Staff intake (phone, walk-in, patrol)."""
+
+    title = text(100)
+    description = text(2000, required=False, load_default="")
+    category_id = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择类别")})
+    urgency = fields.String(load_default="NORMAL", validate=validate.OneOf(tuple(URGENCIES), error=_l("请选择紧急程度")))
+    source = fields.String(load_default="GRID_PATROL", validate=validate.OneOf(tuple(SOURCES), error=_l("请选择来源")))
+    grid_id = fields.Integer(load_default=None, allow_none=True, error_messages={"invalid": _l("请选择网格")})
+    address = text(200, required=False, load_default="")
+    reporter_name = text(64, required=False, load_default=None, allow_none=True)
+    reporter_phone = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^(|1\d{10})$", error=_l("手机号应为 11 位数字")))
+
+    @validates_schema
+    def _place(self, data, **_kw):
+        if not data.get("grid_id") and not data.get("address"):
+            raise ValidationError(_l("请选择网格或填写地点"), "address")
+
+
+class PublicReportIn(Schema):
+    """A resident's report from the public page: no sign-in, a trap field for spam robots."""
+
+    title = text(100)
+    description = text(2000)
+    category_id = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择类别")})
+    grid_id = fields.Integer(load_default=None, allow_none=True, error_messages={"invalid": _l("请选择网格")})
+    address = text(200)
+    reporter_name = text(64, required=False, load_default=None, allow_none=True)
+    reporter_phone = fields.String(required=True, error_messages=REQUIRED, validate=validate.Regexp(
+        r"^1\d{10}$", error=_l("手机号应为 11 位数字，便于回访")))
+    anonymity = fields.String(load_default="named", validate=validate.OneOf(("named", "handler_anon", "public_anon")))
+    website = fields.String(load_default="")  # the trap: people never see it, robots fill it
+
+
+def _action(*names, **extra) -> type[Schema]:
+    spec = {
+        "reason": text(500),
+        "answer": text(1000),
+        "result": text(1000),
+        "reason_code": fields.String(required=True, error_messages=REQUIRED),
+        "master_ref": Stripped(required=True, error_messages=REQUIRED, validate=validate.Length(min=1, max=32)),
+        "handler_unit_id": fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择处置单位")}),
+        "dispatch_error": fields.Boolean(load_default=False, truthy={"on", "1", "true"}),
+        "closure_type": fields.String(required=True, error_messages=REQUIRED, validate=validate.OneOf(
+            ("RESOLVED", "PARTLY_RESOLVED", "UNRESOLVABLE_EXPLAINED"), error=_l("请选择办理结果"))),
+        "days": fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请填写天数")},
+                               validate=validate.Range(min=1, max=10, error=_l("延期 1–10 个工作日"))),
+        "callback_result": fields.String(required=True, error_messages=REQUIRED, validate=validate.OneOf(
+            tuple(CALLBACK_RESULTS), error=_l("请选择回访结果"))),
+    }
+    attrs = {n: spec[n] for n in names}
+    attrs["version"] = fields.Integer(required=True, error_messages=REQUIRED)
+    attrs.update(extra)
+    return Schema.from_dict(attrs)
+
+
+def _codes(options):
+    return fields.String(required=True, error_messages=REQUIRED,
+                         validate=validate.OneOf(tuple(options), error=_l("请选择原因")))
+
+
+ACTION_SCHEMAS = {
+    "accept": _action(), "register": _action(), "verify": _action(), "sign": _action(), "check_pass": _action(),
+    "resume": _action(),
+    "answer": _action("answer"), "self_handle": _action("result"),
+    "reject": _action("reason", reason_code=_codes(REJECT_REASONS)),
+    "merge": _action("master_ref"),
+    "dispatch": _action("handler_unit_id"),
+    "return": _action("reason", reason_code=_codes(RETURN_REASONS)),
+    "redispatch": _action("handler_unit_id", "dispatch_error"),
+    "refuse_return": _action("reason"),
+    "extend": _action("days", "reason"),
+    "suspend": _action("reason", reason_code=_codes(SUSPEND_REASONS)),
+    "submit_result": _action("result", "closure_type"),
+    "check_fail": _action("reason"),
+    "callback": _action("callback_result", reason=text(500, required=False, load_default=None, allow_none=True)),
+    "reopen": _action("reason"),
+    "escalate": _action("reason"),
+    "cancel": _action("reason"),
+}

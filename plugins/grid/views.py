@@ -1,0 +1,314 @@
+"""Grid pages: the intake queue, event detail with its timeline and actions, reporting (staff and
+residents), statistics with formulas, dashboard widgets."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from http import HTTPStatus
+
+from flask import Blueprint, abort, g, make_response, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlalchemy import and_, or_, select
+
+from core import clock
+from core.auth.permissions import audience, requires
+from core.db import db, get_or_404
+from core.org.models import OrgUnit
+from core.tenancy.context import current
+from core.tenancy.resolve import district_rollup, writes_on_get
+from core.ui.render import form_data, invalid_form, render_page_or_fragment, see_other
+from core.web import example_args
+
+from . import services, stats
+from .categories import BUCKETS, LEVELS, SOURCES, URGENCIES
+from .machine import ACTIONS, CALLBACK_RESULTS, CLOSURES, REJECT_REASONS, RETURN_REASONS, STATE_LABELS, \
+    SUSPEND_REASONS, TERMINAL, Refused, Stale
+from .models import Category, GridEvent, Transition
+from .schemas import ACTION_SCHEMAS, EventIn, PublicReportIn
+
+bp = Blueprint("grid", __name__, template_folder="templates")
+PAGE = 50
+STATE_GROUPS = {
+    "intake": ("SUBMITTED", "VERIFYING", "REGISTERED", "RETURN_REQUESTED"),
+    "handling": ("DISPATCHED", "IN_PROGRESS", "SUSPENDED"),
+    "checking": ("AWAITING_CHECK", "AWAITING_CALLBACK"),
+    "done": TERMINAL,
+}
+
+
+def labels() -> dict:
+    return {"states": STATE_LABELS, "closures": CLOSURES, "bucket_names": BUCKETS, "urgencies": URGENCIES, "levels": LEVELS, "sources": SOURCES,
+            "callback_results": CALLBACK_RESULTS, "reject_reasons": REJECT_REASONS,
+            "return_reasons": RETURN_REASONS, "suspend_reasons": SUSPEND_REASONS}
+
+
+def scoped(stmt):
+    """Only events in the user's part of the tree: a grid worker sees their grid, a community its grids."""
+    paths = current().scope_paths("grid.view")
+    if any(p.count("/") == 2 for p in paths):  # a grant at the root sees the whole street
+        return stmt
+    units = select(OrgUnit.id).where(or_(*[OrgUnit.path.startswith(p) for p in paths])) if paths else None
+    return stmt.where(GridEvent.grid_id.in_(units)) if units is not None else stmt.where(False)
+
+
+def categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.bucket, Category.code)))
+
+
+def grids() -> list[OrgUnit]:
+    return list(db.session.scalars(select(OrgUnit).where(OrgUnit.kind == "grid").order_by(OrgUnit.path).limit(1000)))
+
+
+# --- the queue ---------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@requires("grid.view")
+def events():
+    """Events, newest first, filtered by stage, category and urgency; the rows alone for htmx."""
+    group = request.args.get("group", "open")
+    stmt = scoped(select(GridEvent))
+    if group in STATE_GROUPS:
+        stmt = stmt.where(GridEvent.state.in_(STATE_GROUPS[group]))
+    elif group == "open":
+        stmt = stmt.where(GridEvent.state.not_in(TERMINAL))
+    if request.args.get("category", type=int):
+        stmt = stmt.where(GridEvent.category_id == request.args.get("category", type=int))
+    if request.args.get("urgency") in URGENCIES:
+        stmt = stmt.where(GridEvent.urgency == request.args["urgency"])
+    q = request.args.get("q", "").strip()[:50]
+    if q:
+        stmt = stmt.where(or_(GridEvent.ref_no == q, GridEvent.title.startswith(q)))
+    before = request.args.get("before", "")
+    if before:  # keyset paging on (created_at, id): constant cost whatever the page
+        try:
+            at, _, ident = before.partition("_")
+            at_dt = datetime.fromisoformat(at)
+            stmt = stmt.where(or_(GridEvent.created_at < at_dt, and_(GridEvent.created_at == at_dt, GridEvent.id < int(ident))))
+        except ValueError:
+            abort(400)
+    rows = list(db.session.scalars(stmt.order_by(GridEvent.created_at.desc(), GridEvent.id.desc()).limit(PAGE + 1)))
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    cats = {c.id: c for c in categories()}
+    grid_names = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(
+        OrgUnit.id.in_({r.grid_id for r in rows if r.grid_id}))).all())
+    next_key = f"{clock.aware(rows[-1].created_at).isoformat()}_{rows[-1].id}" if more else None
+    return render_page_or_fragment("grid/events.html", "grid/_event_rows.html", "event-rows", rows=rows, cats=cats,
+                                   grid_names=grid_names, group=group, args=request.args, next_key=next_key,
+                                   colour=services.sla_colour, **labels())
+
+
+# --- reporting ----------------------------------------------------------------------------------
+
+
+def _new_page(errors=None, form=None, status=HTTPStatus.OK):
+    return render_template("grid/new.html", cats=categories(), grids=grids(), errors=errors or {}, form=form or {},
+                           **labels()), status
+
+
+@bp.get("/new")
+@requires("grid.event.report")
+def new():
+    """Report an event in under a minute: category, place, what happened."""
+    return _new_page(form={"grid_id": request.args.get("grid_id", "")})
+
+
+@bp.post("/")
+@requires("grid.event.report")
+def create():
+    try:
+        data = EventIn().load(form_data())
+        event = services.report_event(data, data["source"], current().user_id)
+    except ValidationError as err:
+        db.session.rollback()
+        return invalid_form("grid/new.html", "grid/_event_form.html", "event-form", cats=categories(), grids=grids(),
+                            errors=err.messages, form=request.form, **labels())
+    except Refused as err:
+        db.session.rollback()
+        return _new_page({"_": [str(err)]}, request.form, HTTPStatus.UNPROCESSABLE_ENTITY)
+    target = url_for("grid.event", event_id=event.id)
+    db.session.commit()
+    return see_other(target)
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@audience("public")
+def public_report():
+    """A resident reports a problem without signing in (QR posters lead here); rate-limited, spam-trapped."""
+    from core.auth import throttle
+    from core.auth.sessions import client_ip
+    settings_ok = True
+    if request.method == "GET":
+        return render_template("grid/report.html", cats=categories(), grids=grids(), errors={}, form={},
+                               done=None, enabled=settings_ok)
+    key = f"report:{client_ip()}"
+    if throttle.blocked_key(key, limit=20, minutes=60):
+        return render_template("grid/report.html", cats=categories(), grids=grids(), form=request.form, done=None,
+                               enabled=True, errors={"_": [_("提交过于频繁，请一小时后再试，或拨打社区电话")]}), \
+            HTTPStatus.TOO_MANY_REQUESTS
+    try:
+        data = PublicReportIn().load(form_data())
+    except ValidationError as err:
+        return render_template("grid/report.html", cats=categories(), grids=grids(), errors=err.messages,
+                               form=request.form, done=None, enabled=True), HTTPStatus.UNPROCESSABLE_ENTITY
+    throttle.count_key(key)
+    if data.pop("website"):  # a robot filled the invisible field: thank it, store nothing
+        db.session.commit()
+        return render_template("grid/report.html", done="E-RECEIVED", cats=[], grids=[], errors={}, form={},
+                               enabled=True)
+    try:
+        event = services.report_event(data, "RESIDENT")
+    except Refused as err:
+        db.session.rollback()
+        return render_template("grid/report.html", cats=categories(), grids=grids(), errors={"_": [str(err)]},
+                               form=request.form, done=None, enabled=True), HTTPStatus.UNPROCESSABLE_ENTITY
+    ref = event.ref_no
+    db.session.commit()
+    return render_template("grid/report.html", done=ref, cats=[], grids=[], errors={}, form={}, enabled=True)
+
+
+# --- one event ----------------------------------------------------------------------------------
+
+
+def _event_context(event: GridEvent, errors=None, form=None, open_action=None) -> dict:
+    timeline = list(db.session.scalars(select(Transition).where(Transition.event_id == event.id)
+                                       .order_by(Transition.id)))
+    category = db.session.get(Category, event.category_id)
+    units = {u.id: u for u in db.session.scalars(select(OrgUnit).where(
+        OrgUnit.id.in_({x for x in (event.grid_id, event.handler_unit_id) if x})))}
+    handlers = list(db.session.scalars(select(OrgUnit).where(OrgUnit.kind.in_(("grid", "community", "street")))
+                                       .order_by(OrgUnit.path).limit(1000)))
+    from core.auth.models import UserAccount
+    actors = dict(db.session.execute(select(UserAccount.id, UserAccount.display_name).where(
+        UserAccount.id.in_({t.actor_id for t in timeline if t.actor_id}))).all())
+    return {"event": event, "category": category, "timeline": timeline, "units": units, "handlers": handlers,
+            "actors": actors, "actions": services.available_actions(event), "errors": errors or {}, "form": form or {},
+            "open_action": open_action, "colour": services.sla_colour(event), "master": (
+                db.session.get(GridEvent, event.master_id) if event.master_id else None), **labels()}
+
+
+@bp.get("/<grid_event:event_id>")
+@requires("grid.view")
+def event(event_id: int):
+    """One event: its status, deadlines with their reasons, the actions open to you, the timeline."""
+    ev = _scoped_or_404(event_id)
+    return render_template("grid/event.html", **_event_context(ev))
+
+
+def _scoped_or_404(event_id: int) -> GridEvent:
+    ev = db.session.scalars(scoped(select(GridEvent).where(GridEvent.id == event_id))).first()
+    if ev is None:
+        abort(404)
+    return ev
+
+
+@bp.post("/<grid_event:event_id>/act/<name>")
+@requires("grid.view")
+@example_args(name="accept")
+def act(event_id: int, name: str):
+    """Apply one action. htmx gets the status card and timeline back; a stale form gets 409."""
+    action = ACTIONS.get(name)
+    if action is None:
+        abort(404)
+    _scoped_or_404(event_id)
+    if not current().has(action.permission):
+        abort(403)
+    try:
+        data = ACTION_SCHEMAS[name]().load(form_data())
+    except ValidationError as err:
+        db.session.rollback()
+        return _card(get_or_404(GridEvent, event_id), HTTPStatus.UNPROCESSABLE_ENTITY, errors=err.messages,
+                     form=request.form, open_action=name)
+    try:
+        ev = services.load_for_update(event_id, data.pop("version"))
+        services.perform(ev, name, data)
+    except Stale:
+        db.session.rollback()
+        return _card(get_or_404(GridEvent, event_id), HTTPStatus.CONFLICT,
+                     errors={"_": [_("这个事件刚被其他人处理过，下面是最新状态，请确认后再操作")]})
+    except Refused as err:
+        db.session.rollback()
+        return _card(get_or_404(GridEvent, event_id), HTTPStatus.UNPROCESSABLE_ENTITY, errors={"_": [str(err)]},
+                     form=request.form, open_action=name)
+    db.session.commit()
+    return _card(get_or_404(GridEvent, event_id), HTTPStatus.OK)
+
+
+def _card(ev: GridEvent, status, **kw):
+    context = _event_context(ev, **kw)
+    if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+        resp = make_response(render_template("grid/_event_card.html", **context), status)
+        if status in (HTTPStatus.CONFLICT, HTTPStatus.UNPROCESSABLE_ENTITY):
+            resp.headers.update({"HX-Retarget": "#event-card", "HX-Reswap": "outerHTML", "HX-Reselect": "#event-card"})
+        return resp
+    if status == HTTPStatus.OK:
+        return see_other(url_for("grid.event", event_id=ev.id))
+    return render_template("grid/event.html", **context), status
+
+
+# --- statistics ---------------------------------------------------------------------------------
+
+
+def _period() -> tuple[date, date]:
+    today = clock.utcnow().astimezone(clock.SHANGHAI).date()
+    try:
+        start = date.fromisoformat(request.args.get("from", ""))
+    except ValueError:
+        start = today.replace(day=1)
+    try:
+        end = date.fromisoformat(request.args.get("to", ""))
+    except ValueError:
+        end = today
+    return (start, end) if start <= end else (end, start)
+
+
+@bp.get("/stats")
+@requires("grid.reports.view")
+def stats_page():
+    """Bucket report and KPIs for a period, each figure with its formula."""
+    start, end = _period()
+    return render_template("grid/stats.html", start=start, end=end, buckets=stats.buckets(start, end),
+                           kpis=stats.kpis(start, end), months=stats.by_month(start, end), streets=None, **labels())
+
+
+@bp.get("/rollup")
+@requires("grid.reports.view")
+@district_rollup
+@writes_on_get
+def rollup():
+    """District: the same report over its streets (read-only, audited)."""
+    from core.audit import service as audit
+    start, end = _period()
+    result = stats.buckets(start, end)
+    audit.record("district.rollup", "grid_event", None, endpoint="grid.rollup",
+                 streets=[s.slug for s in g.rollup_streets], buckets=sum(v["solved"] for v in result.values()))
+    db.session.commit()
+    return render_template("grid/stats.html", start=start, end=end, buckets=result, kpis=stats.kpis(start, end),
+                           months=stats.by_month(start, end), streets=g.rollup_streets, **labels())
+
+
+# --- widgets ----------------------------------------------------------------------------------------
+
+
+@bp.get("/widgets/open")
+@requires("grid.view")
+def widget_open():
+    """Open events by SLA colour."""
+    rows = db.session.scalars(scoped(select(GridEvent).where(GridEvent.state.not_in(TERMINAL))).limit(2000))
+    counts = {"red": 0, "orange": 0, "yellow": 0, "green": 0, "none": 0}
+    for ev in rows:
+        counts[services.sla_colour(ev)] += 1
+    return render_template("grid/_widget_open.html", counts=counts)
+
+
+@bp.get("/widgets/month")
+@requires("grid.reports.view")
+def widget_month():
+    """This month's on-time closure rate and solved counts."""
+    today = clock.utcnow().astimezone(clock.SHANGHAI).date()
+    start = today.replace(day=1)
+    return render_template("grid/_widget_month.html", kpis={k.key: k for k in stats.kpis(start, today)},
+                           buckets=stats.buckets(start, today), **labels())
+
+
