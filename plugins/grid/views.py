@@ -250,8 +250,12 @@ def _card(ev: GridEvent, status, **kw):
 # --- statistics ---------------------------------------------------------------------------------
 
 
-def _period() -> tuple[date, date]:
+def _period(two_years: bool = False) -> tuple[date, date]:
+    """The period asked for; by default this month, or the last 24 full months for the district view."""
     today = clock.utcnow().astimezone(clock.SHANGHAI).date()
+    if two_years and not request.args.get("from"):
+        from .demo import default_window
+        return default_window()
     try:
         start = date.fromisoformat(request.args.get("from", ""))
     except ValueError:
@@ -279,13 +283,14 @@ def stats_page():
 def rollup():
     """District: the same report over its streets (read-only, audited)."""
     from core.audit import service as audit
-    start, end = _period()
+    start, end = _period(two_years=True)
     result = stats.buckets(start, end)
     audit.record("district.rollup", "grid_event", None, endpoint="grid.rollup",
                  streets=[s.slug for s in g.rollup_streets], buckets=sum(v["solved"] for v in result.values()))
     db.session.commit()
-    return render_template("grid/stats.html", start=start, end=end, buckets=result, kpis=stats.kpis(start, end),
-                           months=stats.by_month(start, end), streets=g.rollup_streets, **labels())
+    return render_page_or_fragment("grid/stats.html", "grid/_rollup_card.html", "widget-grid-rollup", start=start,
+                                   end=end, buckets=result, kpis=stats.kpis(start, end),
+                                   months=stats.by_month(start, end), streets=g.rollup_streets, **labels())
 
 
 # --- widgets ----------------------------------------------------------------------------------------

@@ -1,0 +1,95 @@
+"""At phone size: a resident reports, staff dispatch, a grid worker handles, a checker closes."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def street(create_tenant, create_unit, create_user, enable_plugin):
+    street = create_tenant(name="东街街道")
+    community = create_unit(street, street.root_id, "community", "幸福社区")
+    grid = create_unit(street, community.id, "grid", "幸福第一网格", grid_type="residential")
+    enable_plugin(street, "grid")
+    people = {"clerk": create_user(street, "intake_clerk"), "worker": create_user(street, "grid_worker", unit_id=grid.id),
+              "checker": create_user(street, "grid_leader", unit_id=grid.id)}
+    return street, grid, people
+
+
+def sign_in(page, live_server, account):
+    page.goto(f"{live_server}/login")
+    page.fill("#f-username", account.username)
+    page.fill("#f-password", account.password)
+    page.click("button.primary")
+    expect(page.locator("h1")).to_contain_text("工作台")
+
+
+def sign_out(page):
+    page.click("[data-testid=logout]")
+    expect(page.locator("h1")).to_have_text("登录")
+
+
+def do(page, action, fill=None):
+    page.click(f"details[data-action={action}] > summary")
+    for selector, value in (fill or {}).items():
+        if selector.startswith("select"):
+            page.select_option(selector.split(" ", 1)[1], value)
+        else:
+            page.fill(selector, value)
+    page.click(f"[data-testid=do-{action}]")
+
+
+def test_a_resident_report_goes_round_the_loop(page, live_server, street):
+    street, grid, people = street
+    page.goto(f"{live_server}/t/{street.slug}/grid/report")
+    page.fill("#f-title", "楼道堆放杂物")
+    page.select_option("#f-category_id", label="楼道堆物")
+    page.select_option("#f-grid_id", label="幸福第一网格")
+    page.fill("#f-address", "3栋2单元")
+    page.fill("#f-description", "楼道里堆了很多纸箱，影响通行")
+    page.fill("#f-reporter_phone", "13812345678")
+    page.click("#report-form button.primary")
+    expect(page.locator("#report-done")).to_contain_text("受理编号")
+    ref = re.search(r"E\d{8}-[0-9A-F]{6}", page.locator("#report-done").inner_text()).group(0)
+
+    sign_in(page, live_server, people["clerk"])
+    expect(page.locator("#widget-grid-open")).to_contain_text("在办事件")
+    open_before = int(page.locator("#widget-grid-open .sla-green strong").inner_text())
+    page.goto(f"{live_server}/t/{street.slug}/grid/?q={ref}&group=all")
+    page.click("#event-rows a")
+    expect(page.locator("[data-testid=state]")).to_have_text("待受理")
+    do(page, "register")
+    expect(page.locator("[data-testid=state]")).to_have_text("已立案待派遣")
+    do(page, "dispatch", {"select #dispatch-handler_unit_id": str(grid.id)})
+    expect(page.locator("[data-testid=state]")).to_have_text("已派遣待签收")
+    event_url = page.url
+    sign_out(page)
+
+    sign_in(page, live_server, people["worker"])
+    page.goto(event_url)
+    do(page, "sign")
+    expect(page.locator("[data-testid=state]")).to_have_text("处置中")
+    do(page, "submit_result", {"#submit_result-result": "已联系住户清理，楼道畅通"})
+    expect(page.locator("[data-testid=state]")).to_have_text("待核查")
+    sign_out(page)
+
+    sign_in(page, live_server, people["checker"])
+    page.goto(event_url)
+    do(page, "check_pass")
+    expect(page.locator("[data-testid=state]")).to_have_text("待回访")
+    sign_out(page)
+
+    sign_in(page, live_server, people["clerk"])
+    page.goto(event_url)
+    do(page, "callback", {"select #callback-callback_result": "satisfied"})
+    expect(page.locator("[data-testid=state]")).to_have_text("已结案")
+    expect(page.locator(".timeline li")).to_have_count(7)
+    page.goto(f"{live_server}/t/{street.slug}/")
+    expect(page.locator("#widget-grid-open .sla-green strong")).to_have_text(str(open_before - 1))
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    assert page.problems == []

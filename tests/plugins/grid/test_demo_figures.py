@@ -1,0 +1,54 @@
+"""The demo district reproduces the seed's solved counts: 165 / 57 / 468 / 232."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from core.demo import DEMO_PASSWORD
+from core.testing.factories import csrf_token
+
+SEED = {"LIVELIHOOD": 165, "URBAN_PROPERTY": 57, "SANITATION": 468, "CONSULTATION": 232}
+
+
+@pytest.fixture(scope="module")
+def window():
+    from plugins.grid.demo import default_window
+    return default_window()
+
+
+@pytest.fixture(scope="module")
+def demo(app, window):
+    """The demo over the default window (the last 24 full months), as ``make run`` loads it."""
+    result = app.test_cli_runner().invoke(args=["demo", "load", "--households", "130-130",
+                                                "--window-end", window[1].strftime("%Y-%m")])
+    assert result.exit_code == 0, result.output
+
+
+def test_the_cli_prints_the_seed_counts_for_the_district(app, demo):
+    out = app.test_cli_runner().invoke(args=["grid", "stats", "--tenant", "xiejiaji", "--format", "json"]).output
+    solved = json.loads(out)["solved"]
+    assert {k: solved[k] for k in SEED} == SEED
+
+
+def test_the_streets_add_up_to_the_district(app, demo):
+    total = {k: 0 for k in SEED}
+    for slug in ("xjj-xiejiaji", "xjj-xiesancun", "xjj-caijiagang", "xjj-pingshan", "xjj-lixin"):
+        out = app.test_cli_runner().invoke(args=["grid", "stats", "--tenant", slug, "--format", "json"]).output
+        for k in SEED:
+            total[k] += json.loads(out)["solved"][k]
+    assert total == SEED
+
+
+def test_the_district_dashboard_shows_the_same_numbers(app, demo, window):
+    client = app.test_client()
+    client.post("/login", data={"username": "district-admin", "password": DEMO_PASSWORD, "csrf_token": csrf_token(client)})
+    dashboard = client.get("/t/xiejiaji/").text
+    assert 'hx-get="/t/xiejiaji/grid/rollup"' in dashboard
+    page = client.get(f"/t/xiejiaji/grid/rollup?from={window[0]}&to={window[1]}").text
+    shown = {b: int(re.search(rf'<tr data-bucket="{b}">.*?data-solved>(\d+)<', page, re.S).group(1)) for b in SEED}
+    assert shown == SEED
+    card = client.get("/t/xiejiaji/grid/rollup", headers={"HX-Request": "true", "HX-Target": "widget-grid-rollup"}).text
+    assert "<html" not in card
+    assert {b: int(re.search(rf'data-bucket="{b}"><strong data-solved>(\d+)<', card).group(1)) for b in SEED} == SEED

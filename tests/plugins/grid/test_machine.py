@@ -1,0 +1,205 @@
+"""Every transition and guard of the event state machine (domain/grid.md §3), refusals included."""
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from sqlalchemy import select
+
+from core.db import db
+from core.tenancy import tenant_scope
+
+from .conftest import act, report, state_of
+
+
+def timeline(app, gw, event_id):
+    from plugins.grid.models import Transition
+    with app.app_context(), tenant_scope(gw.street.id, commit=False):
+        return [(t.code, t.to_state) for t in db.session.scalars(
+            select(Transition).where(Transition.event_id == event_id).order_by(Transition.id))]
+
+
+def event_row(app, gw, event_id):
+    from plugins.grid.models import GridEvent
+    with app.app_context(), tenant_scope(gw.street.id, commit=False):
+        ev = db.session.get(GridEvent, event_id)
+        db.session.expunge(ev)
+        return ev
+
+
+def test_the_full_loop_from_report_to_closure_after_a_callback(app, gw):
+    e = report(app, gw)
+    assert state_of(app, gw, e)[0] == "SUBMITTED"
+    assert act(app, gw, gw.clerk, e, "accept").status_code == 200
+    assert act(app, gw, gw.worker, e, "verify").status_code == 200
+    assert act(app, gw, gw.clerk, e, "dispatch", handler_unit_id=gw.grid.id).status_code == 200
+    assert event_row(app, gw, e).case_deadline is not None
+    assert act(app, gw, gw.worker, e, "sign").status_code == 200
+    assert act(app, gw, gw.worker, e, "submit_result", result="已清理", closure_type="RESOLVED").status_code == 200
+    assert act(app, gw, gw.checker, e, "check_pass").status_code == 200
+    assert state_of(app, gw, e)[0] == "AWAITING_CALLBACK", "a resident's report is called back"
+    resp = act(app, gw, gw.clerk, e, "callback", callback_result="satisfied")
+    assert resp.status_code == 200 and "已结案" in resp.text
+    ev = event_row(app, gw, e)
+    assert ev.closure_type == "RESOLVED" and ev.case_on_time is True and ev.callback_result == "satisfied"
+    assert [code for code, _ in timeline(app, gw, e)] == ["T1", "T2", "T8", "T9", "T10", "T18", "T20", "T22"]
+
+
+def test_the_checker_is_never_the_handler(app, gw):
+    e = report(app, gw)
+    for account, name, data in ((gw.clerk, "register", {}), (gw.clerk, "dispatch", {"handler_unit_id": gw.grid.id}),
+                                (gw.checker, "sign", {}),
+                                (gw.checker, "submit_result", {"result": "已处理", "closure_type": "RESOLVED"})):
+        assert act(app, gw, account, e, name, **data).status_code == 200
+    refused = act(app, gw, gw.checker, e, "check_pass")
+    assert refused.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "核查须由处置人以外的人员进行" in refused.text
+    assert state_of(app, gw, e)[0] == "AWAITING_CHECK"
+
+
+def test_three_failed_checks_escalate_and_never_extend_the_case_deadline(app, gw):
+    e = report(app, gw, source="GRID_PATROL", reporter_phone="")
+    act(app, gw, gw.clerk, e, "register")
+    act(app, gw, gw.clerk, e, "dispatch", handler_unit_id=gw.grid.id)
+    act(app, gw, gw.worker, e, "sign")
+    deadline = event_row(app, gw, e).case_deadline
+    for n in range(3):
+        act(app, gw, gw.worker, e, "submit_result", result="处理了", closure_type="RESOLVED")
+        assert act(app, gw, gw.checker, e, "check_fail", reason="现场仍有杂物").status_code == 200
+    ev = event_row(app, gw, e)
+    assert ev.rework_n == 3 and ev.level == 1 and ev.case_deadline == deadline
+
+
+def test_a_consultation_is_answered_on_the_spot_and_counted_in_person_times(app, gw):
+    e = report(app, gw, code="CO-POLICY", title="低保怎么申请")
+    assert act(app, gw, gw.clerk, e, "answer", answer="携带身份证到社区服务大厅申请").status_code == 200
+    ev = event_row(app, gw, e)
+    assert (ev.state, ev.closure_type, ev.case_deadline) == ("CLOSED", "CONSULT_ANSWERED", None)
+
+
+def test_only_consultations_can_be_answered_on_the_spot(app, gw):
+    e = report(app, gw, code="UP-ROAD")
+    resp = act(app, gw, gw.clerk, e, "answer", answer="已答复")
+    assert resp.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "只有政策咨询" in resp.text
+    assert state_of(app, gw, e)[0] == "SUBMITTED"
+
+
+def test_self_handling_is_allowed_only_where_the_category_says(app, gw):
+    ok = report(app, gw, code="SA-CORRIDOR", source="GRID_PATROL")
+    assert act(app, gw, gw.worker, ok, "self_handle", result="现场清理完毕").status_code == 200
+    assert event_row(app, gw, ok).closure_type == "RESOLVED_ON_SPOT"
+    no = report(app, gw, code="UP-BUILD", source="GRID_PATROL")
+    assert "不允许网格员现场办结" in act(app, gw, gw.worker, no, "self_handle", result="拆了").text
+
+
+def test_an_action_the_state_does_not_allow_is_refused(app, gw):
+    e = report(app, gw)
+    resp = act(app, gw, gw.worker, e, "sign")
+    assert resp.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "当前状态不能执行" in resp.text
+
+
+def test_an_action_without_the_permission_is_forbidden(app, gw):
+    e = report(app, gw)
+    assert act(app, gw, gw.worker, e, "dispatch", handler_unit_id=gw.grid.id).status_code == HTTPStatus.FORBIDDEN
+
+
+def test_missing_fields_come_back_inline(app, gw):
+    e = report(app, gw)
+    resp = act(app, gw, gw.clerk, e, "reject", reason_code="NOT_TRUE", reason="")
+    assert resp.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "必填项" in resp.text
+    assert resp.headers["HX-Retarget"] == "#event-card"
+    assert state_of(app, gw, e)[0] == "SUBMITTED"
+
+
+def test_reject_and_cancel_are_terminal(app, gw):
+    e = report(app, gw)
+    assert act(app, gw, gw.clerk, e, "reject", reason_code="NOT_TRUE", reason="现场核查无此情况").status_code == 200
+    assert state_of(app, gw, e)[0] == "REJECTED"
+    e2 = report(app, gw)
+    assert act(app, gw, gw.leader, e2, "cancel", reason="反映人撤回").status_code == 200
+    assert state_of(app, gw, e2)[0] == "CANCELLED"
+
+
+def test_a_duplicate_merges_into_its_master_which_counts_both_demands(app, gw):
+    master = report(app, gw)
+    dup = report(app, gw)
+    ref = event_row(app, gw, master).ref_no
+    assert act(app, gw, gw.clerk, dup, "merge", master_ref=ref).status_code == 200
+    assert state_of(app, gw, dup)[0] == "MERGED" and event_row(app, gw, master).demand_n == 2
+    other = report(app, gw, code="UP-ROAD")
+    assert "同一类别" in act(app, gw, gw.clerk, other, "merge", master_ref=ref).text
+
+
+def test_two_returns_send_the_event_up_a_level(app, gw):
+    e = report(app, gw)
+    act(app, gw, gw.clerk, e, "register")
+    act(app, gw, gw.clerk, e, "dispatch", handler_unit_id=gw.grid.id)
+    act(app, gw, gw.worker, e, "return", reason_code="NOT_OUR_DUTY", reason="属于物业")
+    act(app, gw, gw.clerk, e, "redispatch", handler_unit_id=gw.other_grid.id)
+    assert state_of(app, gw, e)[0] == "DISPATCHED"
+    act(app, gw, gw.worker, e, "return", reason_code="WRONG_LOCATION", reason="不在本网格")
+    act(app, gw, gw.clerk, e, "redispatch", handler_unit_id=gw.grid.id)
+    ev = event_row(app, gw, e)
+    assert (ev.state, ev.level, ev.return_n) == ("REGISTERED", 1, 2)
+    assert timeline(app, gw, e)[-1][0] == "T14"
+
+
+def test_extensions_at_most_twice_and_suspension_pauses_the_clock(app, gw):
+    e = report(app, gw)
+    act(app, gw, gw.clerk, e, "register")
+    act(app, gw, gw.clerk, e, "dispatch", handler_unit_id=gw.grid.id)
+    act(app, gw, gw.worker, e, "sign")
+    first = event_row(app, gw, e).case_deadline
+    assert act(app, gw, gw.leader, e, "extend", days=2, reason="等待配件").status_code == 200
+    assert event_row(app, gw, e).case_deadline > first
+    act(app, gw, gw.leader, e, "extend", days=1, reason="再等一天")
+    assert "已延期两次" in act(app, gw, gw.leader, e, "extend", days=1, reason="还要").text
+    assert act(app, gw, gw.leader, e, "suspend", reason_code="funding", reason="资金未到位").status_code == 200
+    ev = event_row(app, gw, e)
+    assert ev.state == "SUSPENDED" and ev.stage_deadline is None and ev.suspended_remaining_s
+    assert act(app, gw, gw.leader, e, "resume").status_code == 200
+    assert state_of(app, gw, e)[0] == "IN_PROGRESS"
+
+
+def test_an_unsatisfied_callback_sends_the_event_back_and_reopen_works_within_the_window(app, gw):
+    e = report(app, gw)
+    for account, name, data in ((gw.clerk, "register", {}), (gw.clerk, "dispatch", {"handler_unit_id": gw.grid.id}),
+                                (gw.worker, "sign", {}), (gw.worker, "submit_result", {"result": "好了", "closure_type": "RESOLVED"}),
+                                (gw.checker, "check_pass", {})):
+        act(app, gw, account, e, name, **data)
+    act(app, gw, gw.clerk, e, "callback", callback_result="unsatisfied", reason="还没弄好")
+    assert state_of(app, gw, e)[0] == "IN_PROGRESS"
+    act(app, gw, gw.worker, e, "submit_result", result="彻底清理", closure_type="RESOLVED")
+    act(app, gw, gw.checker, e, "check_pass")
+    act(app, gw, gw.clerk, e, "callback", callback_result="unreachable")
+    assert state_of(app, gw, e)[0] == "CLOSED"
+    assert act(app, gw, gw.clerk, e, "reopen", reason="又堆上了").status_code == 200
+    assert event_row(app, gw, e).reopen_n == 1
+
+
+def test_a_stale_form_gets_409_with_the_current_state(app, gw):
+    from core.testing.factories import post
+
+    from .conftest import client_for
+    e = report(app, gw)
+    _state, version = state_of(app, gw, e)
+    assert act(app, gw, gw.clerk, e, "accept").status_code == 200
+    c = client_for(app, gw.clerk)
+    resp = post(c, f"/t/{gw.street.slug}/grid/{e}/act/register", {"version": version}, headers={"HX-Request": "true"})
+    assert resp.status_code == HTTPStatus.CONFLICT and "刚被其他人处理过" in resp.text and "待核实" in resp.text
+
+
+def test_a_grid_worker_sees_only_events_of_their_grid(app, gw):
+    from .conftest import client_for
+    mine = report(app, gw, title="本网格的事")
+    theirs = report(app, gw, title="隔壁网格的事", grid_id=gw.other_grid.id)
+    c = client_for(app, gw.worker)
+    listing = c.get(f"/t/{gw.street.slug}/grid/?group=all").text
+    assert "本网格的事" in listing and "隔壁网格的事" not in listing
+    assert c.get(f"/t/{gw.street.slug}/grid/{theirs}").status_code == HTTPStatus.NOT_FOUND
+    assert c.get(f"/t/{gw.street.slug}/grid/{mine}").status_code == HTTPStatus.OK
+
+
+def test_the_deadline_explains_itself(app, gw):
+    from .conftest import client_for
+    e = report(app, gw)
+    page = client_for(app, gw.clerk).get(f"/t/{gw.street.slug}/grid/{e}").text
+    assert "为什么是这个时间" in page and "个工作小时，自" in page

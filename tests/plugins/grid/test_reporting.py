@@ -1,0 +1,88 @@
+"""Residents report without signing in; staff report in under a minute."""
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from sqlalchemy import func, select
+
+from core.db import db
+from core.tenancy import tenant_scope
+from core.testing.factories import csrf_token
+
+from .conftest import client_for
+
+
+def count(app, gw):
+    from plugins.grid.models import GridEvent
+    with app.app_context(), tenant_scope(gw.street.id, commit=False):
+        return db.session.scalar(select(func.count()).select_from(GridEvent))
+
+
+def public(app, gw, addr=None, **data):
+    """Post the public form from one address (a fresh one unless given, so limits stay per test)."""
+    import secrets
+    addr = addr or f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
+    c = app.test_client()
+    c.environ_base["REMOTE_ADDR"] = addr
+    base = {"title": "路灯不亮", "description": "5栋门口路灯坏了三天", "category_id": gw.categories["UP-ROAD"],
+            "address": "5栋门口", "reporter_phone": "13812345678", "csrf_token": csrf_token(c)}
+    return c.post(f"/t/{gw.street.slug}/grid/report", data={**base, **data}), c
+
+
+def test_a_resident_reports_without_signing_in(app, gw):
+    c = app.test_client()
+    page = c.get(f"/t/{gw.street.slug}/grid/report")
+    assert page.status_code == HTTPStatus.OK and "我要反映" in page.text
+    before = count(app, gw)
+    resp, _c = public(app, gw)
+    assert resp.status_code == HTTPStatus.OK and "受理编号" in resp.text
+    assert count(app, gw) == before + 1
+
+
+def test_the_public_page_is_gone_when_the_plugin_is_off(app, create_tenant):
+    street = create_tenant()
+    assert app.test_client().get(f"/t/{street.slug}/grid/report").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_robot_filling_the_trap_is_thanked_and_ignored(app, gw):
+    before = count(app, gw)
+    resp, _c = public(app, gw, website="http://spam.example")
+    assert resp.status_code == HTTPStatus.OK and count(app, gw) == before
+
+
+def test_bad_input_is_shown_and_nothing_is_stored(app, gw):
+    before = count(app, gw)
+    resp, _c = public(app, gw, reporter_phone="12345", description="")
+    assert resp.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert "手机号应为 11 位数字" in resp.text and "必填项" in resp.text and count(app, gw) == before
+
+
+def test_reports_are_rate_limited_per_address(app, gw):
+    for _ in range(20):
+        public(app, gw, addr="10.250.0.1")
+    resp, _c = public(app, gw, addr="10.250.0.1")
+    assert resp.status_code == HTTPStatus.TOO_MANY_REQUESTS and "提交过于频繁" in resp.text
+
+
+def test_staff_intake_needs_a_place(app, gw):
+    from core.testing.factories import post
+    c = client_for(app, gw.clerk)
+    resp = post(c, f"/t/{gw.street.slug}/grid/", {"title": "无地点", "category_id": gw.categories["SA-GARBAGE"]},
+                headers={"HX-Request": "true"})
+    assert resp.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "请选择网格或填写地点" in resp.text
+
+
+def test_an_event_reported_at_night_counts_from_the_next_duty_period(app, gw):
+    from core import clock
+    from .conftest import report
+    from plugins.grid.models import GridEvent
+    try:
+        now = clock.utcnow().astimezone(clock.SHANGHAI)
+        target = now.replace(hour=22, minute=0, second=0, microsecond=0)
+        clock.travel((target - now).total_seconds())
+        e = report(app, gw)
+    finally:
+        clock.reset()
+    with app.app_context(), tenant_scope(gw.street.id, commit=False):
+        ev = db.session.get(GridEvent, e)
+        assert "非工作时间提交" in ev.deadline_explain["accept"]["text"]
