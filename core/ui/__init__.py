@@ -29,15 +29,32 @@ def current_lang() -> str:
     return "en" if select_locale() == "en" else "zh"
 
 
+_COLLECTED: dict[tuple, list] = {}
+
+
+def _cached(hook: str, ctx) -> list:
+    """Nav items and widgets depend on the tenant, its enabled plugins and the user's permissions
+    only, so they are collected once per (tenant, plugins_rev, permission set), not per request."""
+    perms = frozenset(p for grant in ctx.grants for p in grant.permissions)
+    key = (hook, ctx.active, ctx.plugins_rev, ctx.kind, ctx.enabled, perms)
+    items = _COLLECTED.get(key)
+    if items is None:
+        items = [i for i in ctx.hooks.collect(hook, ctx=ctx) if i.permission in perms]
+        if len(_COLLECTED) > 20_000:
+            _COLLECTED.clear()
+        _COLLECTED[key] = items
+    return items
+
+
 def nav() -> list[tuple[object, list]]:
     """Navigation groups with the items this user may use, in registered order."""
     ctx = current_or_none()
     if ctx is None or ctx.hooks is None:
         return []
-    items = [i for i in ctx.hooks.collect("nav_items", ctx=ctx) if ctx.has(i.permission)]
+    items = _cached("nav_items", ctx)
     out = []
     for key, label in NAV_GROUPS:
-        group = sorted((i for i in items if i.group == key), key=lambda i: (i.order, str(i.label)))
+        group = sorted((i for i in items if i.group == key), key=lambda i: i.order)  # stable: no label lookups
         if group:
             out.append((label, group))
     return out
@@ -47,8 +64,24 @@ def widgets() -> list:
     ctx = current_or_none()
     if ctx is None or ctx.hooks is None:
         return []
-    items = [w for w in ctx.hooks.collect("dashboard_widgets", ctx=ctx) if ctx.has(w.permission)]
-    return sorted(items, key=lambda w: (w.order, w.name))
+    return sorted(_cached("dashboard_widgets", ctx), key=lambda w: w.order)
+
+
+_URLS: dict[tuple[str, str | None], str] = {}
+
+
+def tenant_url(endpoint: str) -> str:
+    """``url_for(endpoint)`` for nav items and widgets, remembered per tenant: their URLs depend on
+    nothing else, and building them was most of what plugins added to a page."""
+    key = (endpoint, getattr(g, "tenant_slug", None))
+    url = _URLS.get(key)
+    if url is None:
+        from flask import url_for
+        url = url_for(endpoint)
+        if len(_URLS) > 50_000:
+            _URLS.clear()
+        _URLS[key] = url
+    return url
 
 
 def mask_phone(value: str | None) -> str:
@@ -74,9 +107,19 @@ def messages(value) -> list[str]:
     return [str(value)]
 
 
+#: CLDR patterns used in templates, as strftime: Babel's formatter is general and slow, and lists
+#: format a date or two per row.
+_PATTERNS = {"yyyy-MM-dd HH:mm": "%Y-%m-%d %H:%M", "MM-dd HH:mm": "%m-%d %H:%M", "yyyy-MM-dd HH:mm:ss": "%Y-%m-%d %H:%M:%S",
+             "yyyy-MM-dd'T'HH:mm": "%Y-%m-%dT%H:%M", "yyyy-MM-dd": "%Y-%m-%d"}
+
+
 def local_dt(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    """A stored UTC time as Beijing time."""
     value = clock.aware(value)
-    return format_datetime(value, fmt) if value else ""
+    if not value:
+        return ""
+    pattern = _PATTERNS.get(fmt)
+    return value.astimezone(clock.SHANGHAI).strftime(pattern) if pattern else format_datetime(value, fmt)
 
 
 def init_ui(app: Flask) -> None:
@@ -85,7 +128,7 @@ def init_ui(app: Flask) -> None:
     from ..auth.permissions import ROLE_LABELS
     from .slots import slot
     app.jinja_env.globals.update(
-        slot=slot, csrf_token=csrf_token, nav=nav, widgets=widgets, ctx=current_or_none, current_lang=current_lang,
+        slot=slot, csrf_token=csrf_token, tenant_url=tenant_url, nav=nav, widgets=widgets, ctx=current_or_none, current_lang=current_lang,
         ROLE_LABELS=ROLE_LABELS, htmx_version="2.0.11",
     )
     app.jinja_env.filters.update(mask_phone=mask_phone, mask_id=mask_id, local_dt=local_dt, messages=messages)

@@ -339,11 +339,11 @@ def available_actions(event: GridEvent) -> list:
     return [a for a in ACTIONS.values() if event.state in a.sources and ctx.has(a.permission)]
 
 
-def sla_colour(event: GridEvent) -> str:
+def sla_colour(event: GridEvent, now=None) -> str:
     """green, yellow (75%), orange (90%), red (100%) of the running stage's limit."""
     if event.state in TERMINAL or event.stage_deadline is None:
         return "none"
-    now = clock.utcnow()
+    now = now or clock.utcnow()
     due = clock.aware(event.stage_deadline)
     if now >= due:
         return "red"

@@ -36,7 +36,19 @@ STATE_GROUPS = {
 }
 
 
+_LABELS: dict[str, dict] = {}
+
+
 def labels() -> dict:
+    """Label tables translated once per language, not once per row."""
+    from core.ui import current_lang
+    lang = current_lang()
+    if lang not in _LABELS:
+        _LABELS[lang] = {name: {k: str(v) for k, v in table.items()} for name, table in _label_tables().items()}
+    return _LABELS[lang]
+
+
+def _label_tables() -> dict:
     return {"states": STATE_LABELS, "closures": CLOSURES, "bucket_names": BUCKETS, "urgencies": URGENCIES, "levels": LEVELS, "sources": SOURCES,
             "callback_results": CALLBACK_RESULTS, "reject_reasons": REJECT_REASONS,
             "return_reasons": RETURN_REASONS, "suspend_reasons": SUSPEND_REASONS}
@@ -94,9 +106,11 @@ def events():
     grid_names = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(
         OrgUnit.id.in_({r.grid_id for r in rows if r.grid_id}))).all())
     next_key = f"{clock.aware(rows[-1].created_at).isoformat()}_{rows[-1].id}" if more else None
+    now = clock.utcnow()
     return render_page_or_fragment("grid/events.html", "grid/_event_rows.html", "event-rows", rows=rows, cats=cats,
                                    grid_names=grid_names, group=group, args=request.args, next_key=next_key,
-                                   colour=services.sla_colour, **labels())
+                                   colour=lambda e: services.sla_colour(e, now), base_url=url_for("grid.events"),
+                                   **labels())
 
 
 # --- reporting ----------------------------------------------------------------------------------
