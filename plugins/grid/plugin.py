@@ -80,6 +80,16 @@ def dashboard_widgets(ctx):
 
 
 @hookimpl
+def register_jobs():
+    from datetime import timedelta
+
+    from core.events.jobs import JobSpec
+
+    from .jobs import sla_warnings
+    return [JobSpec("grid.sla_warnings", timedelta(minutes=15), sla_warnings)]
+
+
+@hookimpl
 def on_tenant_enable(tenant, settings, data_version):
     from .services import seed_categories
     return seed_categories()

@@ -307,6 +307,57 @@ def rollup():
                                    months=stats.by_month(start, end), streets=g.rollup_streets, **labels())
 
 
+@bp.get("/export.xlsx")
+@requires("grid.reports.view")
+def export():
+    """The period's events as a sheet, with a watermark line (who exported, when); reporters'
+    phones masked unless the user may reveal them."""
+    from core.org import sheets
+    from core.ui import mask_phone
+    start, end = _period()
+    lo, hi = stats.bounds(start, end)
+    rows = db.session.scalars(scoped(select(GridEvent).where(GridEvent.created_at >= lo, GridEvent.created_at <= hi))
+                              .order_by(GridEvent.created_at, GridEvent.id).limit(20000))
+    cats = {c.id: c for c in categories()}
+    units = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "grid")).all())
+    reveal = current().has("grid.identity.reveal")
+    lab = labels()
+    out = [[f"导出人 {g.user.username} · {clock.utcnow().astimezone(clock.SHANGHAI):%Y-%m-%d %H:%M} · "
+            f"{start.isoformat()} 至 {end.isoformat()}"]]
+    for e in rows:
+        cat = cats.get(e.category_id)
+        out.append([e.ref_no, e.title, cat.name if cat else "", lab["bucket_names"].get(cat.bucket, "") if cat else "",
+                    units.get(e.grid_id, ""), lab["sources"].get(e.source, e.source), lab["urgencies"][e.urgency],
+                    lab["states"][e.state], clock.local(e.created_at).strftime("%Y-%m-%d %H:%M"),
+                    clock.local(e.closed_at).strftime("%Y-%m-%d %H:%M") if e.closed_at else "",
+                    lab["closures"].get(e.closure_type, "") if e.closure_type else "",
+                    "" if e.case_on_time is None else ("按期" if e.case_on_time else "超期"),
+                    lab["callback_results"].get(e.callback_result, "") if e.callback_result else "",
+                    (e.reporter_phone or "") if reveal else mask_phone(e.reporter_phone)])
+    header = ["编号", "标题", "类别", "分类", "网格", "来源", "紧急程度", "状态", "上报时间", "结案时间", "办理结果",
+              "是否按期", "回访结果", "反映人电话"]
+    from core.audit import service as audit
+    audit.record("grid.export", "grid_event", None, rows=len(out) - 1, start=start.isoformat(), end=end.isoformat())
+    db.session.commit()
+    return sheets.download("xlsx", f"网格事件{start:%Y%m%d}-{end:%Y%m%d}", header, out)
+
+
+@bp.get("/ledger")
+@requires("grid.reports.view")
+def ledger():
+    """The printable ledger (台账) of a period, grid by grid."""
+    start, end = _period()
+    lo, hi = stats.bounds(start, end)
+    rows = list(db.session.scalars(scoped(select(GridEvent).where(GridEvent.created_at >= lo, GridEvent.created_at <= hi))
+                                   .order_by(GridEvent.grid_id, GridEvent.created_at).limit(5000)))
+    units = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "grid")).all())
+    by_grid: dict = {}
+    for e in rows:
+        by_grid.setdefault(units.get(e.grid_id, "未指定网格"), []).append(e)
+    return render_template("grid/ledger.html", start=start, end=end, by_grid=by_grid, cats={c.id: c for c in categories()},
+                           printed_by=g.user.display_name, printed_at=clock.utcnow(), **labels())
+
+
 # --- widgets ----------------------------------------------------------------------------------------
 
 

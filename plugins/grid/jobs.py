@@ -1,0 +1,70 @@
+"""Scheduled grid work: SLA warnings to the inbox, and escalation of events left red at grid level."""
+from __future__ import annotations
+
+import logging
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from core import clock
+from core.auth.models import Role, RoleGrant
+from core.db import db
+from core.events import emit
+from core.org.models import OrgUnit
+from core.ui.models import Notification
+
+from . import events as ev
+from .machine import TERMINAL
+from .models import GridEvent, Transition
+from .services import sla_colour
+
+log = logging.getLogger(__name__)
+WARN = {"orange": "grid.event.handle", "red": "grid.event.dispatch"}
+
+
+def _recipients(grid_path: str | None, permission: str) -> set[int]:
+    """Users holding ``permission`` on the event's grid or above it (the whole street when no grid)."""
+    rows = db.session.execute(select(RoleGrant.user_id, Role.permissions, OrgUnit.path)
+                              .join(Role, (Role.id == RoleGrant.role_id) & (Role.tenant_id == RoleGrant.tenant_id))
+                              .join(OrgUnit, (OrgUnit.id == RoleGrant.org_unit_id)
+                                    & (OrgUnit.tenant_id == RoleGrant.tenant_id))).all()
+    return {uid for uid, perms, path in rows
+            if permission in (perms or []) and (grid_path is None or grid_path.startswith(path))}
+
+
+def sla_warnings(ctx) -> int:
+    """Post one inbox message per event and colour (orange at 90%, red when due); escalate events
+    still red at grid level to the community (rule E2). Idempotent: each warning is sent once."""
+    now = clock.utcnow()
+    sent = 0
+    events = db.session.scalars(select(GridEvent).where(GridEvent.state.not_in(TERMINAL),
+                                                        GridEvent.stage_deadline.is_not(None)).limit(5000))
+    paths = dict(db.session.execute(select(OrgUnit.id, OrgUnit.path).where(OrgUnit.kind == "grid")).all())
+    for event in events:
+        colour = sla_colour(event, now)
+        if colour not in WARN:
+            continue
+        marker = f"{colour}:{event.stage}:{event.version}"
+        warned = list((event.deadline_explain or {}).get("_warned", []))
+        if marker in warned:
+            continue
+        title = (_("事件即将超时：%(t)s", t=event.title) if colour == "orange" else _("事件已超时：%(t)s", t=event.title))
+        for user_id in _recipients(paths.get(event.grid_id), WARN[colour]):
+            db.session.add(Notification(user_id=user_id, title=title[:200], source="grid",
+                                        body=_("编号 %(r)s，时限 %(d)s", r=event.ref_no,
+                                               d=clock.local(event.stage_deadline).strftime("%Y-%m-%d %H:%M")),
+                                        link=f"/t/{_slug(ctx)}/grid/{event.id}"))
+            sent += 1
+        event.deadline_explain = {**(event.deadline_explain or {}), "_warned": [*warned, marker]}
+        if colour == "red" and event.level == 0 and event.urgency == "NORMAL":
+            event.level = event.max_level = 1
+            db.session.add(Transition(event_id=event.id, code="T26", action="escalate", from_state=event.state,
+                                      to_state=event.state, reason=_("网格层级超时，自动上报社区（E2）")))
+            emit(ev.EventEscalated(event_id=event.id, level=1, rule="E2"))
+    db.session.flush()
+    return sent
+
+
+def _slug(ctx) -> str:
+    from core.tenancy.models import Tenant
+    return db.session.get(Tenant, ctx.active).slug

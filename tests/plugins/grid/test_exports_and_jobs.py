@@ -1,0 +1,59 @@
+"""Exports staff open in Excel, the printable ledger, and the SLA warnings that reach the inbox."""
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from core import clock
+from core.db import db
+from core.tenancy import tenant_scope
+
+from .conftest import act, client_for, report
+
+
+def test_the_xlsx_export_masks_phones_and_names_who_exported(app, gw):
+    report(app, gw, title="导出测试")
+    today = clock.utcnow().astimezone(clock.SHANGHAI).date()
+    resp = client_for(app, gw.checker).get(f"/t/{gw.street.slug}/grid/export.xlsx?from={today}&to={today}")
+    sheet = load_workbook(io.BytesIO(resp.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "编号" and "导出人" in rows[1][0]
+    mine = next(r for r in rows if r[1] == "导出测试")
+    assert mine[-1] == "138****5678"
+
+
+def test_the_ledger_prints_grid_by_grid(app, gw):
+    report(app, gw, title="台账测试")
+    page = client_for(app, gw.checker).get(f"/t/{gw.street.slug}/grid/ledger").text
+    assert "网格事件台账" in page and "幸福第一网格" in page and "台账测试" in page and "网格长签字" in page
+
+
+def test_overdue_events_warn_once_and_escalate_from_the_grid(app, gw):
+    from core.events.jobs import run_due
+    from core.ui.models import Notification
+    from plugins.grid.models import GridEvent
+    e = report(app, gw, title="超时测试")
+    with app.app_context(), tenant_scope(gw.street.id):
+        ev = db.session.get(GridEvent, e)
+        ev.stage_deadline = clock.utcnow() - timedelta(hours=1)
+    with app.app_context():
+        run_due()
+    with app.app_context(), tenant_scope(gw.street.id, commit=False):
+        notes = [n.title for n in db.session.scalars(select(Notification).where(Notification.user_id == gw.clerk.id))]
+        assert notes.count("事件已超时：超时测试") == 1
+        assert db.session.get(GridEvent, e).level == 1
+    try:
+        clock.travel(20 * 60)  # the job is due again; the warning is not repeated
+        with app.app_context():
+            run_due()
+    finally:
+        clock.reset()
+    with app.app_context(), tenant_scope(gw.street.id, commit=False):
+        notes = [n.title for n in db.session.scalars(select(Notification).where(Notification.user_id == gw.clerk.id))]
+    assert notes.count("事件已超时：超时测试") == 1
+    inbox = client_for(app, gw.clerk).get(f"/t/{gw.street.slug}/inbox").text
+    assert "事件已超时：超时测试" in inbox
+    _ = act
