@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import sqlite3
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timezone
 
 from flask import abort
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (JSON, BigInteger, DateTime, ForeignKey, ForeignKeyConstraint, Integer, MetaData,
-                        event, select)
+                        TypeDecorator, event, select)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.orm import registry as orm_registry
@@ -31,9 +31,27 @@ NAMING = {
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
+class UTCDateTime(TypeDecorator):
+    """Times are stored in UTC on both databases. SQLite keeps no zone, so an aware Beijing time
+    would otherwise be written as its wall-clock digits and read back eight hours off."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            value = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
 class Base(DeclarativeBase):
     registry = orm_registry(metadata=MetaData(naming_convention=NAMING),
-                            type_annotation_map={datetime: DateTime(timezone=True), dict: JSON, list: JSON})
+                            type_annotation_map={datetime: UTCDateTime(), dict: JSON, list: JSON})
 
 
 db = SQLAlchemy(model_class=Base)

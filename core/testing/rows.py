@@ -81,7 +81,7 @@ def make_generic(model, canary: str = CANARY) -> int:
     """One row of ``model`` in the active tenant with dummy values for its required columns."""
     from datetime import datetime, timezone
 
-    from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, Numeric, String, Text
+    from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, Numeric, String, Text, TypeDecorator
     from sqlalchemy import ForeignKeyConstraint, select
     values = {}
     table = model.__table__
@@ -95,7 +95,7 @@ def make_generic(model, canary: str = CANARY) -> int:
         if col.name in ("id", "tenant_id") or col.key in values or col.nullable or col.default is not None \
                 or col.server_default is not None:
             continue
-        t = col.type
+        t = col.type.impl if isinstance(col.type, TypeDecorator) else col.type
         values[col.key] = (canary[: getattr(t, "length", None) or 64] if isinstance(t, (String, Text))
                            else 1 if isinstance(t, (Integer, Numeric, Float)) else False if isinstance(t, Boolean)
                            else datetime.now(timezone.utc) if isinstance(t, DateTime) else {} if isinstance(t, JSON)

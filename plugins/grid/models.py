@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import BigId, TenantScoped, db, tenant_fk, tenant_table_args, utc_default
@@ -98,3 +98,67 @@ class Transition(TenantScoped, db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utc_default)
     payload: Mapped[dict] = mapped_column(default=dict)
+
+
+SERVICE_TYPES = {
+    "POLICY": "宣传政策法规", "INFO": "采集基础信息", "OPINION": "收集民情民意", "PROXY": "代办便民服务",
+    "ORDER": "协助综治维稳", "MEDIATION": "调解矛盾纠纷", "URBAN": "协管城市管理", "SUPERVISE": "督导事件处理",
+}
+SERVICE_FORMS = {"home_visit": "入户走访", "phone": "电话", "online": "线上", "desk": "窗口接待", "patrol": "巡查",
+                 "meeting": "会议"}
+ASSIGNMENT_ROLES = {"grid_leader": "网格长", "full_time": "专职网格员", "part_time": "兼职网格员",
+                    "instructor": "网格指导员", "building_leader": "楼栋长", "exclusive_worker": "专属网格员",
+                    "enforcement_liaison": "执法联络员"}
+
+
+class Assignment(TenantScoped, db.Model):
+    """Who works on a grid, in which role, from when to when; ended rows are the history."""
+
+    __tablename__ = "grid__assignment"
+    __table_args__ = tenant_table_args(
+        tenant_fk("grid_id", "org_unit"), tenant_fk("person_id", "person"),
+        Index("ix_grid__assignment_tenant_id_grid_id_valid_to", "tenant_id", "grid_id", "valid_to"),
+        # exactly one active grid leader per grid, whatever two admins do at once
+        Index("uq_grid__assignment_tenant_id_grid_id_leader", "tenant_id", "grid_id", unique=True,
+              sqlite_where=text("role = 'grid_leader' AND valid_to IS NULL"),
+              postgresql_where=text("role = 'grid_leader' AND valid_to IS NULL")))
+
+    grid_id: Mapped[int] = mapped_column(BigId)
+    person_id: Mapped[int] = mapped_column(BigId)
+    role: Mapped[str] = mapped_column(String(24))
+    agency: Mapped[str | None] = mapped_column(String(32))
+    valid_from: Mapped[datetime] = mapped_column(default=utc_default)
+    valid_to: Mapped[datetime | None]
+    created_by: Mapped[int | None] = mapped_column(BigId)
+
+
+class ServiceLog(TenantScoped, db.Model):
+    """One act of service by grid staff, typed by the eight service contents (网格服务八个方面)."""
+
+    __tablename__ = "grid__service_log"
+    __table_args__ = tenant_table_args(tenant_fk("grid_id", "org_unit"), tenant_fk("event_id", "grid__event"),
+                                       Index("ix_grid__service_log_tenant_id_grid_id_occurred_at", "tenant_id", "grid_id",
+                                             "occurred_at"))
+
+    grid_id: Mapped[int] = mapped_column(BigId)
+    service_type: Mapped[str] = mapped_column(String(16))
+    form: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime] = mapped_column(default=utc_default)
+    summary: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(BigId)
+    event_id: Mapped[int | None] = mapped_column(BigId)
+
+
+class Patrol(TenantScoped, db.Model):
+    """A patrol of a grid: its time span and findings, never a location track."""
+
+    __tablename__ = "grid__patrol"
+    __table_args__ = tenant_table_args(tenant_fk("grid_id", "org_unit"),
+                                       Index("ix_grid__patrol_tenant_id_grid_id_started_at", "tenant_id", "grid_id",
+                                             "started_at"))
+
+    grid_id: Mapped[int] = mapped_column(BigId)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime]
+    findings: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(BigId)

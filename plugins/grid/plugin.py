@@ -28,9 +28,9 @@ HANDLERS = ("tenant_admin", "street_staff", "community_staff", "grid_leader", "g
 def register_blueprints(app):
     from core.web import register_model_converters
 
-    from .models import GridEvent
+    from .models import Assignment, GridEvent
     from .views import bp
-    register_model_converters(app, grid_event=GridEvent)
+    register_model_converters(app, grid_event=GridEvent, grid_assignment=Assignment)
     return [bp]
 
 
@@ -52,6 +52,8 @@ def register_permissions():
         Permission("grid.event.void", _l("撤销事件"), APPROVERS),
         Permission("grid.reports.view", _l("查看网格统计"), (*APPROVERS, "grid_leader")),
         Permission("grid.identity.reveal", _l("查看上报人信息"), APPROVERS),
+        Permission("grid.config.grids", _l("网格人员配备"), APPROVERS),
+        Permission("grid.log.write", _l("记录服务台账和巡查"), HANDLERS),
     ]
 
 
@@ -66,6 +68,7 @@ def nav_items(ctx):
     if ctx.kind == "district":
         return [NavItem("work", _l("网格统计"), "grid.rollup", "grid.reports.view", order=30)]
     return [NavItem("work", _l("网格事件"), "grid.events", "grid.view", order=30),
+            NavItem("work", _l("网格档案"), "grid.grids_page", "grid.view", order=29),
             NavItem("work", _l("上报事件"), "grid.new", "grid.event.report", order=31),
             NavItem("work", _l("网格统计"), "grid.stats_page", "grid.reports.view", order=32)]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from core.clock import SHANGHAI
 from core.org.schemas import Stripped, text
 
 from .categories import SOURCES, URGENCIES
@@ -101,3 +102,28 @@ ACTION_SCHEMAS = {
     "escalate": _action("reason"),
     "cancel": _action("reason"),
 }
+
+
+class AssignIn(Schema):
+    person_id = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择人员")})
+    role = fields.String(required=True, error_messages=REQUIRED)
+    agency = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    handover = fields.Boolean(load_default=False, truthy={"on", "1", "true"})
+
+
+class ServiceLogIn(Schema):
+    service_type = fields.String(required=True, error_messages=REQUIRED, validate=validate.OneOf(
+        ("POLICY", "INFO", "OPINION", "PROXY", "ORDER", "MEDIATION", "URBAN", "SUPERVISE"), error=_l("请选择服务内容")))
+    form = fields.String(load_default="home_visit", validate=validate.OneOf(
+        ("home_visit", "phone", "online", "desk", "patrol", "meeting"), error=_l("请选择服务方式")))
+    summary = text(1000)
+
+
+class PatrolIn(Schema):
+    """Times from datetime-local inputs, which carry Beijing time without a zone."""
+
+    started_at = fields.AwareDateTime(required=True, default_timezone=SHANGHAI, format="%Y-%m-%dT%H:%M",
+                                      error_messages={**REQUIRED, "invalid": _l("请填写开始时间")})
+    ended_at = fields.AwareDateTime(required=True, default_timezone=SHANGHAI, format="%Y-%m-%dT%H:%M",
+                                    error_messages={**REQUIRED, "invalid": _l("请填写结束时间")})
+    findings = text(2000, required=False, load_default="")

@@ -358,6 +358,121 @@ def ledger():
                            printed_by=g.user.display_name, printed_at=clock.utcnow(), **labels())
 
 
+# --- grids, staff and daily work ---------------------------------------------------------------
+
+
+@bp.get("/grids")
+@requires("grid.view")
+def grids_page():
+    """Every grid with its leader, staff and open events; grids without a leader first."""
+    from . import staffing
+    return render_template("grid/grids.html", rows=staffing.grids_overview())
+
+
+def _grid_or_404(grid_id: int) -> OrgUnit:
+    grid = db.session.scalars(scoped_units(select(OrgUnit).where(OrgUnit.id == grid_id, OrgUnit.kind == "grid"))).first()
+    if grid is None:
+        abort(404)
+    return grid
+
+
+def scoped_units(stmt):
+    paths = current().scope_paths("grid.view")
+    if any(p.count("/") == 2 for p in paths):
+        return stmt
+    return stmt.where(or_(*[OrgUnit.path.startswith(p) for p in paths])) if paths else stmt.where(False)
+
+
+def _grid_page(grid: OrgUnit, status=HTTPStatus.OK, **extra):
+    from . import staffing
+    from core.org.models import Person
+    community = db.session.get(OrgUnit, grid.parent_id)
+    candidates = list(db.session.scalars(select(Person).where(
+        Person.org_unit_id.in_(select(OrgUnit.id).where(OrgUnit.path.startswith(community.path))),
+        Person.erased_at.is_(None)).order_by(Person.name).limit(300)))
+    context = {**staffing.grid_profile(grid), "community": community, "candidates": candidates, "errors": {},
+               "form": {}, "now": clock.utcnow(), **labels(), **extra}
+    return render_template("grid/grid.html", **context), status
+
+
+@bp.get("/grids/<org_unit:grid_id>")
+@requires("grid.view")
+def grid_page(grid_id: int):
+    """A grid's profile: staff (with history), Party branch, central households, five-in-one counts,
+    recent service logs and patrols, with quick entry for each."""
+    return _grid_page(_grid_or_404(grid_id))
+
+
+@bp.post("/grids/<org_unit:grid_id>/staff")
+@requires("grid.config.grids")
+def assign_staff(grid_id: int):
+    from . import staffing
+    from .schemas import AssignIn
+    grid = _grid_or_404(grid_id)
+    try:
+        data = AssignIn().load(form_data())
+        staffing.assign(grid, data["person_id"], data["role"], data.get("agency"), data["handover"])
+    except ValidationError as err:
+        db.session.rollback()
+        return _grid_page(_grid_or_404(grid_id), HTTPStatus.UNPROCESSABLE_ENTITY, errors={"staff": err.messages},
+                          form=request.form)
+    except Refused as err:
+        db.session.rollback()
+        return _grid_page(_grid_or_404(grid_id), HTTPStatus.UNPROCESSABLE_ENTITY, errors={"staff": {"_": [str(err)]}},
+                          form=request.form)
+    db.session.commit()
+    return see_other(url_for("grid.grid_page", grid_id=grid_id))
+
+
+@bp.post("/assignments/<grid_assignment:assignment_id>/end")
+@requires("grid.config.grids")
+def end_assignment(assignment_id: int):
+    from . import staffing
+    from .models import Assignment
+    row = get_or_404(Assignment, assignment_id)
+    _grid_or_404(row.grid_id)
+    staffing.end(row)
+    grid_id = row.grid_id
+    db.session.commit()
+    return see_other(url_for("grid.grid_page", grid_id=grid_id))
+
+
+@bp.post("/grids/<org_unit:grid_id>/logs")
+@requires("grid.log.write")
+def add_service_log(grid_id: int):
+    """Record one act of service (走访、代办、调解 …) in a few taps."""
+    from . import staffing
+    from .schemas import ServiceLogIn
+    grid = _grid_or_404(grid_id)
+    try:
+        staffing.log_service(grid, ServiceLogIn().load(form_data()))
+    except ValidationError as err:
+        db.session.rollback()
+        return _grid_page(grid, HTTPStatus.UNPROCESSABLE_ENTITY, errors={"log": err.messages}, form=request.form)
+    db.session.commit()
+    return see_other(url_for("grid.grid_page", grid_id=grid_id))
+
+
+@bp.post("/grids/<org_unit:grid_id>/patrols")
+@requires("grid.log.write")
+def add_patrol(grid_id: int):
+    """Record a patrol (time span and findings; no location track)."""
+    from . import staffing
+    from .schemas import PatrolIn
+    grid = _grid_or_404(grid_id)
+    try:
+        staffing.record_patrol(grid, PatrolIn().load(form_data()))
+    except ValidationError as err:
+        db.session.rollback()
+        return _grid_page(grid, HTTPStatus.UNPROCESSABLE_ENTITY, errors={"patrol": err.messages}, form=request.form)
+    except Refused as err:
+        db.session.rollback()
+        return _grid_page(grid, HTTPStatus.UNPROCESSABLE_ENTITY, errors={"patrol": {"_": [str(err)]}},
+                          form=request.form)
+    db.session.commit()
+    return see_other(url_for("grid.grid_page", grid_id=grid_id))
+
+
 # --- widgets ----------------------------------------------------------------------------------------
 
 
