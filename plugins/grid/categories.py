@@ -1,9 +1,11 @@
 """The category template a tenant starts from (domain/grid.md §2, §7); tenants edit their copy."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 BUCKETS = {
-    "LIVELIHOOD": "民生服务", "URBAN_PROPERTY": "城建物业", "SANITATION": "卫生环保", "CONSULTATION": "政策咨询",
-    "DISPUTE": "矛盾纠纷", "SECURITY": "治安隐患", "OTHER": "其他",
+    "LIVELIHOOD": _l("民生服务"), "URBAN_PROPERTY": _l("城建物业"), "SANITATION": _l("卫生环保"), "CONSULTATION": _l("政策咨询"),
+    "DISPUTE": _l("矛盾纠纷"), "SECURITY": _l("治安隐患"), "OTHER": _l("其他"),
 }
 PROFILES = ("CASE", "CONSULTATION", "SERVICE", "DISPUTE", "HAZARD")
 
@@ -36,7 +38,7 @@ STAGE_LIMITS = {
     "check": {"CRITICAL": (1, "hour"), "URGENT": (2, "hour"), "NORMAL": (1, "working_day")},
     "callback": {"CRITICAL": (1, "working_day"), "URGENT": (1, "working_day"), "NORMAL": (2, "working_day")},
 }
-URGENCIES = {"CRITICAL": "特急", "URGENT": "紧急", "NORMAL": "一般"}
-LEVELS = {0: "网格", 1: "社区", 2: "街道"}
-SOURCES = {"GRID_PATROL": "网格巡查", "RESIDENT": "居民上报", "PHONE_VISIT": "电话/来访", "HOTLINE_12345": "12345热线",
-           "PROPERTY": "物业", "OFFICE_HOURS": "党代表接待", "SUPERIOR": "上级交办"}
+URGENCIES = {"CRITICAL": _l("特急"), "URGENT": _l("紧急"), "NORMAL": _l("一般")}
+LEVELS = {0: _l("网格"), 1: _l("社区"), 2: _l("街道")}
+SOURCES = {"GRID_PATROL": _l("网格巡查"), "RESIDENT": _l("居民上报"), "PHONE_VISIT": _l("电话/来访"), "HOTLINE_12345": _l("12345热线"),
+           "PROPERTY": _l("物业"), "OFFICE_HOURS": _l("党代表接待"), "SUPERIOR": _l("上级交办")}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -68,3 +69,39 @@ def sla_warnings(ctx) -> int:
 def _slug(ctx) -> str:
     from core.tenancy.models import Tenant
     return db.session.get(Tenant, ctx.active).slug
+
+
+def recompute_provisional(ctx) -> int:
+    """Rule 4 of domain/grid.md §4: once a year's holiday notice is loaded, each open deadline that
+    was computed on weekdays only is recomputed, once, and the recomputation is logged."""
+    from .services import calendar, stage_limit
+    from .models import Category
+    cal = calendar()
+    changed = 0
+    rows = db.session.scalars(select(GridEvent).where(GridEvent.calendar_complete.is_(False),
+                                                      GridEvent.state.not_in(TERMINAL)).limit(2000))
+    for event in rows:
+        case = (event.deadline_explain or {}).get("case") or {}
+        if not case or not all(cal.complete(y) for y in _years(case)):
+            continue
+        category = db.session.get(Category, event.category_id)
+        value, unit = stage_limit(event, "handle", category)
+        handled = cal.add(datetime.fromisoformat(case["start"]), value, unit)
+        new = cal.add(handled.due, *stage_limit(event, "check", category))
+        old = event.case_deadline
+        event.case_deadline = new.due
+        event.calendar_complete = True
+        event.deadline_explain = {**event.deadline_explain, "case": {**new.as_json(),
+                                                                   "text": f"处置 {handled.explain()}；核查 {new.explain()}"}}
+        db.session.add(Transition(event_id=event.id, code="CAL", action="recompute", from_state=event.state,
+                                  to_state=event.state, reason=_("放假安排公布后重新计算结案时限"),
+                                  payload={"old": clock.aware(old).isoformat() if old else None,
+                                           "new": new.due.isoformat()}))
+        changed += 1
+    db.session.flush()
+    return changed
+
+
+def _years(case: dict) -> set[int]:
+    start, due = datetime.fromisoformat(case["start"]), datetime.fromisoformat(case["due"])
+    return set(range(start.year, due.year + 1))

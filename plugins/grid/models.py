@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -101,14 +102,14 @@ class Transition(TenantScoped, db.Model):
 
 
 SERVICE_TYPES = {
-    "POLICY": "宣传政策法规", "INFO": "采集基础信息", "OPINION": "收集民情民意", "PROXY": "代办便民服务",
-    "ORDER": "协助综治维稳", "MEDIATION": "调解矛盾纠纷", "URBAN": "协管城市管理", "SUPERVISE": "督导事件处理",
+    "POLICY": _l("宣传政策法规"), "INFO": _l("采集基础信息"), "OPINION": _l("收集民情民意"), "PROXY": _l("代办便民服务"),
+    "ORDER": _l("协助综治维稳"), "MEDIATION": _l("调解矛盾纠纷"), "URBAN": _l("协管城市管理"), "SUPERVISE": _l("督导事件处理"),
 }
-SERVICE_FORMS = {"home_visit": "入户走访", "phone": "电话", "online": "线上", "desk": "窗口接待", "patrol": "巡查",
-                 "meeting": "会议"}
-ASSIGNMENT_ROLES = {"grid_leader": "网格长", "full_time": "专职网格员", "part_time": "兼职网格员",
-                    "instructor": "网格指导员", "building_leader": "楼栋长", "exclusive_worker": "专属网格员",
-                    "enforcement_liaison": "执法联络员"}
+SERVICE_FORMS = {"home_visit": _l("入户走访"), "phone": _l("电话"), "online": _l("线上"), "desk": _l("窗口接待"), "patrol": _l("巡查"),
+                 "meeting": _l("会议")}
+ASSIGNMENT_ROLES = {"grid_leader": _l("网格长"), "full_time": _l("专职网格员"), "part_time": _l("兼职网格员"),
+                    "instructor": _l("网格指导员"), "building_leader": _l("楼栋长"), "exclusive_worker": _l("专属网格员"),
+                    "enforcement_liaison": _l("执法联络员")}
 
 
 class Assignment(TenantScoped, db.Model):

@@ -88,8 +88,9 @@ def register_jobs():
 
     from core.events.jobs import JobSpec
 
-    from .jobs import sla_warnings
-    return [JobSpec("grid.sla_warnings", timedelta(minutes=15), sla_warnings)]
+    from .jobs import recompute_provisional, sla_warnings
+    return [JobSpec("grid.sla_warnings", timedelta(minutes=15), sla_warnings),
+            JobSpec("grid.recompute_provisional", timedelta(hours=1), recompute_provisional)]
 
 
 @hookimpl

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, distinct, func, or_, select
 
 from core import clock
@@ -52,10 +53,10 @@ def buckets(start: date, end: date) -> dict[str, dict[str, int]]:
 @dataclass
 class Kpi:
     key: str
-    label: str
+    label: object
     numerator: int
     denominator: int
-    formula: str
+    formula: object
     kind: str = "rate"  # rate | count
 
     @property
@@ -90,19 +91,19 @@ def kpis(start: date, end: date) -> list[Kpi]:
         closed_in, E.closure_type == "CONSULT_ANSWERED"))
     on_spot = db.session.scalar(select(func.count()).where(closed_in, E.closure_type == "RESOLVED_ON_SPOT"))
     return [
-        Kpi("due", "应结案数", int(due_n or 0), 0, "期限在本期内的事件，不含挂账、不予立案、已合并、已撤销", "count"),
-        Kpi("on_time", "按期结案率", int(on_time or 0), int(due_n or 0),
-            "应结案中按期结案的 ÷ 应结案数（仍未办结的超期事件留在分母中）"),
-        Kpi("closed", "结案率", int(closed or 0), int(due_n or 0), "应结案中已结案的 ÷ 应结案数"),
-        Kpi("rework", "返工率", int(reworked or 0), int(checked or 0),
-            "本期核查不通过过的事件 ÷ 本期被核查过的事件（按事件计，不按次数）"),
-        Kpi("satisfaction", "满意率", cb.get("satisfied", 0) + cb.get("basic", 0), reached,
-            "（满意 + 基本满意）÷ 成功回访数（无法联系的不计入）"),
-        Kpi("in_grid", "网格内办结率", int(in_grid or 0), int(cases_closed or 0),
-            "最高层级为网格的已结案事件 ÷ 已结案事件（不含当场答复和现场办结）"),
-        Kpi("resolution", "解决率", int(resolved or 0), int(cases_closed or 0), "已解决和部分解决 ÷ 已结案事件"),
-        Kpi("answered", "咨询答复数（人次）", int(answered or 0), 0, "当场答复的咨询，按诉求人次合计", "count"),
-        Kpi("on_spot", "现场办结数", int(on_spot or 0), 0, "网格员现场办结的事件数", "count"),
+        Kpi("due", _l("应结案数"), int(due_n or 0), 0, _l("期限在本期内的事件，不含挂账、不予立案、已合并、已撤销"), "count"),
+        Kpi("on_time", _l("按期结案率"), int(on_time or 0), int(due_n or 0),
+            _l("应结案中按期结案的 ÷ 应结案数（仍未办结的超期事件留在分母中）")),
+        Kpi("closed", _l("结案率"), int(closed or 0), int(due_n or 0), _l("应结案中已结案的 ÷ 应结案数")),
+        Kpi("rework", _l("返工率"), int(reworked or 0), int(checked or 0),
+            _l("本期核查不通过过的事件 ÷ 本期被核查过的事件（按事件计，不按次数）")),
+        Kpi("satisfaction", _l("满意率"), cb.get("satisfied", 0) + cb.get("basic", 0), reached,
+            _l("（满意 + 基本满意）÷ 成功回访数（无法联系的不计入）")),
+        Kpi("in_grid", _l("网格内办结率"), int(in_grid or 0), int(cases_closed or 0),
+            _l("最高层级为网格的已结案事件 ÷ 已结案事件（不含当场答复和现场办结）")),
+        Kpi("resolution", _l("解决率"), int(resolved or 0), int(cases_closed or 0), _l("已解决和部分解决 ÷ 已结案事件")),
+        Kpi("answered", _l("咨询答复数（人次）"), int(answered or 0), 0, _l("当场答复的咨询，按诉求人次合计"), "count"),
+        Kpi("on_spot", _l("现场办结数"), int(on_spot or 0), 0, _l("网格员现场办结的事件数"), "count"),
     ]
 
 

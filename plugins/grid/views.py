@@ -154,8 +154,8 @@ def public_report():
     from core.auth.sessions import client_ip
     settings_ok = True
     if request.method == "GET":
-        return render_template("grid/report.html", cats=categories(), grids=grids(), errors={}, form={},
-                               done=None, enabled=settings_ok)
+        return render_template("grid/report.html", cats=categories(), grids=grids(), errors={},
+                               form={"grid_id": request.args.get("grid_id", "")}, done=None, enabled=settings_ok)
     key = f"report:{client_ip()}"
     if throttle.blocked_key(key, limit=20, minutes=60):
         return render_template("grid/report.html", cats=categories(), grids=grids(), form=request.form, done=None,
@@ -401,6 +401,23 @@ def grid_page(grid_id: int):
     """A grid's profile: staff (with history), Party branch, central households, five-in-one counts,
     recent service logs and patrols, with quick entry for each."""
     return _grid_page(_grid_or_404(grid_id))
+
+
+@bp.get("/grids/<org_unit:grid_id>/poster")
+@requires("grid.view")
+def poster(grid_id: int):
+    """A printable poster for the grid's notice board: a QR code residents scan to report a problem."""
+    import segno
+    grid = _grid_or_404(grid_id)
+    target = url_for("grid.public_report", grid_id=grid.id, _external=True)
+    qr = segno.make(target, error="m").svg_data_uri(scale=8, border=2)
+    from . import staffing
+    staff = staffing.active(grid.id)
+    from core.org.models import Person
+    names = {p.id: p.name for p in db.session.scalars(select(Person).where(Person.id.in_({a.person_id for a in staff})))}
+    from .models import ASSIGNMENT_ROLES
+    return render_template("grid/poster.html", grid=grid, qr=qr, target=target, staff=staff, names=names,
+                           community=db.session.get(OrgUnit, grid.parent_id), roles=ASSIGNMENT_ROLES, **labels())
 
 
 @bp.post("/grids/<org_unit:grid_id>/staff")

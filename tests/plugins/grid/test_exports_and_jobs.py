@@ -57,3 +57,42 @@ def test_overdue_events_warn_once_and_escalate_from_the_grid(app, gw):
     inbox = client_for(app, gw.clerk).get(f"/t/{gw.street.slug}/inbox").text
     assert "事件已超时：超时测试" in inbox
     _ = act
+
+
+def test_the_poster_carries_a_qr_code_to_the_report_page_for_this_grid(app, gw):
+    page = client_for(app, gw.checker).get(f"/t/{gw.street.slug}/grid/grids/{gw.grid.id}/poster").text
+    assert 'src="data:image/svg+xml' in page and f"/grid/report?grid_id={gw.grid.id}" in page
+    form = app.test_client().get(f"/t/{gw.street.slug}/grid/report?grid_id={gw.grid.id}").text
+    assert f'<option value="{gw.grid.id}" selected>' in form
+
+
+def test_a_provisional_deadline_is_recomputed_once_when_the_notice_arrives(app, gw):
+    from datetime import date, datetime
+
+    from core import calendar as cal
+    from core.calendar import CalendarDay
+    from plugins.grid.jobs import recompute_provisional
+    from plugins.grid.models import GridEvent, Transition
+    from plugins.grid.services import set_case_deadline
+    e = report(app, gw)
+    with app.app_context(), tenant_scope(gw.street.id):
+        ev = db.session.get(GridEvent, e)
+        from plugins.grid.models import Category
+        category = db.session.get(Category, ev.category_id)
+        set_case_deadline(ev, category, datetime(2026, 12, 30, 10, 0, tzinfo=clock.SHANGHAI))
+        ev.calendar_complete = False
+        before = ev.case_deadline
+    with app.app_context(), tenant_scope(gw.street.id):
+        cal.load_notice(2027, [(date(2027, 1, 1), "元旦"), (date(2027, 1, 4), "元旦")], [], "test")
+    try:
+        with app.app_context(), tenant_scope(gw.street.id) as session:
+            from core.tenancy.context import current
+            assert recompute_provisional(current()) == 1
+            assert recompute_provisional(current()) == 0, "only once"
+            ev = session.get(GridEvent, e)
+            assert ev.calendar_complete and ev.case_deadline > before
+            assert session.scalars(select(Transition).where(Transition.event_id == e, Transition.code == "CAL")).one()
+    finally:
+        with app.app_context():
+            db.session.query(CalendarDay).filter(CalendarDay.day >= date(2027, 1, 1), CalendarDay.day <= date(2027, 12, 31)).delete()
+            db.session.commit()
