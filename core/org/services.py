@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import String, func, literal, or_, select, update
+from sqlalchemy import String, false, func, literal, or_, select, update
 
 from .. import clock
 from ..audit import service as audit
@@ -92,15 +92,29 @@ def search_units(q: str, limit: int = 50) -> list[OrgUnit]:
                                     .where(OrgUnit.kind != "household").order_by(OrgUnit.path).limit(limit)))
 
 
+def path_filter(paths: tuple[str, ...]):
+    """A condition on ``OrgUnit.path`` for "under one of these nodes", or None when one of them is
+    the root (the whole tenant: nothing to filter, and rows without a unit stay visible)."""
+    if any(p.count("/") == 2 for p in paths):
+        return None
+    roots = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+    return or_(*[OrgUnit.path.startswith(p) for p in roots]) if roots else false()
+
+
+def units_within(permission: str):
+    """Ids of the org units where the current user holds ``permission``, or None for the whole tenant."""
+    condition = path_filter(current().scope_paths(permission))
+    return None if condition is None else select(OrgUnit.id).where(condition)
+
+
 def search_people(q: str, limit: int = 50, after_id: int | None = None,
                   within: tuple[str, ...] | None = None) -> list[Person]:
     """Name, pinyin initials, or the last four digits of a phone; only under ``within`` tree paths
     (the grantee's part of the tree) when given."""
     stmt = select(Person).where(Person.erased_at.is_(None))
-    if within is not None and not any(p.count("/") == 2 for p in within):  # a grant at the root sees everyone
-        roots = [p for p in within if not any(p != q and p.startswith(q) for q in within)]
-        units = select(OrgUnit.id).where(or_(*[OrgUnit.path.startswith(p) for p in roots])) if roots else None
-        stmt = stmt.where(Person.org_unit_id.in_(units)) if units is not None else stmt.where(False)
+    condition = path_filter(within) if within is not None else None
+    if condition is not None:
+        stmt = stmt.where(Person.org_unit_id.in_(select(OrgUnit.id).where(condition)))
     q = q.strip()
     if q:
         if q.isdigit() and len(q) == 4:

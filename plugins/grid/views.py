@@ -14,6 +14,7 @@ from core import clock
 from core.auth.permissions import audience, requires
 from core.db import db, get_or_404
 from core.org.models import OrgUnit
+from core.org.services import path_filter, units_within
 from core.tenancy.context import current
 from core.tenancy.resolve import district_rollup, writes_on_get
 from core.ui.render import form_data, invalid_form, render_page_or_fragment, see_other
@@ -56,11 +57,8 @@ def _label_tables() -> dict:
 
 def scoped(stmt):
     """Only events in the user's part of the tree: a grid worker sees their grid, a community its grids."""
-    paths = current().scope_paths("grid.view")
-    if any(p.count("/") == 2 for p in paths):  # a grant at the root sees the whole street
-        return stmt
-    units = select(OrgUnit.id).where(or_(*[OrgUnit.path.startswith(p) for p in paths])) if paths else None
-    return stmt.where(GridEvent.grid_id.in_(units)) if units is not None else stmt.where(False)
+    units = units_within("grid.view")
+    return stmt if units is None else stmt.where(GridEvent.grid_id.in_(units))
 
 
 def categories() -> list[Category]:
@@ -377,10 +375,8 @@ def _grid_or_404(grid_id: int) -> OrgUnit:
 
 
 def scoped_units(stmt):
-    paths = current().scope_paths("grid.view")
-    if any(p.count("/") == 2 for p in paths):
-        return stmt
-    return stmt.where(or_(*[OrgUnit.path.startswith(p) for p in paths])) if paths else stmt.where(False)
+    condition = path_filter(current().scope_paths("grid.view"))
+    return stmt if condition is None else stmt.where(condition)
 
 
 def _grid_page(grid: OrgUnit, status=HTTPStatus.OK, **extra):

@@ -56,3 +56,13 @@ def page(browser, request):
         os.makedirs(shots, exist_ok=True)
         page.screenshot(path=os.path.join(shots, f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+def sign_in(page, live_server, account):
+    """Sign in through the form and land on the dashboard."""
+    from playwright.sync_api import expect
+    page.goto(f"{live_server}/login")
+    page.fill("#f-username", account.username)
+    page.fill("#f-password", account.password)
+    page.click("button.primary")
+    expect(page.locator("h1")).to_contain_text("工作台")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import sign_in
+
 pytestmark = pytest.mark.browser
 
 
@@ -14,14 +16,6 @@ def street_with_tree(create_tenant, create_unit, create_user):
     create_unit(street, community.id, "grid", "幸福第一网格", grid_type="residential")
     account = create_user(street, "tenant_admin")
     return street, community, account
-
-
-def sign_in(page, live_server, account):
-    page.goto(f"{live_server}/login")
-    page.fill("#f-username", account.username)
-    page.fill("#f-password", account.password)
-    page.click("button.primary")
-    expect(page.locator("h1")).to_contain_text("工作台")
 
 
 def test_sign_in_switch_language_expand_tree_error_and_sign_out(page, live_server, street_with_tree):

@@ -6,6 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import sign_in
+
 pytestmark = pytest.mark.browser
 
 
@@ -18,14 +20,6 @@ def street(create_tenant, create_unit, create_user, enable_plugin):
     people = {"clerk": create_user(street, "intake_clerk"), "worker": create_user(street, "grid_worker", unit_id=grid.id),
               "checker": create_user(street, "grid_leader", unit_id=grid.id)}
     return street, grid, people
-
-
-def sign_in(page, live_server, account):
-    page.goto(f"{live_server}/login")
-    page.fill("#f-username", account.username)
-    page.fill("#f-password", account.password)
-    page.click("button.primary")
-    expect(page.locator("h1")).to_contain_text("工作台")
 
 
 def sign_out(page):
