@@ -288,6 +288,37 @@ def person(person_id: int):
     return render_template("people/person.html", p=p, unit=unit, party=party, errors={}, tabs=tabs)
 
 
+@people_bp.route("/<person:person_id>/edit", methods=["GET", "POST"])
+@requires("core.people.edit")
+def edit_person(person_id: int):
+    """Correct a person's details; a change of the five-in-one category is kept in the audit log."""
+    p = get_or_404(Person, person_id)
+    unit = db.session.get(OrgUnit, p.org_unit_id) if p.org_unit_id else None
+    from ..tenancy.services import root_unit
+    if not can("core.people.edit", unit if unit is not None else root_unit(db.session, current().active)):
+        abort(403)
+    if request.method == "GET":
+        form = {"name": p.name, "org_unit_id": p.org_unit_id or "", "party_member": p.party_member,
+                "mgmt_category": p.mgmt_category or "", "employer": p.employer or ""}
+        return render_template("people/edit.html", p=p, form=form, errors={})
+    try:
+        data = PersonIn().load({k: v for k, v in form_data().items() if k not in ("phone", "id_number")})
+        data.pop("phone", None)
+        data.pop("id_number", None)
+        old_category = p.mgmt_category
+        services.save_person(p, data)
+    except ValidationError as err:
+        db.session.rollback()
+        return render_template("people/edit.html", p=get_or_404(Person, person_id), form=request.form,
+                               errors=err.messages), HTTPStatus.UNPROCESSABLE_ENTITY
+    from ..audit import service as audit
+    if old_category != p.mgmt_category:
+        audit.record("person.mgmt_category", "person", p.id, old=old_category, new=p.mgmt_category)
+    audit.record("person.edit", "person", p.id)
+    db.session.commit()
+    return see_other(url_for("people.person", person_id=person_id))
+
+
 @people_bp.post("/<person:person_id>/reveal")
 @requires("core.pii.reveal")
 def reveal(person_id: int):

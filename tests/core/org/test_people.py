@@ -94,3 +94,17 @@ def test_erasure_removes_personal_fields_and_keeps_the_audit_trail(app, client, 
         row = db.session.get(Person, person.id)
         assert (row.phone, row.id_number, row.name) == (None, None, "已删除") and row.erased_at
     assert [oid for oid, _d in audits(app, street, "pii.erase")] == [str(person.id)]
+
+
+def test_a_change_of_the_five_in_one_category_is_audited(app, client, create_user, street, person):
+    login(client, create_user(street, "community_staff"))
+    form = client.get(f"/t/{street.slug}/people/{person.id}/edit").text
+    assert 'value="王甲07"' in form
+    resp = post(client, f"/t/{street.slug}/people/{person.id}/edit",
+                {"name": "王甲07", "party_member": "on", "mgmt_category": "双重管", "employer": "演示单位"})
+    assert resp.status_code == HTTPStatus.SEE_OTHER
+    assert audits(app, street, "person.mgmt_category") == [(str(person.id), {"old": "直管", "new": "双重管"})]
+    bad = post(client, f"/t/{street.slug}/people/{person.id}/edit", {"name": "王甲07", "mgmt_category": "双重管"})
+    assert bad.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "只有党员才有五管合一类别" in bad.text
+    with app.app_context(), tenant_scope(street.id, commit=False):
+        assert db.session.get(Person, person.id).phone == REAL_PHONE, "editing never touches the phone"
