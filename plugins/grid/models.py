@@ -163,3 +163,19 @@ class Patrol(TenantScoped, db.Model):
     ended_at: Mapped[datetime]
     findings: Mapped[str] = mapped_column(Text, default="")
     actor_id: Mapped[int | None] = mapped_column(BigId)
+
+
+class Photo(TenantScoped, db.Model):
+    """A photo attached to an event, stored re-encoded under the tenant's folder with a random name."""
+
+    __tablename__ = "grid__photo"
+    __table_args__ = tenant_table_args(tenant_fk("event_id", "grid__event"),
+                                       Index("ix_grid__photo_tenant_id_event_id", "tenant_id", "event_id"))
+
+    event_id: Mapped[int] = mapped_column(BigId)
+    kind: Mapped[str] = mapped_column(String(16))
+    stored_name: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[int | None] = mapped_column(BigId)
+    created_at: Mapped[datetime] = mapped_column(default=utc_default)

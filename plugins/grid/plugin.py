@@ -28,9 +28,9 @@ HANDLERS = ("tenant_admin", "street_staff", "community_staff", "grid_leader", "g
 def register_blueprints(app):
     from core.web import register_model_converters
 
-    from .models import Assignment, GridEvent
+    from .models import Assignment, GridEvent, Photo
     from .views import bp
-    register_model_converters(app, grid_event=GridEvent, grid_assignment=Assignment)
+    register_model_converters(app, grid_event=GridEvent, grid_assignment=Assignment, grid_photo=Photo)
     return [bp]
 
 

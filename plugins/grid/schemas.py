@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from core.clock import SHANGHAI
 from core.org.schemas import Stripped, text
@@ -21,7 +21,19 @@ class Settings(Schema):
     public_reports = fields.Boolean(load_default=True, metadata={"label": "开放居民上报页面"})
 
 
-class EventIn(Schema):
+class _NoGridIsNone:
+    """"不确定网格" posts an empty grid_id: that means no grid, not a bad number."""
+
+    @pre_load
+    def _empty_grid(self, data, **_kw):
+        if hasattr(data, "to_dict"):
+            data = data.to_dict()
+        if data.get("grid_id") == "":
+            data = {**data, "grid_id": None}
+        return data
+
+
+class EventIn(_NoGridIsNone, Schema):
     """Staff intake (phone, walk-in, patrol)."""
 
     title = text(100)
@@ -41,7 +53,7 @@ class EventIn(Schema):
             raise ValidationError(_l("请选择网格或填写地点"), "address")
 
 
-class PublicReportIn(Schema):
+class PublicReportIn(_NoGridIsNone, Schema):
     """A resident's report from the public page: no sign-in, a trap field for spam robots."""
 
     title = text(100)

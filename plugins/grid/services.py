@@ -208,11 +208,15 @@ def _dispatch(event, category, data, now, ctx):
 
 
 def _sign(event, category, data, now, ctx):
+    _handler_in_scope(event, ctx)
     event.stage, event.stage_deadline = "handle", event.case_deadline
+    if "case" in (event.deadline_explain or {}):
+        event.deadline_explain = {**event.deadline_explain, "handle": event.deadline_explain["case"]}
     return "IN_PROGRESS"
 
 
 def _return(event, category, data, now, ctx):
+    _handler_in_scope(event, ctx)
     set_stage(event, "dispatch", category)
     return "RETURN_REQUESTED"
 
@@ -239,14 +243,19 @@ def _extend(event, category, data, now, ctx):
     if event.stage_deadline is not None and clock.aware(now) > clock.aware(event.stage_deadline):
         raise Refused(_("延期须在期限届满前申请"))
     days = int(data["days"])
-    cal = calendar()
-    event.case_deadline = cal.add(event.case_deadline, days, "working_day").due
+    extended = calendar().add(event.case_deadline, days, "working_day")
+    event.case_deadline = extended.due
+    event.deadline_explain = {**(event.deadline_explain or {}), "case": {
+        **extended.as_json(), "text": f"延期 {extended.explain()}（第 {event.extension_n + 1} 次延期）"},
+        "handle": {**extended.as_json(), "text": f"延期 {extended.explain()}"}}
     event.stage_deadline = event.case_deadline
     event.extension_n += 1
     return "IN_PROGRESS", "T15"
 
 
 def _suspend(event, category, data, now, ctx):
+    if event.case_deadline is not None and clock.aware(now) > clock.aware(event.case_deadline):
+        raise Refused(_("已超期的事件不能挂账：挂账须在结案时限前批准"))
     if event.case_deadline is not None:
         event.suspended_remaining_s = int((clock.aware(event.case_deadline) - clock.aware(now)).total_seconds())
     event.stage, event.stage_deadline = "suspended", None
@@ -255,13 +264,25 @@ def _suspend(event, category, data, now, ctx):
 
 def _resume(event, category, data, now, ctx):
     remaining = max(event.suspended_remaining_s or 0, 0)
-    floor = calendar().add(now, 1, "working_day").due
-    event.case_deadline = max(clock.aware(now) + timedelta(seconds=remaining), floor)
+    floor = calendar().add(now, 1, "working_day")
+    event.case_deadline = max(clock.aware(now) + timedelta(seconds=remaining), floor.due)
+    text = f"挂账恢复：恢复剩余时间，至少 1 个工作日（{floor.explain()}）"
+    event.deadline_explain = {**(event.deadline_explain or {}), "case": {"text": text}, "handle": {"text": text}}
     event.stage, event.stage_deadline, event.suspended_remaining_s = "handle", event.case_deadline, None
     return "IN_PROGRESS"
 
 
+def _handler_in_scope(event, ctx) -> None:
+    """Only the handling unit (or someone above it) signs for, returns or hands in the work."""
+    if event.handler_unit_id is None:
+        return
+    unit = db.session.get(OrgUnit, event.handler_unit_id)
+    if not ctx.can("grid.event.handle", unit.path):
+        raise Refused(_("只有处置单位的人员可以办理这一步"))
+
+
 def _submit_result(event, category, data, now, ctx):
+    _handler_in_scope(event, ctx)
     event.result, event.closure_type, event.handled_by = data["result"], data["closure_type"], ctx.user_id
     set_stage(event, "check", category)
     return "AWAITING_CHECK"
@@ -279,7 +300,7 @@ def _check_fail(event, category, data, now, ctx):
     rework = calendar().add(now, *stage_limit(event, "handle", category)).due
     event.stage, event.stage_deadline = "handle", max(rework, clock.aware(event.case_deadline or rework))
     emit(ev.CheckResult(event_id=event.id, passed=False, reason=data.get("reason") or ""))
-    if event.rework_n >= 3:  # E5: three failed checks go up a level
+    if event.rework_n >= 3 and event.level < 2:  # E5: three failed checks go up a level
         _raise_level(event, "E5", now)
     return "IN_PROGRESS"
 
@@ -309,7 +330,7 @@ def _reopen(event, category, data, now, ctx):
     if event.closed_at is None or clock.aware(now) - clock.aware(event.closed_at) > REOPEN_WINDOW:
         raise Refused(_("已超过 15 天的重新办理期限"))
     event.reopen_n += 1
-    event.closed_at = None
+    event.closed_at, event.closure_type, event.result, event.callback_result = None, None, None, None
     set_stage(event, "handle", category)
     return "IN_PROGRESS"
 
@@ -363,9 +384,15 @@ def search_events(query: str, limit: int) -> list:
     from flask import url_for
 
     from core.plugins.manager import SearchHit
+    from core.org.services import units_within
+    if not current().has("grid.view"):
+        return []
     q = query.strip()
-    rows = db.session.scalars(select(GridEvent).where(
-        (GridEvent.ref_no == q) | GridEvent.title.startswith(q)).order_by(GridEvent.id.desc()).limit(limit))
+    stmt = select(GridEvent).where((GridEvent.ref_no == q.upper()) | GridEvent.title.contains(q))
+    units = units_within("grid.view")
+    if units is not None:
+        stmt = stmt.where(GridEvent.grid_id.in_(units) | GridEvent.handler_unit_id.in_(units))
+    rows = db.session.scalars(stmt.order_by(GridEvent.id.desc()).limit(limit))
     return [SearchHit(f"{e.ref_no} {e.title}", url_for("grid.event", event_id=e.id), "grid_event") for e in rows]
 
 

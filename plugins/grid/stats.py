@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import and_, case, distinct, func, or_, select, true
 
 from core import clock
 from core.db import db
@@ -30,7 +30,14 @@ def _join_category():
     return and_(Category.id == GridEvent.category_id, Category.tenant_id == GridEvent.tenant_id)
 
 
-def buckets(start: date, end: date) -> dict[str, dict[str, int]]:
+def _in(units):
+    """Events of a part of the tree (located there or handled there); everything when None."""
+    if units is None:
+        return true()
+    return or_(GridEvent.grid_id.in_(units), GridEvent.handler_unit_id.in_(units))
+
+
+def buckets(start: date, end: date, units=None) -> dict[str, dict[str, int]]:
     """Per bucket: solved (closed RESOLVED or RESOLVED_ON_SPOT by closed_at; consultations in
     person-times), partly resolved, unresolvable (explained), and all cases created in the period."""
     lo, hi = bounds(start, end)
@@ -42,7 +49,7 @@ def buckets(start: date, end: date) -> dict[str, dict[str, int]]:
                func.sum(case((and_(closed_in, GridEvent.closure_type == "PARTLY_RESOLVED"), 1), else_=0)),
                func.sum(case((and_(closed_in, GridEvent.closure_type == "UNRESOLVABLE_EXPLAINED"), 1), else_=0)),
                func.sum(case((and_(GridEvent.created_at >= lo, GridEvent.created_at <= hi), 1), else_=0)))
-        .join(Category, _join_category()).group_by(Category.bucket)).all()
+        .join(Category, _join_category()).where(_in(units)).group_by(Category.bucket)).all()
     out = {b: {"solved": 0, "partly": 0, "unresolvable": 0, "cases": 0} for b in BUCKETS}
     for bucket, solved, answered, partly, unresolvable, cases in rows:
         out[bucket] = {"solved": int((answered if bucket == "CONSULTATION" else solved) or 0), "partly": int(partly or 0),
@@ -68,18 +75,21 @@ class Kpi:
         return f"{100 * self.numerator / self.denominator:.1f}%"
 
 
-def kpis(start: date, end: date) -> list[Kpi]:
+def kpis(start: date, end: date, units=None) -> list[Kpi]:
     lo, hi = bounds(start, end)
     E = GridEvent
-    due = and_(E.case_deadline >= lo, E.case_deadline <= hi, E.state.not_in(EXCLUDED), E.state != "SUSPENDED")
+    scope = _in(units)
+    due = and_(E.case_deadline >= lo, E.case_deadline <= hi, E.state.not_in(EXCLUDED), E.state != "SUSPENDED", scope)
     due_n, on_time, closed = db.session.execute(select(
         func.count(), func.sum(case((E.case_on_time.is_(True), 1), else_=0)),
         func.sum(case((E.state == "CLOSED", 1), else_=0))).where(due)).one()
+    in_scope = select(E.id).where(scope)
     checked = db.session.scalar(select(func.count(distinct(Transition.event_id))).where(
-        Transition.at >= lo, Transition.at <= hi, Transition.action.in_(("check_fail", "check_pass"))))
+        Transition.at >= lo, Transition.at <= hi, Transition.action.in_(("check_fail", "check_pass")),
+        Transition.event_id.in_(in_scope)))
     reworked = db.session.scalar(select(func.count(distinct(Transition.event_id))).where(
-        Transition.at >= lo, Transition.at <= hi, Transition.action == "check_fail"))
-    closed_in = and_(E.state == "CLOSED", E.closed_at >= lo, E.closed_at <= hi)
+        Transition.at >= lo, Transition.at <= hi, Transition.action == "check_fail", Transition.event_id.in_(in_scope)))
+    closed_in = and_(E.state == "CLOSED", E.closed_at >= lo, E.closed_at <= hi, scope)
     cb = dict(db.session.execute(select(E.callback_result, func.count()).where(closed_in, E.callback_result.is_not(None))
                                  .group_by(E.callback_result)).all())
     reached = cb.get("satisfied", 0) + cb.get("basic", 0) + cb.get("unsatisfied", 0)
@@ -107,10 +117,11 @@ def kpis(start: date, end: date) -> list[Kpi]:
     ]
 
 
-def by_month(start: date, end: date) -> list[tuple[str, int]]:
+def by_month(start: date, end: date, units=None) -> list[tuple[str, int]]:
     """Events created per month (Asia/Shanghai), for the chart."""
     lo, hi = bounds(start, end)
-    rows = db.session.scalars(select(GridEvent.created_at).where(GridEvent.created_at >= lo, GridEvent.created_at <= hi))
+    rows = db.session.scalars(select(GridEvent.created_at).where(GridEvent.created_at >= lo, GridEvent.created_at <= hi,
+                                                                 _in(units)))
     counts: dict[str, int] = {}
     for at in rows:
         key = clock.aware(at).astimezone(clock.SHANGHAI).strftime("%Y-%m")

@@ -58,15 +58,24 @@ def _label_tables() -> dict:
 def scoped(stmt):
     """Only events in the user's part of the tree: a grid worker sees their grid, a community its grids."""
     units = units_within("grid.view")
-    return stmt if units is None else stmt.where(GridEvent.grid_id.in_(units))
+    return stmt if units is None else stmt.where(or_(GridEvent.grid_id.in_(units), GridEvent.handler_unit_id.in_(units)))
 
 
 def categories() -> list[Category]:
     return list(db.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.bucket, Category.code)))
 
 
-def grids() -> list[OrgUnit]:
-    return list(db.session.scalars(select(OrgUnit).where(OrgUnit.kind == "grid").order_by(OrgUnit.path).limit(1000)))
+def grids(scoped_to_user: bool = True) -> list[OrgUnit]:
+    """Grids to choose from, community by community; staff see the grids of their own part of the tree."""
+    stmt = select(OrgUnit).where(OrgUnit.kind == "grid")
+    if scoped_to_user:
+        stmt = scoped_units(stmt)
+    rows = list(db.session.scalars(stmt.limit(2000)))
+    names = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(
+        OrgUnit.id.in_({g.parent_id for g in rows}))).all())
+    for g in rows:
+        g.community_name = names.get(g.parent_id, "")
+    return sorted(rows, key=lambda g: (g.community_name, len(g.name), g.name))
 
 
 # --- the queue ---------------------------------------------------------------------------------
@@ -114,9 +123,12 @@ def events():
 # --- reporting ----------------------------------------------------------------------------------
 
 
+NEW_DEFAULTS = {"urgency": "NORMAL", "source": "GRID_PATROL"}
+
+
 def _new_page(errors=None, form=None, status=HTTPStatus.OK):
-    return render_template("grid/new.html", cats=categories(), grids=grids(), errors=errors or {}, form=form or {},
-                           **labels()), status
+    return render_template("grid/new.html", cats=categories(), grids=grids(), errors=errors or {},
+                           form={**NEW_DEFAULTS, **(form or {})}, **labels()), status
 
 
 @bp.get("/new")
@@ -131,11 +143,13 @@ def new():
 def create():
     try:
         data = EventIn().load(form_data())
+        if data.get("grid_id") and data["grid_id"] not in {g.id for g in grids()}:
+            raise ValidationError({"grid_id": [_("只能在自己负责的网格上报")]})
         event = services.report_event(data, data["source"], current().user_id)
     except ValidationError as err:
         db.session.rollback()
         return invalid_form("grid/new.html", "grid/_event_form.html", "event-form", cats=categories(), grids=grids(),
-                            errors=err.messages, form=request.form, **labels())
+                            errors=err.messages, form={**NEW_DEFAULTS, **request.form.to_dict()}, **labels())
     except Refused as err:
         db.session.rollback()
         return _new_page({"_": [str(err)]}, request.form, HTTPStatus.UNPROCESSABLE_ENTITY)
@@ -152,17 +166,17 @@ def public_report():
     from core.auth.sessions import client_ip
     settings_ok = True
     if request.method == "GET":
-        return render_template("grid/report.html", cats=categories(), grids=grids(), errors={},
+        return render_template("grid/report.html", cats=categories(), grids=grids(False), errors={},
                                form={"grid_id": request.args.get("grid_id", "")}, done=None, enabled=settings_ok)
     key = f"report:{client_ip()}"
     if throttle.blocked_key(key, limit=20, minutes=60):
-        return render_template("grid/report.html", cats=categories(), grids=grids(), form=request.form, done=None,
+        return render_template("grid/report.html", cats=categories(), grids=grids(False), form=request.form, done=None,
                                enabled=True, errors={"_": [_("提交过于频繁，请一小时后再试，或拨打社区电话")]}), \
             HTTPStatus.TOO_MANY_REQUESTS
     try:
         data = PublicReportIn().load(form_data())
     except ValidationError as err:
-        return render_template("grid/report.html", cats=categories(), grids=grids(), errors=err.messages,
+        return render_template("grid/report.html", cats=categories(), grids=grids(False), errors=err.messages,
                                form=request.form, done=None, enabled=True), HTTPStatus.UNPROCESSABLE_ENTITY
     throttle.count_key(key)
     if data.pop("website"):  # a robot filled the invisible field: thank it, store nothing
@@ -171,9 +185,13 @@ def public_report():
                                enabled=True)
     try:
         event = services.report_event(data, "RESIDENT")
+        upload = request.files.get("photo")
+        if upload is not None and upload.filename:
+            from . import photos
+            photos.save(event.id, upload, "report")
     except Refused as err:
         db.session.rollback()
-        return render_template("grid/report.html", cats=categories(), grids=grids(), errors={"_": [str(err)]},
+        return render_template("grid/report.html", cats=categories(), grids=grids(False), errors={"_": [str(err)]},
                                form=request.form, done=None, enabled=True), HTTPStatus.UNPROCESSABLE_ENTITY
     ref = event.ref_no
     db.session.commit()
@@ -194,7 +212,10 @@ def _event_context(event: GridEvent, errors=None, form=None, open_action=None) -
     from core.auth.models import UserAccount
     actors = dict(db.session.execute(select(UserAccount.id, UserAccount.display_name).where(
         UserAccount.id.in_({t.actor_id for t in timeline if t.actor_id}))).all())
+    from .models import Photo
+    photo_rows = list(db.session.scalars(select(Photo).where(Photo.event_id == event.id).order_by(Photo.id)))
     return {"event": event, "category": category, "timeline": timeline, "units": units, "handlers": handlers,
+            "photos": photo_rows,
             "actors": actors, "actions": services.available_actions(event), "errors": errors or {}, "form": form or {},
             "open_action": open_action, "colour": services.sla_colour(event), "master": (
                 db.session.get(GridEvent, event.master_id) if event.master_id else None), **labels()}
@@ -259,6 +280,49 @@ def _card(ev: GridEvent, status, **kw):
     return render_template("grid/event.html", **context), status
 
 
+@bp.post("/<grid_event:event_id>/photos")
+@requires("grid.event.report")
+def add_photo(event_id: int):
+    """Attach one photo (before, after, check …); the card comes back with it."""
+    from . import photos
+    ev = _scoped_or_404(event_id)
+    try:
+        photos.save(ev.id, request.files.get("photo"), request.form.get("kind", "report"))
+    except Refused as err:
+        db.session.rollback()
+        return _card(get_or_404(GridEvent, event_id), HTTPStatus.UNPROCESSABLE_ENTITY, errors={"_": [str(err)]})
+    db.session.commit()
+    return _card(get_or_404(GridEvent, event_id), HTTPStatus.OK)
+
+
+@bp.get("/photos/<grid_photo:photo_id>")
+@requires("grid.view")
+def photo(photo_id: int):
+    """A photo, for those who may see its event; re-encoded JPEG, never cached by browsers or proxies."""
+    return _send_photo(photo_id, thumb=False)
+
+
+@bp.get("/photos/<grid_photo:photo_id>/thumb")
+@requires("grid.view")
+def photo_thumb(photo_id: int):
+    return _send_photo(photo_id, thumb=True)
+
+
+def _send_photo(photo_id: int, thumb: bool):
+    from flask import send_file
+
+    from . import photos
+    from .models import Photo
+    row = get_or_404(Photo, photo_id)
+    _scoped_or_404(row.event_id)
+    path = photos.path_of(row, thumb)
+    if not path.exists():
+        abort(404)
+    resp = send_file(path, mimetype="image/jpeg", download_name=f"{row.kind}-{row.id}.jpg", max_age=0)
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
 # --- statistics ---------------------------------------------------------------------------------
 
 
@@ -284,8 +348,10 @@ def _period(two_years: bool = False) -> tuple[date, date]:
 def stats_page():
     """Bucket report and KPIs for a period, each figure with its formula."""
     start, end = _period()
-    return render_template("grid/stats.html", start=start, end=end, buckets=stats.buckets(start, end),
-                           kpis=stats.kpis(start, end), months=stats.by_month(start, end), streets=None, **labels())
+    units = units_within("grid.reports.view")
+    return render_template("grid/stats.html", start=start, end=end, buckets=stats.buckets(start, end, units),
+                           kpis=stats.kpis(start, end, units), months=stats.by_month(start, end, units), streets=None,
+                           whole=units is None, **labels())
 
 
 @bp.get("/rollup")
@@ -348,10 +414,11 @@ def ledger():
     lo, hi = stats.bounds(start, end)
     rows = list(db.session.scalars(scoped(select(GridEvent).where(GridEvent.created_at >= lo, GridEvent.created_at <= hi))
                                    .order_by(GridEvent.grid_id, GridEvent.created_at).limit(5000)))
-    units = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "grid")).all())
+    names = {g.id: f"{g.community_name} · {g.name}" for g in grids()}
     by_grid: dict = {}
     for e in rows:
-        by_grid.setdefault(units.get(e.grid_id, "未指定网格"), []).append(e)
+        by_grid.setdefault(e.grid_id, []).append(e)
+    by_grid = {names.get(k, _("未指定网格")): v for k, v in by_grid.items()}
     return render_template("grid/ledger.html", start=start, end=end, by_grid=by_grid, cats={c.id: c for c in categories()},
                            printed_by=g.user.display_name, printed_at=clock.utcnow(), **labels())
 
@@ -364,7 +431,8 @@ def ledger():
 def grids_page():
     """Every grid with its leader, staff and open events; grids without a leader first."""
     from . import staffing
-    return render_template("grid/grids.html", rows=staffing.grids_overview())
+    visible = {g.id for g in grids()}
+    return render_template("grid/grids.html", rows=[r for r in staffing.grids_overview() if r["grid"].id in visible])
 
 
 def _grid_or_404(grid_id: int) -> OrgUnit:
@@ -506,7 +574,8 @@ def widget_month():
     """This month's on-time closure rate and solved counts."""
     today = clock.utcnow().astimezone(clock.SHANGHAI).date()
     start = today.replace(day=1)
-    return render_template("grid/_widget_month.html", kpis={k.key: k for k in stats.kpis(start, today)},
-                           buckets=stats.buckets(start, today), **labels())
+    units = units_within("grid.reports.view")
+    return render_template("grid/_widget_month.html", kpis={k.key: k for k in stats.kpis(start, today, units)},
+                           buckets=stats.buckets(start, today, units), **labels())
 
 

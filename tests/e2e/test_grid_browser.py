@@ -42,7 +42,7 @@ def test_a_resident_report_goes_round_the_loop(page, live_server, street):
     page.goto(f"{live_server}/t/{street.slug}/grid/report")
     page.fill("#f-title", "楼道堆放杂物")
     page.select_option("#f-category_id", label="楼道堆物")
-    page.select_option("#f-grid_id", label="幸福第一网格")
+    page.select_option("#f-grid_id", label="幸福社区 · 幸福第一网格")
     page.fill("#f-address", "3栋2单元")
     page.fill("#f-description", "楼道里堆了很多纸箱，影响通行")
     page.fill("#f-reporter_phone", "13812345678")

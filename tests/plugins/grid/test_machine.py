@@ -135,7 +135,9 @@ def test_two_returns_send_the_event_up_a_level(app, gw):
     act(app, gw, gw.worker, e, "return", reason_code="NOT_OUR_DUTY", reason="属于物业")
     act(app, gw, gw.clerk, e, "redispatch", handler_unit_id=gw.other_grid.id)
     assert state_of(app, gw, e)[0] == "DISPATCHED"
-    act(app, gw, gw.worker, e, "return", reason_code="WRONG_LOCATION", reason="不在本网格")
+    refused = act(app, gw, gw.worker, e, "return", reason_code="WRONG_LOCATION", reason="不在本网格")
+    assert "只有处置单位的人员" in refused.text, "the first grid's worker no longer handles it"
+    act(app, gw, gw.leader, e, "return", reason_code="WRONG_LOCATION", reason="不在本网格")
     act(app, gw, gw.clerk, e, "redispatch", handler_unit_id=gw.grid.id)
     ev = event_row(app, gw, e)
     assert (ev.state, ev.level, ev.return_n) == ("REGISTERED", 1, 2)
@@ -203,3 +205,35 @@ def test_the_deadline_explains_itself(app, gw):
     e = report(app, gw)
     page = client_for(app, gw.clerk).get(f"/t/{gw.street.slug}/grid/{e}").text
     assert "为什么是这个时间" in page and "个工作小时，自" in page
+
+
+def test_the_handling_unit_sees_an_event_located_elsewhere(app, gw, create_user):
+    from .conftest import client_for
+    e = report(app, gw, grid_id=gw.other_grid.id, title="隔壁网格交给本网格办")
+    act(app, gw, gw.clerk, e, "register")
+    act(app, gw, gw.clerk, e, "dispatch", handler_unit_id=gw.grid.id)
+    assert client_for(app, gw.worker).get(f"/t/{gw.street.slug}/grid/{e}").status_code == HTTPStatus.OK
+    assert act(app, gw, gw.worker, e, "sign").status_code == 200
+
+
+def test_an_overdue_event_cannot_be_suspended_to_look_on_time(app, gw):
+    from core import clock
+    from plugins.grid.models import GridEvent
+    from datetime import timedelta
+    e = report(app, gw)
+    act(app, gw, gw.clerk, e, "register")
+    act(app, gw, gw.clerk, e, "dispatch", handler_unit_id=gw.grid.id)
+    act(app, gw, gw.worker, e, "sign")
+    with app.app_context(), tenant_scope(gw.street.id):
+        db.session.get(GridEvent, e).case_deadline = clock.utcnow() - timedelta(days=3)
+    resp = act(app, gw, gw.leader, e, "suspend", reason_code="funding", reason="没钱")
+    assert resp.status_code == 422 and "已超期的事件不能挂账" in resp.text
+
+
+def test_a_stale_form_shows_the_current_card_in_the_page(app, gw):
+    from .conftest import client_for
+    page = client_for(app, gw.clerk).get(f"/t/{gw.street.slug}/grid/{report(app, gw)}").text
+    import json
+    import re
+    config = json.loads(re.search(r'name="htmx-config" content=\'([^\']+)\'', page).group(1))
+    assert {"code": "409", "swap": True} in config["responseHandling"]

@@ -86,3 +86,31 @@ def test_an_event_reported_at_night_counts_from_the_next_duty_period(app, gw):
     with app.app_context(), tenant_scope(gw.street.id, commit=False):
         ev = db.session.get(GridEvent, e)
         assert "非工作时间提交" in ev.deadline_explain["accept"]["text"]
+
+
+def test_the_staff_form_defaults_to_normal_urgency(app, gw):
+    page = client_for(app, gw.clerk).get(f"/t/{gw.street.slug}/grid/new").text
+    assert '<option value="NORMAL" selected>' in page and '<option value="CRITICAL" selected>' not in page
+
+
+def test_no_grid_with_an_address_is_accepted_on_both_forms(app, gw):
+    from core.testing.factories import post
+    before = count(app, gw)
+    resp = post(client_for(app, gw.clerk), f"/t/{gw.street.slug}/grid/", {
+        "title": "不知道哪个网格", "category_id": gw.categories["SA-GARBAGE"], "grid_id": "", "address": "菜市场门口",
+        "urgency": "NORMAL", "source": "PHONE_VISIT"})
+    assert resp.status_code == HTTPStatus.SEE_OTHER
+    resp, _c = public(app, gw, grid_id="")
+    assert resp.status_code == HTTPStatus.OK and count(app, gw) == before + 2
+
+
+def test_a_grid_worker_reports_only_into_their_own_grid_and_sees_only_it(app, gw):
+    from core.testing.factories import post
+    c = client_for(app, gw.worker)
+    page = c.get(f"/t/{gw.street.slug}/grid/new").text
+    assert "幸福第一网格" in page and "幸福第二网格" not in page
+    resp = post(c, f"/t/{gw.street.slug}/grid/", {"title": "越界上报", "category_id": gw.categories["SA-GARBAGE"],
+                                                  "grid_id": gw.other_grid.id, "urgency": "NORMAL"})
+    assert resp.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "只能在自己负责的网格上报" in resp.text
+    grids_page = c.get(f"/t/{gw.street.slug}/grid/grids").text
+    assert "幸福第一网格" in grids_page and "幸福第二网格" not in grids_page
