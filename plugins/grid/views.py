@@ -50,7 +50,7 @@ def labels() -> dict:
 
 
 def _label_tables() -> dict:
-    return {"states": STATE_LABELS, "closures": CLOSURES, "bucket_names": BUCKETS, "urgencies": URGENCIES, "levels": LEVELS, "sources": SOURCES,
+    return {"action_names": {name: a.label for name, a in ACTIONS.items()}, "states": STATE_LABELS, "closures": CLOSURES, "bucket_names": BUCKETS, "urgencies": URGENCIES, "levels": LEVELS, "sources": SOURCES,
             "callback_results": CALLBACK_RESULTS, "reject_reasons": REJECT_REASONS,
             "return_reasons": RETURN_REASONS, "suspend_reasons": SUSPEND_REASONS}
 
