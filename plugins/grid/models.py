@@ -179,3 +179,21 @@ class Photo(TenantScoped, db.Model):
     height: Mapped[int] = mapped_column(Integer)
     uploaded_by: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utc_default)
+
+
+class KpiSnapshot(TenantScoped, db.Model):
+    """A month's figure, frozen one working day after the month ends; changed only by a restatement
+    (a new row pointing at the one it replaces, with the reason)."""
+
+    __tablename__ = "grid__kpi_snapshot"
+    __table_args__ = tenant_table_args(tenant_fk("restates_id", "grid__kpi_snapshot"),
+                                       Index("ix_grid__kpi_snapshot_tenant_id_period", "tenant_id", "period", "metric"))
+
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    metric: Mapped[str] = mapped_column(String(24))
+    numerator: Mapped[int] = mapped_column(Integer)
+    denominator: Mapped[int] = mapped_column(Integer)
+    frozen_at: Mapped[datetime] = mapped_column(default=utc_default)
+    restates_id: Mapped[int | None] = mapped_column(BigId)
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(BigId)

@@ -89,8 +89,10 @@ def register_jobs():
     from core.events.jobs import JobSpec
 
     from .jobs import recompute_provisional, sla_warnings
+    from .snapshots import freeze_due
     return [JobSpec("grid.sla_warnings", timedelta(minutes=15), sla_warnings),
-            JobSpec("grid.recompute_provisional", timedelta(hours=1), recompute_provisional)]
+            JobSpec("grid.recompute_provisional", timedelta(hours=1), recompute_provisional),
+            JobSpec("grid.freeze_kpis", timedelta(hours=6), lambda ctx: freeze_due())]
 
 
 @hookimpl

@@ -347,11 +347,40 @@ def _period(two_years: bool = False) -> tuple[date, date]:
 @requires("grid.reports.view")
 def stats_page():
     """Bucket report and KPIs for a period, each figure with its formula."""
+    from . import snapshots
     start, end = _period()
     units = units_within("grid.reports.view")
+    kpis = stats.kpis(start, end, units)
+    period = f"{start:%Y-%m}"
+    frozen, restatements = {}, []
+    if units is None and (start, end) == snapshots.month_bounds(period):
+        frozen = snapshots.current_rows(period)
+        restatements = snapshots.history(period)
+        for k in kpis:  # a frozen month shows its frozen figures, never today's recount
+            if k.key in frozen:
+                k.numerator, k.denominator = frozen[k.key].numerator, frozen[k.key].denominator
     return render_template("grid/stats.html", start=start, end=end, buckets=stats.buckets(start, end, units),
-                           kpis=stats.kpis(start, end, units), months=stats.by_month(start, end, units), streets=None,
-                           whole=units is None, **labels())
+                           kpis=kpis, months=stats.by_month(start, end, units), streets=None, whole=units is None,
+                           frozen=frozen, restatements=restatements, period=period, **labels())
+
+
+@bp.post("/stats/restate")
+@requires("grid.reports.view")
+def restate():
+    """Publish corrected figures for a frozen month, with the reason (the old figures stay)."""
+    from . import snapshots
+    if not current().has("grid.config.grids"):
+        abort(403)
+    period = request.form.get("period", "")
+    try:
+        start, end = snapshots.month_bounds(period)
+        snapshots.restate(period, request.form.get("reason", ""))
+    except (ValueError, Refused) as err:
+        db.session.rollback()
+        message = str(err) if isinstance(err, Refused) else _("月份格式不正确")
+        return render_template("errors/error.html", status=422, message=message), HTTPStatus.UNPROCESSABLE_ENTITY
+    db.session.commit()
+    return see_other(url_for("grid.stats_page", **{"from": start.isoformat(), "to": end.isoformat()}))
 
 
 @bp.get("/rollup")

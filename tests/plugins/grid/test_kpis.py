@@ -95,3 +95,25 @@ def test_the_stats_page_shows_each_formula(app, made):
     from .conftest import client_for
     page = client_for(app, made.admin).get(f"/t/{made.street.slug}/grid/stats?from=2026-03-01&to=2026-03-31").text
     assert "仍未办结的超期事件留在分母中" in page and "66.7%" in page
+
+
+def test_a_month_is_frozen_after_its_lag_and_changed_only_by_a_restatement(app, made):
+    from datetime import datetime as dt
+
+    from plugins.grid import snapshots
+    from plugins.grid.models import GridEvent
+    from .conftest import client_for
+    with app.app_context(), tenant_scope(made.street.id):
+        assert "2026-03" in snapshots.freeze_due(now=dt(2026, 4, 3, 12, 0, tzinfo=SH))
+        assert "2026-03" not in snapshots.freeze_due(now=dt(2026, 4, 3, 12, 0, tzinfo=SH)), "frozen once"
+    with app.app_context(), tenant_scope(made.street.id):  # a late closure after the freeze
+        ev = db.session.scalars(select(GridEvent).where(GridEvent.ref_no == f"K{made.street.id}-4")).one()
+        ev.state, ev.closed_at, ev.case_on_time = "CLOSED", at(30), False
+    c = client_for(app, made.admin)
+    page = c.get(f"/t/{made.street.slug}/grid/stats?from=2026-03-01&to=2026-03-31").text
+    assert 'id="frozen"' in page and "66.7%" in page and "（4 / 6）" in page
+    from core.testing.factories import post
+    assert post(c, f"/t/{made.street.slug}/grid/stats/restate", {"period": "2026-03", "reason": ""}).status_code == 422
+    post(c, f"/t/{made.street.slug}/grid/stats/restate", {"period": "2026-03", "reason": "4号事件补录结案"})
+    page = c.get(f"/t/{made.street.slug}/grid/stats?from=2026-03-01&to=2026-03-31").text
+    assert "4号事件补录结案" in page and "（6 / 6）" in page
