@@ -58,12 +58,48 @@ def sla_warnings(ctx) -> int:
             sent += 1
         event.deadline_explain = {**(event.deadline_explain or {}), "_warned": [*warned, marker]}
         if colour == "red" and event.level == 0 and event.urgency == "NORMAL":
-            event.level = event.max_level = 1
-            db.session.add(Transition(event_id=event.id, code="T26", action="escalate", from_state=event.state,
-                                      to_state=event.state, reason=_("网格层级超时，自动上报社区（E2）")))
-            emit(ev.EventEscalated(event_id=event.id, level=1, rule="E2"))
+            _escalate(event, "E2", 1, _("网格层级超时，自动上报社区（E2）"))
     db.session.flush()
     return sent
+
+
+def escalation_rules(ctx) -> int:
+    """E3: still unsigned at twice the sign limit goes to the coordinator's level. E4: handling one
+    working day past the case deadline goes up a level, three days past goes to the street."""
+    from .services import calendar
+    now = clock.utcnow()
+    cal = calendar()
+    applied = 0
+    rows = db.session.scalars(select(GridEvent).where(GridEvent.state.in_(("DISPATCHED", "IN_PROGRESS"))).limit(5000))
+    for event in rows:
+        explain = event.deadline_explain or {}
+        if event.state == "DISPATCHED" and event.stage_deadline and "sign" in explain:
+            started = datetime.fromisoformat(explain["sign"]["start"])
+            twice = clock.aware(event.stage_deadline) + (clock.aware(event.stage_deadline) - started)
+            if now > twice and event.level < 2:
+                applied += _escalate(event, "E3", event.level + 1, _("派遣后超过两倍签收时限仍未签收（E3）"))
+        if event.state == "IN_PROGRESS" and event.case_deadline:
+            due = clock.aware(event.case_deadline)
+            if now > cal.add(due, 3, "working_day").due:
+                applied += _escalate(event, "E4b", 2, _("超过结案时限 3 个工作日，上报街道并列入通报（E4）"))
+            elif now > cal.add(due, 1, "working_day").due and event.level < 2:
+                applied += _escalate(event, "E4a", event.level + 1, _("超过结案时限 1 个工作日，上报上一级督办（E4）"))
+    db.session.flush()
+    return applied
+
+
+def _escalate(event, rule: str, level: int, reason: str) -> int:
+    """Raise the event's level once per rule; the timeline and other plugins hear of it."""
+    done = list((event.deadline_explain or {}).get("_escalated", []))
+    if rule in done or level <= event.level:
+        return 0
+    event.level = level
+    event.max_level = max(event.max_level, level)
+    event.deadline_explain = {**(event.deadline_explain or {}), "_escalated": [*done, rule]}
+    db.session.add(Transition(event_id=event.id, code="T26", action="escalate", from_state=event.state,
+                              to_state=event.state, reason=reason, payload={"rule": rule}))
+    emit(ev.EventEscalated(event_id=event.id, level=level, rule=rule))
+    return 1
 
 
 def _slug(ctx) -> str:

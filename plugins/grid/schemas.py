@@ -139,3 +139,13 @@ class PatrolIn(Schema):
     ended_at = fields.AwareDateTime(required=True, default_timezone=SHANGHAI, format="%Y-%m-%dT%H:%M",
                                     error_messages={**REQUIRED, "invalid": _l("请填写结束时间")})
     findings = text(2000, required=False, load_default="")
+
+
+class CategoryIn(Schema):
+    limit_value = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请填写整数")},
+                                 validate=validate.Range(min=1, max=365, error=_l("时限应在 1 到 365 之间")))
+    limit_unit = fields.String(required=True, error_messages=REQUIRED, validate=validate.OneOf(
+        ("minute", "hour", "working_hour", "working_day", "day"), error=_l("请选择时限单位")))
+    grid_solvable = fields.Boolean(load_default=False, truthy={"on", "1", "true"})
+    self_handle_allowed = fields.Boolean(load_default=False, truthy={"on", "1", "true"})
+    active = fields.Boolean(load_default=False, truthy={"on", "1", "true"})

@@ -2,7 +2,7 @@
 residents), statistics with formulas, dashboard widgets."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from http import HTTPStatus
 
 from flask import Blueprint, abort, g, make_response, render_template, request, url_for
@@ -450,6 +450,52 @@ def ledger():
     by_grid = {names.get(k, _("未指定网格")): v for k, v in by_grid.items()}
     return render_template("grid/ledger.html", start=start, end=end, by_grid=by_grid, cats={c.id: c for c in categories()},
                            printed_by=g.user.display_name, printed_at=clock.utcnow(), **labels())
+
+
+# --- categories and their time limits -----------------------------------------------------------
+
+
+@bp.get("/categories")
+@requires("grid.config.categories")
+def categories_page():
+    """The tenant's categories with their buckets and time limits (new limits apply to new events only)."""
+    rows = list(db.session.scalars(select(Category).order_by(Category.bucket, Category.code)))
+    return render_template("grid/categories.html", rows=rows, errors={}, editing=None, **labels())
+
+
+@bp.post("/categories/<grid_category:category_id>")
+@requires("grid.config.categories")
+def save_category(category_id: int):
+    from .schemas import CategoryIn
+    row = get_or_404(Category, category_id)
+    try:
+        data = CategoryIn().load(form_data())
+    except ValidationError as err:
+        rows = list(db.session.scalars(select(Category).order_by(Category.bucket, Category.code)))
+        return render_template("grid/categories.html", rows=rows, errors=err.messages, editing=category_id,
+                               **labels()), HTTPStatus.UNPROCESSABLE_ENTITY
+    from core.audit import service as audit
+    before = {k: getattr(row, k) for k in data}
+    for key, value in data.items():
+        setattr(row, key, value)
+    audit.record("grid.category", "grid_category", row.id, before=before, after=data)
+    db.session.commit()
+    return see_other(url_for("grid.categories_page"))
+
+
+@bp.get("/duplicates")
+@requires("grid.event.report")
+def duplicates():
+    """Open events of the same category in the same grid from the last 14 days: file once, not twice."""
+    category_id = request.args.get("category_id", type=int)
+    grid_id = request.args.get("grid_id", type=int)
+    rows = []
+    if category_id and grid_id:
+        since = clock.utcnow() - timedelta(days=14)
+        rows = list(db.session.scalars(scoped(select(GridEvent).where(
+            GridEvent.category_id == category_id, GridEvent.grid_id == grid_id, GridEvent.created_at >= since,
+            GridEvent.state.not_in(TERMINAL))).order_by(GridEvent.created_at.desc()).limit(5)))
+    return render_template("grid/_duplicates.html", rows=rows, **labels())
 
 
 # --- grids, staff and daily work ---------------------------------------------------------------

@@ -96,3 +96,30 @@ def test_a_provisional_deadline_is_recomputed_once_when_the_notice_arrives(app, 
         with app.app_context():
             db.session.query(CalendarDay).filter(CalendarDay.day >= date(2027, 1, 1), CalendarDay.day <= date(2027, 12, 31)).delete()
             db.session.commit()
+
+
+def test_handling_past_the_case_deadline_goes_up_a_level_then_to_the_street(app, gw):
+    from core.tenancy.context import current
+    from plugins.grid.jobs import escalation_rules
+    from plugins.grid.models import GridEvent
+    e = report(app, gw, source="GRID_PATROL", reporter_phone="")
+    act(app, gw, gw.clerk, e, "register")
+    act(app, gw, gw.clerk, e, "dispatch", handler_unit_id=gw.grid.id)
+    act(app, gw, gw.worker, e, "sign")
+    from core.calendar import WorkCalendar
+    now = clock.utcnow()
+    with app.app_context():  # a deadline between one and three working days ago, whatever today is
+        cal = WorkCalendar()
+        past = now - timedelta(hours=1)
+        while not (cal.add(past, 1, "working_day").due < now < cal.add(past, 3, "working_day").due):
+            past -= timedelta(hours=6)
+    with app.app_context(), tenant_scope(gw.street.id):
+        db.session.get(GridEvent, e).case_deadline = past
+    with app.app_context(), tenant_scope(gw.street.id):
+        escalation_rules(current())
+        escalation_rules(current())
+        assert db.session.get(GridEvent, e).level == 1, "once per rule"
+        db.session.get(GridEvent, e).case_deadline = clock.utcnow() - timedelta(days=30)
+    with app.app_context(), tenant_scope(gw.street.id):
+        escalation_rules(current())
+        assert db.session.get(GridEvent, e).level == 2

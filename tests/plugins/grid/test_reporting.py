@@ -114,3 +114,43 @@ def test_a_grid_worker_reports_only_into_their_own_grid_and_sees_only_it(app, gw
     assert resp.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "只能在自己负责的网格上报" in resp.text
     grids_page = c.get(f"/t/{gw.street.slug}/grid/grids").text
     assert "幸福第一网格" in grids_page and "幸福第二网格" not in grids_page
+
+
+def test_the_intake_form_warns_of_a_likely_duplicate(app, gw):
+    from .conftest import report
+    report(app, gw, title="楼道堆物（第一次反映）")
+    c = client_for(app, gw.clerk)
+    panel = c.get(f"/t/{gw.street.slug}/grid/duplicates?category_id={gw.categories['SA-GARBAGE']}&grid_id={gw.grid.id}",
+                  headers={"HX-Request": "true"}).text
+    assert "楼道堆物（第一次反映）" in panel and "<html" not in panel
+    other = c.get(f"/t/{gw.street.slug}/grid/duplicates?category_id={gw.categories['UP-ROAD']}&grid_id={gw.grid.id}").text
+    assert "第一次反映" not in other
+
+
+def test_a_tenant_sets_a_category_limit_which_applies_to_new_dispatches_only(app, gw):
+    from sqlalchemy import select
+
+    from core.testing.factories import post
+    from plugins.grid.models import Category, GridEvent
+    from .conftest import act, report
+    old = report(app, gw)
+    act(app, gw, gw.clerk, old, "register")
+    act(app, gw, gw.clerk, old, "dispatch", handler_unit_id=gw.grid.id)
+    with app.app_context(), tenant_scope(gw.street.id, commit=False):
+        old_deadline = db.session.get(GridEvent, old).case_deadline
+    admin = client_for(app, gw.admin)
+    cat = gw.categories["SA-GARBAGE"]
+    bad = post(admin, f"/t/{gw.street.slug}/grid/categories/{cat}", {"limit_value": "0", "limit_unit": "working_day",
+                                                                      "active": "on"})
+    assert bad.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "时限应在 1 到 365 之间" in bad.text
+    ok = post(admin, f"/t/{gw.street.slug}/grid/categories/{cat}", {"limit_value": "5", "limit_unit": "working_day",
+                                                                     "active": "on"})
+    assert ok.status_code == HTTPStatus.SEE_OTHER
+    new = report(app, gw)
+    act(app, gw, gw.clerk, new, "register")
+    act(app, gw, gw.clerk, new, "dispatch", handler_unit_id=gw.grid.id)
+    with app.app_context(), tenant_scope(gw.street.id, commit=False):
+        assert db.session.get(Category, cat).limit_value == 5
+        assert db.session.get(GridEvent, old).case_deadline == old_deadline
+        assert db.session.get(GridEvent, new).case_deadline > old_deadline
+    assert client_for(app, gw.worker).get(f"/t/{gw.street.slug}/grid/categories").status_code == HTTPStatus.FORBIDDEN
