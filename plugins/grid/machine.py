@@ -63,6 +63,8 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("callback", "T22", _l("记录回访"), ("AWAITING_CALLBACK",), "grid.event.callback", ("callback_result", "reason")),
     Action("reopen", "T24", _l("重新办理"), ("CLOSED",), "grid.event.accept", ("reason",)),
     Action("escalate", "T26", _l("上报上一级"), ACTIVE, "grid.event.report", ("reason",)),
+    Action("declare_incident", "MI", _l("设为群体性事件"), ("REGISTERED", "DISPATCHED", "IN_PROGRESS"), "grid.event.merge",
+           ("hours", "reason")),
     Action("cancel", "T25", _l("撤销事件"), ACTIVE, "grid.event.void", ("reason",), "danger"),
 )}
 

@@ -78,6 +78,8 @@ class GridEvent(TenantScoped, db.Model):
     case_on_time: Mapped[bool | None] = mapped_column(Boolean)
     suspended_at_deadline: Mapped[bool] = mapped_column(Boolean, default=False)
     master_id: Mapped[int | None] = mapped_column(BigId)
+    #: a mass incident (停水、停电 …) until this time: new reports of its category in its grid join it
+    incident_until: Mapped[datetime | None]
     created_by: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utc_default)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -81,6 +81,8 @@ def _action(*names, **extra) -> type[Schema]:
             ("RESOLVED", "PARTLY_RESOLVED", "UNRESOLVABLE_EXPLAINED"), error=_l("请选择办理结果"))),
         "days": fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请填写天数")},
                                validate=validate.Range(min=1, max=10, error=_l("延期 1–10 个工作日"))),
+        "hours": fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请填写小时数")},
+                                validate=validate.Range(min=1, max=168, error=_l("持续 1–168 小时"))),
         "callback_result": fields.String(required=True, error_messages=REQUIRED, validate=validate.OneOf(
             tuple(CALLBACK_RESULTS), error=_l("请选择回访结果"))),
     }
@@ -112,6 +114,7 @@ ACTION_SCHEMAS = {
     "callback": _action("callback_result", reason=text(500, required=False, load_default=None, allow_none=True)),
     "reopen": _action("reason"),
     "escalate": _action("reason"),
+    "declare_incident": _action("hours", "reason"),
     "cancel": _action("reason"),
 }
 

@@ -94,6 +94,14 @@ def report_event(data: dict, source: str, actor_id: int | None = None) -> GridEv
     db.session.flush()
     _log(event, "T1", "submit", None, "SUBMITTED", actor_id, None, {"source": source})
     emit(ev.EventCreated(event_id=event.id, category=category.code, source=source))
+    incident = _open_incident(category.id, grid_id)
+    if incident is not None and incident.id != event.id:  # a known mass incident: one case, many demands
+        incident.demand_n += 1
+        incident.version += 1
+        event.master_id, event.state, event.closed_at = incident.id, "MERGED", clock.utcnow()
+        event.stage, event.stage_deadline = "closed", None
+        _log(event, "T7", "merge", "SUBMITTED", "MERGED", actor_id, _("自动并入群体性事件 %(r)s", r=incident.ref_no))
+        db.session.flush()
     return event
 
 
@@ -341,6 +349,20 @@ def _raise_level(event, rule: str, now) -> None:
     event.level += 1
     event.max_level = max(event.max_level, event.level)
     emit(ev.EventEscalated(event_id=event.id, level=event.level, rule=rule))
+
+
+def _declare_incident(event, category, data, now, ctx):
+    """One case with many demands: reports of this category in this grid join it until it ends."""
+    event.incident_until = clock.aware(now) + timedelta(hours=int(data["hours"]))
+    return event.state
+
+
+def _open_incident(category_id: int, grid_id: int | None) -> GridEvent | None:
+    if grid_id is None:
+        return None
+    return db.session.scalars(lock_for_update(select(GridEvent).where(
+        GridEvent.category_id == category_id, GridEvent.grid_id == grid_id, GridEvent.incident_until > clock.utcnow(),
+        GridEvent.state.not_in(TERMINAL)).order_by(GridEvent.id).limit(1))).first()
 
 
 def _escalate(event, category, data, now, ctx):

@@ -361,7 +361,16 @@ def stats_page():
                 k.numerator, k.denominator = frozen[k.key].numerator, frozen[k.key].denominator
     return render_template("grid/stats.html", start=start, end=end, buckets=stats.buckets(start, end, units),
                            kpis=kpis, months=stats.by_month(start, end, units), streets=None, whole=units is None,
-                           frozen=frozen, restatements=restatements, period=period, **labels())
+                           frozen=frozen, restatements=restatements, period=period,
+                           communities=stats.by_community(start, end, units), min_sample=_min_sample(), **labels())
+
+
+def _min_sample() -> int:
+    """The tenant's minimum sample for showing a rate per unit (a district may set it for its streets)."""
+    from core.plugins import settings as plugin_settings
+    from core.plugins.manager import registry
+    values, _source = plugin_settings.effective(g.tenant, registry().plugins["grid"].manifest)
+    return int(values.get("min_ranking_sample", 10))
 
 
 @bp.post("/stats/restate")

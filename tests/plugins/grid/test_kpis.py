@@ -117,3 +117,11 @@ def test_a_month_is_frozen_after_its_lag_and_changed_only_by_a_restatement(app, 
     post(c, f"/t/{made.street.slug}/grid/stats/restate", {"period": "2026-03", "reason": "4号事件补录结案"})
     page = c.get(f"/t/{made.street.slug}/grid/stats?from=2026-03-01&to=2026-03-31").text
     assert "4号事件补录结案" in page and "（6 / 6）" in page
+
+
+def test_per_community_rates_hide_below_the_minimum_sample(app, made):
+    from .conftest import client_for
+    page = client_for(app, made.admin).get(f"/t/{made.street.slug}/grid/stats?from=2026-03-01&to=2026-03-31").text
+    import re
+    row = re.search(r'<table class="table" id="communities">.*?</table>', page, re.S).group(0)
+    assert "幸福社区" in row and "—" in row, "6 cases due is below the default sample of 10"

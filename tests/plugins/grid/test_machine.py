@@ -237,3 +237,14 @@ def test_a_stale_form_shows_the_current_card_in_the_page(app, gw):
     import re
     config = json.loads(re.search(r'name="htmx-config" content=\'([^\']+)\'', page).group(1))
     assert {"code": "409", "swap": True} in config["responseHandling"]
+
+
+def test_a_mass_incident_collects_new_reports_as_demands(app, gw):
+    e = report(app, gw, code="LV-WATER", title="3栋停水")
+    act(app, gw, gw.clerk, e, "register")
+    assert act(app, gw, gw.leader, e, "declare_incident", hours=12, reason="管网抢修，预计傍晚恢复").status_code == 200
+    later = report(app, gw, code="LV-WATER", title="我家也停水了")
+    assert state_of(app, gw, later)[0] == "MERGED"
+    assert event_row(app, gw, e).demand_n == 2
+    elsewhere = report(app, gw, code="LV-WATER", title="隔壁网格停水", grid_id=gw.other_grid.id)
+    assert state_of(app, gw, elsewhere)[0] == "SUBMITTED"
