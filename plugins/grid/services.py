@@ -378,8 +378,19 @@ def _cancel(event, category, data, now, ctx):
 
 
 def available_actions(event: GridEvent) -> list:
+    """The actions this user may take now; ones the category rules out are not offered at all."""
     ctx = current()
-    return [a for a in ACTIONS.values() if event.state in a.sources and ctx.has(a.permission)]
+    category = db.session.get(Category, event.category_id)
+    hidden = set()
+    if category.profile != "CONSULTATION":
+        hidden.add("answer")
+    if not category.self_handle_allowed or event.level != 0:
+        hidden.add("self_handle")
+    if event.extension_n >= 2:
+        hidden.add("extend")
+    if event.incident_until is not None:
+        hidden.add("declare_incident")
+    return [a for a in ACTIONS.values() if event.state in a.sources and ctx.has(a.permission) and a.name not in hidden]
 
 
 def sla_colour(event: GridEvent, now=None) -> str:
