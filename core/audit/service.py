@@ -5,7 +5,7 @@ import hashlib
 import json
 
 from flask import g, has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ..db import db
 from ..tenancy.context import current, current_or_none
@@ -15,6 +15,8 @@ from .models import AuditLog, PlatformAudit
 def record(action: str, object_type: str | None = None, object_id=None, outcome: str = "ok", **detail) -> AuditLog:
     """Add one audit row in the active tenant (flushes only)."""
     ctx = current()
+    if db.session.get_bind().dialect.name == "postgresql":  # one writer per tenant chain at a time
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 7_000_000_000 + ctx.active})
     prev = db.session.scalar(select(AuditLog.row_hash).where(AuditLog.tenant_id == ctx.active)
                              .order_by(AuditLog.id.desc()).limit(1))
     row = AuditLog(tenant_id=ctx.active, actor_id=ctx.user_id, action=action, object_type=object_type,
@@ -42,3 +44,18 @@ def record_platform(action: str, tenant_id: int | None = None, session=None, **d
 def record_if_context(action: str, **kwargs) -> None:
     if current_or_none() is not None:
         record(action, **kwargs)
+
+
+def verify_chain(tenant_id: int) -> tuple[bool, int | None]:
+    """Recompute the tenant's hash chain; (True, None) when intact, else (False, first bad row id).
+
+    Rows hold ids and codes, never personal values, so erasing a person never breaks the chain.
+    """
+    prev = None
+    for row in db.session.scalars(select(AuditLog).where(AuditLog.tenant_id == tenant_id).order_by(AuditLog.id)):
+        if row.row_hash is None:  # rows written outside the service (bulk loads) are not chained
+            continue
+        if row.prev_hash != prev or _digest(row) != row.row_hash:
+            return False, row.id
+        prev = row.row_hash
+    return True, None

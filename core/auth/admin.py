@@ -195,8 +195,12 @@ def audit_log():
     actors = {u.id: u.username for u in db.session.scalars(
         select(UserAccount).where(UserAccount.id.in_({r.actor_id for r in rows if r.actor_id})))}
     from ..ui.render import render_page_or_fragment
+    chain_ok, broken_at = (True, None)
+    if request.args.get("verify"):
+        chain_ok, broken_at = audit.verify_chain(current().active)
     return render_page_or_fragment("admin/audit.html", "admin/_audit_rows.html", "audit-rows", rows=rows,
-                                   actors=actors, more=more, args=request.args)
+                                   actors=actors, more=more, args=request.args, verified=bool(request.args.get("verify")),
+                                   chain_ok=chain_ok, broken_at=broken_at)
 
 
 def _day(value: str | None):

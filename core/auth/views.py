@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from .. import clock
+from ..audit.service import record_platform
 from ..db import db
 from ..ui.render import form_data, see_other
 from . import passwords, sessions, throttle, totp
@@ -45,10 +46,12 @@ def login():
     ok = passwords.verify_password(user.password_hash if user else _dummy_hash(), data["password"])
     if not ok or user is None or not user.is_active:
         throttle.record_failure(data["username"], ip)
+        record_platform("auth.login_failed", None, user_id=user.id if user else None, ip=ip)
         db.session.commit()
         return (render_template("auth/login.html", form=request.form, errors={"_": [_("账号或密码不正确")]}),
                 HTTPStatus.UNPROCESSABLE_ENTITY)
     throttle.record_success(data["username"])
+    record_platform("auth.login", None, user_id=user.id, ip=ip)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(data["password"])
     sessions.start_session(user, totp_pending=user.totp_enabled)
@@ -98,6 +101,8 @@ def totp_step():
 @bp.post("/logout")
 @audience("public")
 def logout():
+    if getattr(g, "user", None) is not None:
+        record_platform("auth.logout", None, user_id=g.user.id, ip=sessions.client_ip())
     sessions.end_session()
     db.session.commit()
     return see_other(url_for("auth.login"))

@@ -131,3 +131,37 @@ def test_audit_log_page_filters_by_action(app, client, signed_in, create_person)
     assert "pii.reveal" in page.text and "<html" not in page.text
     none = client.get(f"/t/{signed_in.slug}/admin/audit?action=grant.", headers=htmx(target="audit-rows"))
     assert "pii.reveal" not in none.text
+
+
+def test_the_audit_chain_verifies_and_detects_an_edited_row(app, client, signed_in, create_person):
+    from sqlalchemy import select, update
+
+    from core.audit.models import AuditLog
+    from core.db import db
+    from core.tenancy import tenant_scope
+    person = create_person(signed_in, phone="13812345678")
+    for reason in ("回访", "核实"):
+        post(client, f"/t/{signed_in.slug}/people/{person.id}/reveal", {"field": "phone", "reason": reason})
+    assert 'id="chain"' in client.get(f"/t/{signed_in.slug}/admin/audit?verify=1").text
+    assert "日志完整" in client.get(f"/t/{signed_in.slug}/admin/audit?verify=1").text
+    with app.app_context(), tenant_scope(signed_in.id):
+        first = db.session.scalar(select(AuditLog.id).where(AuditLog.action == "pii.reveal").order_by(AuditLog.id))
+        db.session.execute(update(AuditLog).where(AuditLog.id == first).values(detail={"field": "phone", "reason": "改"}))
+    assert "被改动过" in client.get(f"/t/{signed_in.slug}/admin/audit?verify=1").text
+
+
+def test_sign_in_and_out_are_recorded_in_the_platform_log(app, client, create_tenant, create_user):
+    from sqlalchemy import select
+
+    from core.audit.models import PlatformAudit
+    from core.db import db
+    from core.testing.factories import csrf_token
+    street = create_tenant()
+    account = create_user(street, "grid_worker")
+    client.post("/login", data={"username": account.username, "password": "wrong-password", "csrf_token": csrf_token(client)})
+    login(client, account)
+    post(client, "/logout")
+    with app.app_context():
+        actions = [a for a, d in db.session.execute(select(PlatformAudit.action, PlatformAudit.detail))
+                   if d.get("user_id") == account.id]
+    assert actions == ["auth.login_failed", "auth.login", "auth.logout"]
