@@ -165,6 +165,9 @@ class Patrol(TenantScoped, db.Model):
     ended_at: Mapped[datetime]
     findings: Mapped[str] = mapped_column(Text, default="")
     actor_id: Mapped[int | None] = mapped_column(BigId)
+    #: route notes, kept only while a named emergency mode runs, and purged after its retention
+    route: Mapped[str | None] = mapped_column(Text)
+    emergency_id: Mapped[int | None] = mapped_column(BigId)
 
 
 class Photo(TenantScoped, db.Model):
@@ -199,3 +202,19 @@ class KpiSnapshot(TenantScoped, db.Model):
     restates_id: Mapped[int | None] = mapped_column(BigId)
     reason: Mapped[str | None] = mapped_column(Text)
     actor_id: Mapped[int | None] = mapped_column(BigId)
+
+
+class EmergencyMode(TenantScoped, db.Model):
+    """A named, approved, time-boxed emergency (安保/应急): the only time patrol routes are recorded."""
+
+    __tablename__ = "grid__emergency_mode"
+    __table_args__ = tenant_table_args(Index("ix_grid__emergency_mode_tenant_id_ends_at", "tenant_id", "ends_at"))
+
+    task_name: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    grid_ids: Mapped[list] = mapped_column(default=list)
+    starts_at: Mapped[datetime] = mapped_column(default=utc_default)
+    ends_at: Mapped[datetime]
+    retention_days: Mapped[int] = mapped_column(Integer, default=30)
+    approved_by: Mapped[int | None] = mapped_column(BigId)
+    purged_at: Mapped[datetime | None]

@@ -28,10 +28,10 @@ HANDLERS = ("tenant_admin", "street_staff", "community_staff", "grid_leader", "g
 def register_blueprints(app):
     from core.web import register_model_converters
 
-    from .models import Assignment, Category, GridEvent, Photo
+    from .models import Assignment, Category, EmergencyMode, GridEvent, Photo
     from .views import bp
     register_model_converters(app, grid_event=GridEvent, grid_assignment=Assignment, grid_photo=Photo,
-                              grid_category=Category)
+                              grid_category=Category, grid_emergency=EmergencyMode)
     return [bp]
 
 
@@ -55,6 +55,7 @@ def register_permissions():
         Permission("grid.identity.reveal", _l("查看上报人信息"), APPROVERS),
         Permission("grid.config.grids", _l("网格人员配备"), APPROVERS),
         Permission("grid.config.categories", _l("设置事件类别和时限"), ("tenant_admin", "street_staff")),
+        Permission("grid.emergency.approve", _l("批准应急模式"), ("tenant_admin", "street_staff")),
         Permission("grid.log.write", _l("记录服务台账和巡查"), HANDLERS),
     ]
 
@@ -73,7 +74,8 @@ def nav_items(ctx):
             NavItem("work", _l("网格档案"), "grid.grids_page", "grid.view", order=29),
             NavItem("work", _l("上报事件"), "grid.new", "grid.event.report", order=31),
             NavItem("work", _l("网格统计"), "grid.stats_page", "grid.reports.view", order=32),
-            NavItem("admin", _l("事件类别与时限"), "grid.categories_page", "grid.config.categories", order=50)]
+            NavItem("admin", _l("事件类别与时限"), "grid.categories_page", "grid.config.categories", order=50),
+            NavItem("admin", _l("应急模式"), "grid.emergency", "grid.emergency.approve", order=51)]
 
 
 @hookimpl
@@ -92,11 +94,13 @@ def register_jobs():
     from core.events.jobs import JobSpec
 
     from .jobs import escalation_rules, recompute_provisional, sla_warnings
+    from .emergency import purge_expired
     from .snapshots import freeze_due
     return [JobSpec("grid.sla_warnings", timedelta(minutes=15), sla_warnings),
             JobSpec("grid.recompute_provisional", timedelta(hours=1), recompute_provisional),
             JobSpec("grid.escalation_rules", timedelta(minutes=30), escalation_rules),
-            JobSpec("grid.freeze_kpis", timedelta(hours=6), lambda ctx: freeze_due())]
+            JobSpec("grid.freeze_kpis", timedelta(hours=6), lambda ctx: freeze_due()),
+            JobSpec("grid.purge_emergency_routes", timedelta(hours=12), purge_expired)]
 
 
 @hookimpl

@@ -142,6 +142,14 @@ class PatrolIn(Schema):
     ended_at = fields.AwareDateTime(required=True, default_timezone=SHANGHAI, format="%Y-%m-%dT%H:%M",
                                     error_messages={**REQUIRED, "invalid": _l("请填写结束时间")})
     findings = text(2000, required=False, load_default="")
+    route = text(2000, required=False, load_default=None, allow_none=True)
+
+
+class EmergencyIn(Schema):
+    task_name = text(100)
+    reason = text(1000)
+    days = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请填写天数")})
+    grid_ids = fields.List(fields.Integer(), required=True, error_messages={**REQUIRED, "invalid": _l("请选择网格")})
 
 
 class CategoryIn(Schema):

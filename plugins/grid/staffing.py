@@ -67,8 +67,12 @@ def log_service(grid: OrgUnit, data: dict) -> ServiceLog:
 def record_patrol(grid: OrgUnit, data: dict) -> Patrol:
     if data["ended_at"] <= data["started_at"]:
         raise Refused(_("结束时间应晚于开始时间"))
+    from .emergency import active_for
+    mode = active_for(grid.id)
     row = Patrol(grid_id=grid.id, started_at=data["started_at"], ended_at=data["ended_at"],
-                 findings=data.get("findings") or "", actor_id=current().user_id)
+                 findings=data.get("findings") or "", actor_id=current().user_id,
+                 # a route is kept only under a running emergency mode; otherwise it is dropped unread
+                 route=(data.get("route") or None) if mode else None, emergency_id=mode.id if mode else None)
     db.session.add(row)
     db.session.flush()
     return row
@@ -96,7 +100,8 @@ def grid_profile(grid: OrgUnit) -> dict:
                                    .order_by(ServiceLog.occurred_at.desc()).limit(20)))
     patrols = list(db.session.scalars(select(Patrol).where(Patrol.grid_id == grid.id)
                                       .order_by(Patrol.started_at.desc()).limit(10)))
-    return {"grid": grid, "mgmt": mgmt, "households": households, "central": central, "branch": branch,
+    from .emergency import active_for
+    return {"grid": grid, "emergency": active_for(grid.id), "mgmt": mgmt, "households": households, "central": central, "branch": branch,
             "open_events": open_events, "staff": staff, "history": history, "people": people, "logs": logs,
             "patrols": patrols, "roles": ASSIGNMENT_ROLES, "service_types": SERVICE_TYPES, "service_forms": SERVICE_FORMS}
 

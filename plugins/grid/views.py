@@ -638,6 +638,52 @@ def add_patrol(grid_id: int):
     return see_other(url_for("grid.grid_page", grid_id=grid_id))
 
 
+# --- emergency mode ------------------------------------------------------------------------------
+
+
+def _emergency_page(status=HTTPStatus.OK, errors=None, form=None):
+    from .models import EmergencyMode
+    modes = list(db.session.scalars(select(EmergencyMode).order_by(EmergencyMode.id.desc()).limit(20)))
+    return render_template("grid/emergency.html", modes=modes, grids=grids(), now=clock.utcnow(), errors=errors or {},
+                           form=form or {}, **labels()), status
+
+
+@bp.get("/emergency")
+@requires("grid.emergency.approve")
+def emergency():
+    """Named, approved, time-boxed emergency modes; the only time patrol routes are kept."""
+    return _emergency_page()
+
+
+@bp.post("/emergency")
+@requires("grid.emergency.approve")
+def start_emergency():
+    from . import emergency as em
+    from .schemas import EmergencyIn
+    try:
+        data = EmergencyIn().load({**form_data(), "grid_ids": request.form.getlist("grid_ids")})
+        allowed = {g.id for g in grids()}
+        em.start(data["task_name"], data["reason"], [i for i in data["grid_ids"] if i in allowed], data["days"])
+    except ValidationError as err:
+        db.session.rollback()
+        return _emergency_page(HTTPStatus.UNPROCESSABLE_ENTITY, err.messages, request.form)
+    except Refused as err:
+        db.session.rollback()
+        return _emergency_page(HTTPStatus.UNPROCESSABLE_ENTITY, {"_": [str(err)]}, request.form)
+    db.session.commit()
+    return see_other(url_for("grid.emergency"))
+
+
+@bp.post("/emergency/<grid_emergency:mode_id>/end")
+@requires("grid.emergency.approve")
+def end_emergency(mode_id: int):
+    from . import emergency as em
+    from .models import EmergencyMode
+    em.end(get_or_404(EmergencyMode, mode_id))
+    db.session.commit()
+    return see_other(url_for("grid.emergency"))
+
+
 # --- widgets ----------------------------------------------------------------------------------------
 
 

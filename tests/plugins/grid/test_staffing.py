@@ -83,3 +83,34 @@ def test_a_grid_worker_cannot_staff_grids_or_see_another_grid(app, gw, create_pe
     assert post(c, f"/t/{gw.street.slug}/grid/grids/{gw.grid.id}/staff",
                 {"person_id": someone.id, "role": "grid_leader"}).status_code == HTTPStatus.FORBIDDEN
     assert c.get(f"/t/{gw.street.slug}/grid/grids/{gw.other_grid.id}").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_routes_are_kept_only_under_an_approved_time_boxed_emergency(app, gw):
+    from datetime import timedelta
+
+    from core import clock
+    from plugins.grid.models import Patrol
+    c = client_for(app, gw.worker)
+    patrols = f"/t/{gw.street.slug}/grid/grids/{gw.grid.id}/patrols"
+    post(c, patrols, {"started_at": "2026-11-20T09:00", "ended_at": "2026-11-20T10:00", "route": "东门-北门"})
+    boss = client_for(app, gw.admin)
+    too_long = post(boss, f"/t/{gw.street.slug}/grid/emergency", {"task_name": "安保", "reason": "大型活动", "days": "10",
+                                                                   "grid_ids": [gw.grid.id]})
+    assert too_long.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "最长 7 天" in too_long.text
+    assert post(boss, f"/t/{gw.street.slug}/grid/emergency", {"task_name": "安保", "reason": "大型活动", "days": "2",
+                                                               "grid_ids": [gw.grid.id]}).status_code == HTTPStatus.SEE_OTHER
+    assert "应急模式：安保" in c.get(f"/t/{gw.street.slug}/grid/grids/{gw.grid.id}").text
+    post(c, patrols, {"started_at": "2026-11-21T09:00", "ended_at": "2026-11-21T10:00", "route": "南门-西门"})
+    with app.app_context(), tenant_scope(gw.street.id, commit=False):
+        routes = [p.route for p in db.session.scalars(select(Patrol).where(Patrol.grid_id == gw.grid.id).order_by(Patrol.id))]
+    assert routes == [None, "南门-西门"], "no route without an emergency"
+    from plugins.grid.emergency import purge_expired
+    try:
+        clock.travel(timedelta(days=40).total_seconds())
+        with app.app_context(), tenant_scope(gw.street.id):
+            assert purge_expired() == 1
+    finally:
+        clock.reset()
+    with app.app_context(), tenant_scope(gw.street.id, commit=False):
+        assert [p.route for p in db.session.scalars(select(Patrol).where(Patrol.grid_id == gw.grid.id))] == [None, None]
+    assert client_for(app, gw.worker).get(f"/t/{gw.street.slug}/grid/emergency").status_code == HTTPStatus.FORBIDDEN
