@@ -154,3 +154,17 @@ def disable_plugin(app):
         with app.app_context(), tenant_scope(tenant.id):
             admin.disable(tenant.id, name)
     return _disable
+
+
+def xlsx(rows) -> "io.BytesIO":
+    """An in-memory workbook with these rows, as a person would upload it."""
+    import io
+
+    from openpyxl import Workbook
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    return out

@@ -6,22 +6,11 @@ import re
 from http import HTTPStatus
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from core.auth.models import UserAccount
 from core.db import db
-from core.testing.factories import csrf_token, login, post
-
-
-def sheet(rows) -> io.BytesIO:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    out.seek(0)
-    return out
+from core.testing.factories import csrf_token, login, post, xlsx as sheet
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ import io
 from http import HTTPStatus
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from core.db import db
 from core.org.models import OrgUnit, OrgUnitHistory
 from core.tenancy import tenant_scope
-from core.testing.factories import htmx, login, post
+from core.testing.factories import htmx, login, post, xlsx
 
 
 @pytest.fixture
@@ -126,16 +126,6 @@ def test_xlsx_export_keeps_codes_as_text(client, admin, street, create_unit):
     wb = load_workbook(io.BytesIO(client.get(f"/t/{street.slug}/org/export.xlsx").data))
     cell = wb.active["A2"]
     assert cell.number_format == "@" and isinstance(cell.value, str)
-
-
-def xlsx(rows) -> io.BytesIO:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    out.seek(0)
-    return out
 
 
 def test_import_with_a_bad_row_writes_nothing_and_lists_the_reason(app, client, admin, street):
