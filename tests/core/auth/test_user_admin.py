@@ -1,7 +1,6 @@
 """Tenant admins manage accounts from pages: bulk import, one-time passwords, grants."""
 from __future__ import annotations
 
-import io
 import re
 from http import HTTPStatus
 
