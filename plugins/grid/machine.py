@@ -60,6 +60,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("submit_result", "T18", _l("提交处置结果"), ("IN_PROGRESS",), "grid.event.handle", ("result", "closure_type")),
     Action("check_fail", "T19", _l("核查不通过，返工"), ("AWAITING_CHECK",), "grid.event.check", ("reason",), "danger"),
     Action("check_pass", "T20", _l("核查通过"), ("AWAITING_CHECK",), "grid.event.check"),
+    Action("callback_attempt", "CB", _l("回访未接通"), ("AWAITING_CALLBACK",), "grid.event.callback", ("reason",)),
     Action("callback", "T22", _l("记录回访"), ("AWAITING_CALLBACK",), "grid.event.callback", ("callback_result", "reason")),
     Action("reopen", "T24", _l("重新办理"), ("CLOSED",), "grid.event.accept", ("reason",)),
     Action("escalate", "T26", _l("上报上一级"), ACTIVE, "grid.event.report", ("reason",)),

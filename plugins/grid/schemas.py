@@ -113,6 +113,7 @@ ACTION_SCHEMAS = {
     "check_fail": _action("reason"),
     "callback": _action("callback_result", reason=text(500, required=False, load_default=None, allow_none=True)),
     "reopen": _action("reason"),
+    "callback_attempt": _action(reason=text(500, required=False, load_default=None, allow_none=True)),
     "escalate": _action("reason"),
     "declare_incident": _action("hours", "reason"),
     "cancel": _action("reason"),

@@ -324,8 +324,24 @@ def _check_pass(event, category, data, now, ctx):
     return "CLOSED", "T21"
 
 
+def _callback_attempt(event, category, data, now, ctx):
+    """A call that did not get through; three of them over two working days allow "unreachable"."""
+    return "AWAITING_CALLBACK", "CB"
+
+
+def _attempts(event) -> list:
+    return list(db.session.scalars(select(Transition.at).where(Transition.event_id == event.id,
+                                                               Transition.action == "callback_attempt")
+                                   .order_by(Transition.at)))
+
+
 def _callback(event, category, data, now, ctx):
     result = data["callback_result"]
+    if result == "unreachable":
+        attempts = [clock.aware(a) for a in _attempts(event)]
+        spread = len(attempts) >= 3 and calendar().add(attempts[0], 2, "working_day").due <= clock.aware(now)
+        if not spread:
+            raise Refused(_("须在至少 2 个工作日内回访 3 次未接通，才能记为无法联系（已回访 %(n)s 次）", n=len(attempts)))
     event.callback_result = result
     if result == "unsatisfied":
         event.stage, event.stage_deadline = "handle", event.case_deadline

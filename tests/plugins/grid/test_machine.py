@@ -171,7 +171,7 @@ def test_an_unsatisfied_callback_sends_the_event_back_and_reopen_works_within_th
     assert state_of(app, gw, e)[0] == "IN_PROGRESS"
     act(app, gw, gw.worker, e, "submit_result", result="彻底清理", closure_type="RESOLVED")
     act(app, gw, gw.checker, e, "check_pass")
-    act(app, gw, gw.clerk, e, "callback", callback_result="unreachable")
+    act(app, gw, gw.clerk, e, "callback", callback_result="basic")
     assert state_of(app, gw, e)[0] == "CLOSED"
     assert act(app, gw, gw.clerk, e, "reopen", reason="又堆上了").status_code == 200
     assert event_row(app, gw, e).reopen_n == 1
@@ -248,3 +248,25 @@ def test_a_mass_incident_collects_new_reports_as_demands(app, gw):
     assert event_row(app, gw, e).demand_n == 2
     elsewhere = report(app, gw, code="LV-WATER", title="隔壁网格停水", grid_id=gw.other_grid.id)
     assert state_of(app, gw, elsewhere)[0] == "SUBMITTED"
+
+
+def test_unreachable_needs_three_attempts_over_two_working_days(app, gw):
+    from datetime import timedelta
+
+    from core import clock
+    e = report(app, gw)
+    for account, name, data in ((gw.clerk, "register", {}), (gw.clerk, "dispatch", {"handler_unit_id": gw.grid.id}),
+                                (gw.worker, "sign", {}), (gw.worker, "submit_result", {"result": "好了", "closure_type": "RESOLVED"}),
+                                (gw.checker, "check_pass", {})):
+        act(app, gw, account, e, name, **data)
+    early = act(app, gw, gw.clerk, e, "callback", callback_result="unreachable")
+    assert early.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "已回访 0 次" in early.text
+    try:
+        for _ in range(3):
+            assert act(app, gw, gw.clerk, e, "callback_attempt").status_code == 200
+            clock.travel(timedelta(days=2).total_seconds())
+        clock.travel(timedelta(days=3).total_seconds())
+        assert act(app, gw, gw.clerk, e, "callback", callback_result="unreachable").status_code == 200
+    finally:
+        clock.reset()
+    assert state_of(app, gw, e)[0] == "CLOSED"
