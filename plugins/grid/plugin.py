@@ -93,12 +93,13 @@ def register_jobs():
 
     from core.events.jobs import JobSpec
 
-    from .jobs import escalation_rules, recompute_provisional, sla_warnings
+    from .jobs import escalation_rules, hotspots, recompute_provisional, sla_warnings
     from .emergency import purge_expired
     from .snapshots import freeze_due
     return [JobSpec("grid.sla_warnings", timedelta(minutes=15), sla_warnings),
             JobSpec("grid.recompute_provisional", timedelta(hours=1), recompute_provisional),
             JobSpec("grid.escalation_rules", timedelta(minutes=30), escalation_rules),
+            JobSpec("grid.hotspots", timedelta(hours=24), hotspots),
             JobSpec("grid.freeze_kpis", timedelta(hours=6), lambda ctx: freeze_due()),
             JobSpec("grid.purge_emergency_routes", timedelta(hours=12), purge_expired)]
 

@@ -123,3 +123,20 @@ def test_handling_past_the_case_deadline_goes_up_a_level_then_to_the_street(app,
     with app.app_context(), tenant_scope(gw.street.id):
         escalation_rules(current())
         assert db.session.get(GridEvent, e).level == 2
+
+
+def test_a_problem_closed_three_times_in_a_month_becomes_a_proactive_task(app, gw):
+    from core.tenancy.context import current
+    from plugins.grid.jobs import hotspots
+    from plugins.grid.models import GridEvent
+    ids = []
+    for n in range(3):
+        e = report(app, gw, code="SA-CORRIDOR", source="GRID_PATROL", title=f"楼道堆物{n}")
+        act(app, gw, gw.worker, e, "self_handle", result="清理")
+        ids.append(e)
+    with app.app_context(), tenant_scope(gw.street.id):
+        assert hotspots(current()) == 1
+        assert hotspots(current()) == 0, "one task per hotspot and month"
+        task = db.session.scalars(select(GridEvent).where(GridEvent.title.startswith("主动治理："))).one()
+        refs = [db.session.get(GridEvent, i).ref_no for i in ids]
+        assert task.level == 1 and task.grid_id == gw.grid.id and all(r in task.description for r in refs)
