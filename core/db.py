@@ -9,7 +9,6 @@ import sqlite3
 from contextvars import ContextVar
 from datetime import datetime, timezone
 
-from flask import abort
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (JSON, BigInteger, DateTime, ForeignKey, ForeignKeyConstraint, Integer, MetaData,
                         TypeDecorator, event, select)
@@ -112,11 +111,6 @@ def lock_for_update(stmt):
     return stmt.with_for_update() if is_postgres() else stmt
 
 
-def first_or_404(stmt):
-    row = db.session.scalars(stmt).first()
-    if row is None:
-        abort(404)
-    return row
 
 
 def tenant_table_args(*args):

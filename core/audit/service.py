@@ -8,7 +8,7 @@ from flask import g, has_request_context, request
 from sqlalchemy import select, text
 
 from ..db import db
-from ..tenancy.context import current, current_or_none
+from ..tenancy.context import current
 from .models import AuditLog, PlatformAudit
 
 
@@ -41,9 +41,6 @@ def record_platform(action: str, tenant_id: int | None = None, session=None, **d
                                               actor_id=actor.id if actor else None, detail=detail))
 
 
-def record_if_context(action: str, **kwargs) -> None:
-    if current_or_none() is not None:
-        record(action, **kwargs)
 
 
 def verify_chain(tenant_id: int) -> tuple[bool, int | None]:

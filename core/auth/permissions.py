@@ -6,7 +6,7 @@ unit's subtree. Plugins add permissions through ``register_permissions``.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import abort, g
 from flask_babel import lazy_gettext as _l
@@ -100,8 +100,6 @@ def can(code: str, unit) -> bool:
     return bool(ctx) and ctx.can(code, unit.path)
 
 
-def user_is_signed_in() -> bool:
-    return getattr(g, "user", None) is not None
 
 
 STEP_UP_MINUTES = 5

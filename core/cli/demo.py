@@ -27,7 +27,7 @@ def demo_group():
 def load(households, reset, tenants_dir, window_end):
     """Apply tenants/xiejiaji and its streets, flag them as demo, and fill synthetic data."""
     from .. import demo
-    from ..auth.models import Membership, Role, RoleGrant, UserAccount
+    from ..auth.models import Role, RoleGrant, UserAccount
     from ..auth.passwords import hash_password
     from ..org.models import OrgUnit
     from ..tenancy import definitions

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from .. import clock
-from ..db import db, lock_for_update
+from ..db import lock_for_update
 from ..tenancy.scopes import tenant_scope
 from .models import EventOutbox
 

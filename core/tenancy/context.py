@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -93,11 +92,3 @@ def cache_key(*parts) -> str:
     vis = hashlib.sha1(",".join(map(str, ctx.visible)).encode()).hexdigest()[:8]
     return f"t{ctx.active}:v{vis}:" + ":".join(map(str, parts))
 
-
-@contextmanager
-def _system_flag(reason: str):
-    token = _system.set(reason)
-    try:
-        yield
-    finally:
-        _system.reset(token)

@@ -6,7 +6,7 @@ import functools
 from flask import abort, current_app, g, request
 from sqlalchemy import select
 
-from ..db import db, write_transaction
+from ..db import db
 from .context import Grant, TenantContext, current, set_context
 from .models import Tenant
 
@@ -95,6 +95,3 @@ def writes_on_get(view):
     view._writes_on_get = True
     return view
 
-
-def mark_write_transaction() -> None:
-    write_transaction.set(True)

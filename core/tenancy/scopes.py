@@ -7,13 +7,11 @@ from contextlib import contextmanager
 from sqlalchemy import orm, select
 
 from ..db import db
-from .context import Grant, TenantContext, _current, _system, reset_context, set_context
+from .context import Grant, TenantContext, _system, reset_context, set_context
 
 log = logging.getLogger(__name__)
 
 
-def visible_for(tenant) -> tuple[int, ...]:
-    return (tenant.id,)
 
 
 def build_context(tenant_id: int, user_id: int | None = None, visible: tuple[int, ...] | None = None,

@@ -59,7 +59,7 @@ def create_person(app):
         from ..org.models import Person
         from ..org.services import save_person
         from ..tenancy.scopes import tenant_scope
-        with app.app_context(), tenant_scope(tenant.id) as session:
+        with app.app_context(), tenant_scope(tenant.id):
             return save_person(Person(kinds=["resident"]), {"name": name, **fields})
     return _create
 
@@ -156,7 +156,7 @@ def disable_plugin(app):
     return _disable
 
 
-def xlsx(rows) -> "io.BytesIO":
+def xlsx(rows):
     """An in-memory workbook with these rows, as a person would upload it."""
     import io
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, format_datetime, lazy_gettext as _l
-from markupsafe import Markup
 
 from .. import clock
 from ..tenancy.context import current_or_none
@@ -164,6 +163,3 @@ def _memberships():
         Membership, Membership.tenant_id == Tenant.id).where(Membership.user_id == user.id, Tenant.status == "active")
         .order_by(Tenant.id)).all()
 
-
-def safe(html: str) -> Markup:
-    return Markup(html)

@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core import clock
-from core.audit import service as audit
 from core.calendar import WorkCalendar
 from core.db import db, lock_for_update
 from core.events import emit
@@ -423,8 +422,6 @@ def sla_colour(event: GridEvent, now=None) -> str:
     return "orange" if used >= 0.9 else "yellow" if used >= 0.75 else "green"
 
 
-def record_audit_reveal(event: GridEvent) -> None:
-    audit.record("grid.reveal_reporter", "grid_event", event.id)
 
 
 

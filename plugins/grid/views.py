@@ -73,9 +73,9 @@ def grids(scoped_to_user: bool = True) -> list[OrgUnit]:
     rows = list(db.session.scalars(stmt.limit(2000)))
     names = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(
         OrgUnit.id.in_({g.parent_id for g in rows}))).all())
-    for g in rows:
-        g.community_name = names.get(g.parent_id, "")
-    return sorted(rows, key=lambda g: (g.community_name, len(g.name), g.name))
+    for unit in rows:
+        unit.community_name = names.get(unit.parent_id, "")
+    return sorted(rows, key=lambda u: (u.community_name, len(u.name), u.name))
 
 
 # --- the queue ---------------------------------------------------------------------------------
@@ -164,6 +164,11 @@ def public_report():
     """A resident reports a problem without signing in (QR posters lead here); rate-limited, spam-trapped."""
     from core.auth import throttle
     from core.auth.sessions import client_ip
+    from core.plugins import settings as plugin_settings
+    from core.plugins.manager import registry
+    values, _source = plugin_settings.effective(g.tenant, registry().plugins["grid"].manifest)
+    if not values.get("public_reports", True):
+        abort(404)  # the street has closed its public report page
     settings_ok = True
     if request.method == "GET":
         return render_template("grid/report.html", cats=categories(), grids=grids(False), errors={},

@@ -33,7 +33,6 @@ def make_chatty():
 
     @bp.get("/")
     def index():
-        from core.auth.permissions import requires  # noqa: F401
         return "chatty page"
 
     @bp.post("/chirp")

@@ -128,8 +128,6 @@ def test_the_intake_form_warns_of_a_likely_duplicate(app, gw):
 
 
 def test_a_tenant_sets_a_category_limit_which_applies_to_new_dispatches_only(app, gw):
-    from sqlalchemy import select
-
     from core.testing.factories import post
     from plugins.grid.models import Category, GridEvent
     from .conftest import act, report
@@ -154,3 +152,13 @@ def test_a_tenant_sets_a_category_limit_which_applies_to_new_dispatches_only(app
         assert db.session.get(GridEvent, old).case_deadline == old_deadline
         assert db.session.get(GridEvent, new).case_deadline > old_deadline
     assert client_for(app, gw.worker).get(f"/t/{gw.street.slug}/grid/categories").status_code == HTTPStatus.FORBIDDEN
+
+
+def test_a_street_can_close_its_public_report_page(app, gw):
+    from core.testing.factories import post
+    admin = client_for(app, gw.admin)
+    resp = post(admin, f"/t/{gw.street.slug}/admin/modules/grid/settings", {"min_ranking_sample": "10",
+                                                                            "reopen_window_days": "15"},
+                headers={"HX-Request": "true"})  # public_reports unticked
+    assert resp.status_code == HTTPStatus.OK
+    assert app.test_client().get(f"/t/{gw.street.slug}/grid/report").status_code == HTTPStatus.NOT_FOUND
