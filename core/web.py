@@ -16,7 +16,7 @@ from .db import db, write_transaction
 from .plugins.manager import hooks_for
 from .plugins.state import enabled_for
 from .tenancy.context import TenantContext, _current, _user, reset_context, set_context
-from .tenancy.resolve import UNSAFE, enter_tenant, load_tenant, needs_write_for_get
+from .tenancy.resolve import UNSAFE, enter_tenant, load_member_tenant, load_tenant, needs_write_for_get
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,11 @@ def _before():
     if kind == "platform" and not g.user.is_platform_admin:
         abort(404)
     if g.tenant_slug:
-        g.tenant = load_tenant(g.tenant_slug)
+        member_id = None
+        if kind == "public" or g.user is None:
+            g.tenant = load_tenant(g.tenant_slug)
+        else:
+            g.tenant, member_id = load_member_tenant(g.tenant_slug, g.user.id)
         enabled = enabled_for(g.tenant.id, g.tenant.plugins_rev)
         owner = current_app.extensions["jiceng.plugins"].blueprint_owner.get(request.blueprint)
         if owner is not None and owner not in enabled:
@@ -103,7 +107,7 @@ def _before():
                                                     plugins_rev=g.tenant.plugins_rev, hooks=hooks_for(enabled),
                                                     kind=g.tenant.kind))
             return None
-        if enter_tenant(g.tenant, g.user) is None:
+        if enter_tenant(g.tenant, g.user, member_id) is None:
             abort(404)
     return None
 

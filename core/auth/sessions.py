@@ -6,12 +6,13 @@ transaction, so ordinary reads never take SQLite's write lock.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
 
 from flask import current_app, g, request, session
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from .. import clock
 from ..db import db, write_transaction
@@ -63,6 +64,13 @@ def current_session_row() -> UserSession | None:
     return getattr(g, "user_session", None)
 
 
+@functools.cache
+def _session_query():
+    """Built once: every signed-in request runs it."""
+    return (select(UserSession, UserAccount).join(UserAccount, UserAccount.id == UserSession.user_id)
+            .where(UserSession.token_hash == bindparam("token_hash")))
+
+
 def load_user() -> None:
     """Set ``g.user`` (or None) from the cookie, enforcing idle and absolute timeouts."""
     g.user = None
@@ -70,9 +78,7 @@ def load_user() -> None:
     token = session.get("sid")
     if not token:
         return
-    row = db.session.execute(
-        select(UserSession, UserAccount).join(UserAccount, UserAccount.id == UserSession.user_id)
-        .where(UserSession.token_hash == _hash(token))).first()
+    row = db.session.execute(_session_query(), {"token_hash": _hash(token)}).first()
     if row is None:
         session.pop("sid", None)
         return

@@ -6,6 +6,8 @@ PostgreSQL RLS is the second line for those.
 """
 from __future__ import annotations
 
+import weakref
+
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, with_loader_criteria
 from sqlalchemy.sql.util import find_tables
@@ -26,12 +28,20 @@ def _tenant_tables() -> frozenset[str]:
 _TENANT_TABLES: frozenset[str] | None = None
 
 
+#: statements built once and run on every request (the session, tenant and grant lookups) are
+#: inspected once; the answer lives as long as the statement object does
+_TOUCHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _touches_tenant_model(state) -> bool:
     """Any tenant table anywhere in the statement: entities, select_from, joins, subqueries."""
-    if any(issubclass(m.class_, TenantScoped) for m in state.all_mappers):
-        return True
-    names = _tenant_tables()
-    return any(t.name in names for t in find_tables(state.statement, include_joins=True, include_crud=True))
+    stmt = state.statement
+    known = _TOUCHES.get(stmt)
+    if known is None:
+        names = _tenant_tables()
+        known = _TOUCHES[stmt] = (any(issubclass(m.class_, TenantScoped) for m in state.all_mappers)
+                                  or any(t.name in names for t in find_tables(stmt, include_joins=True, include_crud=True)))
+    return known
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -55,8 +65,22 @@ def _scope(state):
             raise TenantViolation("bulk insert into a tenant table must be explicit")
         return
     ids = tuple(ctx.visible) if state.is_select else (ctx.active,)
-    state.statement = state.statement.options(
-        with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id.in_(ids), include_aliases=True))
+    state.statement = state.statement.options(_criteria(ids))
+
+
+_CRITERIA: dict[tuple, object] = {}
+
+
+def _criteria(ids: tuple):
+    """The tenant filter option for these tenant ids. Building one analyses its lambda, which costs
+    more than running a small query, so each is built once and shared (options are immutable)."""
+    option = _CRITERIA.get(ids)
+    if option is None:
+        option = with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id.in_(ids), include_aliases=True)
+        if len(_CRITERIA) > 10_000:
+            _CRITERIA.clear()
+        _CRITERIA[ids] = option
+    return option
 
 
 @event.listens_for(Session, "before_flush")

@@ -4,7 +4,8 @@ from __future__ import annotations
 import functools
 
 from flask import abort, current_app, g, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import aliased
 
 from ..db import db
 from .context import Grant, TenantContext, current, set_context
@@ -15,29 +16,70 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 def load_tenant(slug: str) -> Tenant:
     tenant = db.session.scalars(select(Tenant).where(Tenant.slug == slug)).first()
+    _refuse_unservable(tenant)
+    return tenant
+
+
+def _refuse_unservable(tenant: Tenant | None) -> None:
     if tenant is None or tenant.status != "active":
         abort(404)
     if tenant.is_demo and current_app.config["PRODUCTION"]:
         abort(404)  # production never serves demo tenants or their known passwords
-    return tenant
 
 
-def enter_tenant(tenant: Tenant, user) -> TenantContext | None:
-    """Set the context for a member; None when the user has no membership here (the view 404s)."""
+@functools.cache
+def _member_tenant_query():
+    """Built once: every signed-in tenant page runs it, and building SQL costs more than running it."""
+    from ..auth.models import Membership
+    elsewhere = aliased(Tenant)
+    user_id = bindparam("user_id")
+    tenants_n = (select(func.count(Membership.id)).join(elsewhere, elsewhere.id == Membership.tenant_id)
+                 .where(Membership.user_id == user_id, elsewhere.status == "active").scalar_subquery())
+    return (select(Tenant, Membership.id, tenants_n)
+            .outerjoin(Membership, (Membership.tenant_id == Tenant.id) & (Membership.user_id == user_id))
+            .where(Tenant.slug == bindparam("slug")))
+
+
+def load_member_tenant(slug: str, user_id: int) -> tuple[Tenant, int | None]:
+    """The tenant at this address, the user's membership there and how many tenants the user works in.
+
+    One query for what every signed-in page needs before its own work (the count decides whether
+    the tenant switcher is offered; its list is fetched only when opened).
+    """
+    row = db.session.execute(_member_tenant_query(), {"slug": slug, "user_id": user_id}).first()
+    _refuse_unservable(row[0] if row else None)
+    g.tenants_n = row[2]
+    return row[0], row[1]
+
+
+@functools.cache
+def _grants_query():
+    """The user's grants here and their unread messages, anchored on the membership (built once)."""
     from ..auth.models import Membership, Role, RoleGrant
     from ..org.models import OrgUnit
+    from ..ui.models import Notification
+    unread = (select(func.count()).select_from(Notification)
+              .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)).scalar_subquery())
+    return (select(unread, Role.code, Role.permissions, OrgUnit.id, OrgUnit.path).select_from(Membership)
+            .outerjoin(RoleGrant, (RoleGrant.user_id == Membership.user_id) & (RoleGrant.tenant_id == Membership.tenant_id))
+            .outerjoin(Role, (Role.id == RoleGrant.role_id) & (Role.tenant_id == RoleGrant.tenant_id))
+            .outerjoin(OrgUnit, (OrgUnit.id == RoleGrant.org_unit_id) & (OrgUnit.tenant_id == RoleGrant.tenant_id))
+            .where(Membership.id == bindparam("member_id")))
+
+
+def enter_tenant(tenant: Tenant, user, member_id: int | None) -> TenantContext | None:
+    """Set the context for a member; None when the user has no membership here (the view 404s).
+
+    The grants and the unread-message count come back in one query anchored on the membership.
+    """
     from ..plugins.manager import hooks_for
-    member = db.session.scalar(select(Membership.id).where(Membership.tenant_id == tenant.id,
-                                                          Membership.user_id == user.id))
-    if member is None:
+    if member_id is None:
         return None
     g.ctx_token = set_context(TenantContext(active=tenant.id, visible=(tenant.id,), user_id=user.id))
-    rows = db.session.execute(
-        select(Role.code, Role.permissions, OrgUnit.id, OrgUnit.path)
-        .join(RoleGrant, (RoleGrant.role_id == Role.id) & (RoleGrant.tenant_id == Role.tenant_id))
-        .join(OrgUnit, (OrgUnit.id == RoleGrant.org_unit_id) & (OrgUnit.tenant_id == RoleGrant.tenant_id))
-        .where(RoleGrant.user_id == user.id)).all()
-    grants = tuple(Grant(code, frozenset(perms or ()), uid, path) for code, perms, uid, path in rows)
+    rows = db.session.execute(_grants_query(), {"user_id": user.id, "member_id": member_id}).all()
+    g.unread_n = rows[0][0] if rows else 0
+    grants = tuple(Grant(code, frozenset(perms or ()), uid, path) for _n, code, perms, uid, path in rows
+                   if code is not None and uid is not None)
     if current_app.config["REQUIRE_ADMIN_TOTP"] and not user.totp_enabled:
         from ..auth.permissions import ADMIN_ROLES
         grants = tuple(gr for gr in grants if gr.role not in ADMIN_ROLES)  # inert until TOTP is enrolled

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import Babel, format_datetime, lazy_gettext as _l
+from markupsafe import Markup
+from flask_babel import Babel, format_datetime, get_translations, lazy_gettext as _l
 
 from .. import clock
 from ..tenancy.context import current_or_none
@@ -25,7 +26,23 @@ def select_locale() -> str:
 
 
 def current_lang() -> str:
-    return "en" if select_locale() == "en" else "zh"
+    if not has_request_context():
+        return "zh"
+    lang = g.get("_lang")
+    if lang is None:
+        lang = g._lang = "en" if select_locale() == "en" else "zh"
+    return lang
+
+
+def _translations():
+    """The request's catalogue, looked up once: Flask-Babel resolves context, domain and locale on
+    every call, and a page says _() a few dozen times."""
+    if not has_request_context():
+        return get_translations()
+    found = g.get("_translations")
+    if found is None:
+        found = g._translations = get_translations()
+    return found
 
 
 _COLLECTED: dict[tuple, list] = {}
@@ -57,6 +74,41 @@ def nav() -> list[tuple[object, list]]:
         if group:
             out.append((label, group))
     return out
+
+
+_NAV_HTML: dict[tuple, Markup] = {}
+
+
+def nav_html() -> Markup:
+    """The rendered navigation groups, kept per (tenant, plugins, permissions, language, page):
+    the same few variants are served again and again, and rendering them was a fifth of a page."""
+    ctx = current_or_none()
+    if ctx is None or ctx.hooks is None:
+        return Markup("")
+    perms = frozenset(p for grant in ctx.grants for p in grant.permissions)
+    key = (ctx.active, ctx.plugins_rev, ctx.kind, ctx.enabled, perms, current_lang(), request.endpoint,
+           getattr(g, "tenant_slug", None), request.script_root)
+    html = _NAV_HTML.get(key)
+    if html is None:
+        from flask import render_template
+        html = Markup(render_template("_nav.html", groups=nav()))
+        if len(_NAV_HTML) > 20_000:
+            _NAV_HTML.clear()
+        _NAV_HTML[key] = html
+    return html
+
+
+_STATIC: dict[tuple[str, str], str] = {}
+
+
+def static_url(filename: str) -> str:
+    """``url_for('static', …)``, remembered: static addresses never change while the app runs."""
+    key = (filename, request.script_root)
+    url = _STATIC.get(key)
+    if url is None:
+        from flask import url_for
+        url = _STATIC[key] = url_for("static", filename=filename)
+    return url
 
 
 def widgets() -> list:
@@ -123,11 +175,15 @@ def local_dt(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
 
 def init_ui(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s), ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n), newstyle=True)
     from ..auth.sessions import csrf_token
     from ..auth.permissions import ROLE_LABELS
     from .slots import slot
     app.jinja_env.globals.update(
-        slot=slot, csrf_token=csrf_token, tenant_url=tenant_url, nav=nav, widgets=widgets, ctx=current_or_none, current_lang=current_lang,
+        slot=slot, csrf_token=csrf_token, tenant_url=tenant_url, nav=nav, nav_html=nav_html, static_url=static_url, widgets=widgets, ctx=current_or_none, current_lang=current_lang,
         ROLE_LABELS=ROLE_LABELS, htmx_version="2.0.11",
     )
     app.jinja_env.filters.update(mask_phone=mask_phone, mask_id=mask_id, local_dt=local_dt, messages=messages)
@@ -146,6 +202,8 @@ def _unread_count() -> int:
     ctx = current_or_none()
     if ctx is None or ctx.user_id is None:
         return 0
+    if "unread_n" in g:
+        return g.unread_n  # counted with the grants when the tenant was entered
     return db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == ctx.user_id, Notification.read_at.is_(None))) or 0
 

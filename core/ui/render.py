@@ -13,9 +13,14 @@ def form_data() -> dict:
     return {k: v for k, v in request.form.items() if k not in FORM_KEYS_DROPPED}
 
 
+def is_fragment_request(target: str) -> bool:
+    """htmx asked for ``#target`` alone: the view may skip what only the whole page shows."""
+    return request.headers.get("HX-Target") == target
+
+
 def render_page_or_fragment(page: str, fragment: str, target: str, **context):
     """Render only ``fragment`` when htmx targets ``#target``; otherwise the page that includes it."""
-    wanted = fragment if request.headers.get("HX-Target") == target else page
+    wanted = fragment if is_fragment_request(target) else page
     resp = make_response(render_template(wanted, **context))
     resp.vary.update(("HX-Request", "HX-Target"))
     return resp

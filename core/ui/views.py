@@ -135,6 +135,14 @@ def index():
     return render_template("core/choose_tenant.html", tenants=tenants)
 
 
+@site.get("/switcher")
+@audience("signed_in")
+def switcher():
+    """The tenant switcher's list, fetched when the user opens it rather than on every page."""
+    from ..ui import _memberships
+    return render_template("core/_switcher.html", tenants=_memberships(), current=request.args.get("current", ""))
+
+
 @site.get("/healthz")
 @audience("public")
 def healthz():

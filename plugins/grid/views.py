@@ -2,8 +2,10 @@
 residents), statistics with formulas, dashboard widgets."""
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 from http import HTTPStatus
+from types import SimpleNamespace
 
 from flask import Blueprint, abort, g, make_response, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,7 +19,8 @@ from core.org.models import OrgUnit
 from core.org.services import path_filter, units_within
 from core.tenancy.context import current
 from core.tenancy.resolve import district_rollup, writes_on_get
-from core.ui.render import form_data, invalid_form, render_page_or_fragment, see_other
+from core.ui import local_dt
+from core.ui.render import form_data, invalid_form, is_fragment_request, render_page_or_fragment, see_other
 from core.web import example_args
 
 from . import services, stats
@@ -81,12 +84,23 @@ def grids(scoped_to_user: bool = True) -> list[OrgUnit]:
 # --- the queue ---------------------------------------------------------------------------------
 
 
+@functools.cache
+def _queue_select():
+    """What a queue row shows, with its category and grid names joined in: one light query per page.
+    Built once; each request adds only its filters."""
+    return (select(GridEvent.id, GridEvent.ref_no, GridEvent.title, GridEvent.urgency, GridEvent.state,
+                   GridEvent.stage_deadline, GridEvent.created_at, Category.name.label("category_name"),
+                   OrgUnit.name.label("grid_name"))
+            .outerjoin(Category, (Category.id == GridEvent.category_id) & (Category.tenant_id == GridEvent.tenant_id))
+            .outerjoin(OrgUnit, (OrgUnit.id == GridEvent.grid_id) & (OrgUnit.tenant_id == GridEvent.tenant_id)))
+
+
 @bp.get("/")
 @requires("grid.view")
 def events():
     """Events, newest first, filtered by stage, category and urgency; the rows alone for htmx."""
     group = request.args.get("group", "open")
-    stmt = scoped(select(GridEvent))
+    stmt = scoped(_queue_select())
     if group in STATE_GROUPS:
         stmt = stmt.where(GridEvent.state.in_(STATE_GROUPS[group]))
     elif group == "open":
@@ -106,17 +120,21 @@ def events():
             stmt = stmt.where(or_(GridEvent.created_at < at_dt, and_(GridEvent.created_at == at_dt, GridEvent.id < int(ident))))
         except ValueError:
             abort(400)
-    rows = list(db.session.scalars(stmt.order_by(GridEvent.created_at.desc(), GridEvent.id.desc()).limit(PAGE + 1)))
+    rows = db.session.execute(stmt.order_by(GridEvent.created_at.desc(), GridEvent.id.desc()).limit(PAGE + 1)).all()
     more = len(rows) > PAGE
     rows = rows[:PAGE]
-    cats = {c.id: c for c in categories()}
-    grid_names = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(
-        OrgUnit.id.in_({r.grid_id for r in rows if r.grid_id}))).all())
     next_key = f"{clock.aware(rows[-1].created_at).isoformat()}_{rows[-1].id}" if more else None
     now = clock.utcnow()
+    # colour and due times in Python, and plain tuples: the template only places strings
+    rows = [(id_, ref_no, title, urgency, state, category_name or "", grid_name or "",
+             services.sla_colour_at(state, deadline, created_at, now), local_dt(deadline, "yyyy-MM-dd'T'HH:mm"),
+             local_dt(deadline, "MM-dd HH:mm"))
+            for id_, ref_no, title, urgency, state, deadline, created_at, category_name, grid_name in rows]
+    # the filter form's category choices are needed only for the whole page, not for the rows fragment
+    cats = [] if is_fragment_request("event-rows") else db.session.execute(
+        select(Category.id, Category.name).where(Category.active.is_(True)).order_by(Category.bucket, Category.code)).all()
     return render_page_or_fragment("grid/events.html", "grid/_event_rows.html", "event-rows", rows=rows, cats=cats,
-                                   grid_names=grid_names, group=group, args=request.args, next_key=next_key,
-                                   colour=lambda e: services.sla_colour(e, now), base_url=url_for("grid.events"),
+                                   group=group, args=request.args, next_key=next_key, base_url=url_for("grid.events"),
                                    **labels())
 
 
@@ -207,21 +225,25 @@ def public_report():
 
 
 def _event_context(event: GridEvent, errors=None, form=None, open_action=None) -> dict:
-    timeline = list(db.session.scalars(select(Transition).where(Transition.event_id == event.id)
-                                       .order_by(Transition.id)))
+    from core.auth.models import UserAccount
+    from .models import Photo
+    timeline = db.session.execute(
+        select(Transition, UserAccount.display_name).outerjoin(UserAccount, UserAccount.id == Transition.actor_id)
+        .where(Transition.event_id == event.id).order_by(Transition.id)).all()
     category = db.session.get(Category, event.category_id)
     units = {u.id: u for u in db.session.scalars(select(OrgUnit).where(
         OrgUnit.id.in_({x for x in (event.grid_id, event.handler_unit_id) if x})))}
-    handlers = list(db.session.scalars(select(OrgUnit).where(OrgUnit.kind.in_(("grid", "community", "street")))
-                                       .order_by(OrgUnit.path).limit(1000)))
-    from core.auth.models import UserAccount
-    actors = dict(db.session.execute(select(UserAccount.id, UserAccount.display_name).where(
-        UserAccount.id.in_({t.actor_id for t in timeline if t.actor_id}))).all())
-    from .models import Photo
+    actions = services.available_actions(event)
+    # the unit list is needed only when this user may dispatch this event now
+    handlers = [] if not any("handler_unit_id" in a.fields for a in actions) else [
+        SimpleNamespace(id=id_, name=name, depth=path.count("/") - 1) for id_, name, path in db.session.execute(
+            select(OrgUnit.id, OrgUnit.name, OrgUnit.path).where(OrgUnit.kind.in_(("grid", "community", "street")))
+            .order_by(OrgUnit.path).limit(1000))]
     photo_rows = list(db.session.scalars(select(Photo).where(Photo.event_id == event.id).order_by(Photo.id)))
-    return {"event": event, "category": category, "timeline": timeline, "units": units, "handlers": handlers,
-            "photos": photo_rows,
-            "actors": actors, "actions": services.available_actions(event), "errors": errors or {}, "form": form or {},
+    return {"event": event, "category": category, "timeline": [t for t, _ in timeline], "units": units,
+            "handlers": handlers, "photos": photo_rows,
+            "actors": {t.actor_id: name for t, name in timeline if name}, "actions": actions,
+            "errors": errors or {}, "form": form or {},
             "open_action": open_action, "colour": services.sla_colour(event), "master": (
                 db.session.get(GridEvent, event.master_id) if event.master_id else None), **labels()}
 

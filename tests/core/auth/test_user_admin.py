@@ -92,7 +92,9 @@ def test_switching_between_tenants_of_one_account(app, client, create_tenant, cr
         ensure_membership(account.id, street.id, session)
     login(client, account)
     page = client.get(f"/t/{district.slug}/").text
-    assert f'href="/t/{street.slug}/"' in page and "切换单位" in page
+    assert "切换单位" in page and f"/switcher?current={district.slug}" in page
+    listed = client.get(f"/switcher?current={district.slug}").text  # fetched when the switcher is opened
+    assert f'href="/t/{street.slug}/"' in listed and f'href="/t/{district.slug}/" hx-boost="false" aria-current="page"' in listed
     assert client.get(f"/t/{street.slug}/").status_code == HTTPStatus.FORBIDDEN  # member without a role there
 
 
