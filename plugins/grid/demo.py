@@ -3,6 +3,7 @@
 consultations answered — split across the district's streets so the district sums exactly."""
 from __future__ import annotations
 
+import math
 import random
 from datetime import date, datetime, time, timedelta
 
@@ -14,7 +15,8 @@ from core.db import db
 from core.org.models import OrgUnit
 from core.tenancy.models import Tenant
 
-from .models import Category, GridEvent, Transition
+from . import geo
+from .models import PRIORITY, Category, GridEvent, GridProfile, Transition
 
 #: bucket → (closure type, count) over the whole district
 PLAN = {
@@ -28,6 +30,9 @@ PLAN = {
 OTHER_STATES = [("REJECTED", 9), ("MERGED", 14), ("CANCELLED", 6), ("OPEN", 6), ("OPEN_OVERDUE", 5)]
 LIVE_QUEUE = 30
 SEASON = [0.8, 0.7, 0.9, 1.0, 1.1, 1.2, 1.3, 1.3, 1.1, 1.0, 0.9, 0.8]  # summer brings more sanitation and disputes
+#: the demo streets lie side by side around Xiejiaji (谢家集), about 116.83 E, 32.60 N
+ORIGIN = (116.77, 32.585)
+CELL = (0.003, 0.0025)  # one residential grid: about 280 m × 280 m
 
 
 def default_window() -> tuple[date, date]:
@@ -70,6 +75,7 @@ def fill(tenant: Tenant, window_end: date) -> int:
     grids = list(db.session.scalars(select(OrgUnit.id).where(OrgUnit.kind == "grid").order_by(OrgUnit.id)))
     if not grids or not cats:
         return 0
+    shapes = draw_boundaries(tenant, index, start)
     days = (end - start).days
     weights = [SEASON[(start + timedelta(days=d)).month - 1] for d in range(days)]
     seq = [0]
@@ -174,6 +180,7 @@ def fill(tenant: Tenant, window_end: date) -> int:
             ev.deadline_explain = {"handle": limit.as_json()}
         pending_logs.append((ev, [("T1", "submit", None, "SUBMITTED", created)]))
         events_made += 1
+    place_events([ev for ev, _steps in pending_logs], shapes, random.Random(f"jiceng-grid-geo-{tenant.slug}"))
     db.session.flush()
     for ev, steps in pending_logs:
         for code, action, before, after, at in steps:
@@ -181,3 +188,58 @@ def fill(tenant: Tenant, window_end: date) -> int:
                                       at=at, payload={"demo": True}))
     db.session.flush()
     return events_made
+
+
+def draw_boundaries(tenant: Tenant, index: int, since: date) -> dict[int, tuple[GridProfile, tuple, list]]:
+    """A first boundary version for every grid of the street: residential grids as a lattice of
+    rectangles, community by community; an exclusive grid (school, market …) as a smaller rectangle
+    in a corner of a residential grid of its community, where it takes priority. Returns, per grid, its
+    version, its rectangle and the exclusive rectangles lying inside it."""
+    units = list(db.session.scalars(select(OrgUnit).where(OrgUnit.kind == "grid").order_by(OrgUnit.path)))
+    households: dict[int, int] = {}
+    for path in db.session.scalars(select(OrgUnit.path).where(OrgUnit.kind == "household")):
+        grid_id = int(path.strip("/").split("/")[-3])
+        households[grid_id] = households.get(grid_id, 0) + 1
+    residential = [u for u in units if u.attrs.get("grid_type") != "exclusive"]
+    cols = max(1, math.ceil(math.sqrt(len(residential))))
+    west0 = ORIGIN[0] + index * (cols + 1) * CELL[0]
+    rects: dict[int, tuple] = {}
+    for k, unit in enumerate(residential):
+        w, s = west0 + (k % cols) * CELL[0], ORIGIN[1] + (k // cols) * CELL[1]
+        rects[unit.id] = (w, s, w + CELL[0], s + CELL[1])
+    holes: dict[int, list] = {}
+    first_of = {}
+    for unit in residential:
+        first_of.setdefault(unit.parent_id, unit.id)
+    for n, unit in enumerate(u for u in units if u.attrs.get("grid_type") == "exclusive"):
+        host = first_of.get(unit.parent_id) or residential[n % len(residential)].id if residential else None
+        w, s, e, north = rects.get(host, (west0, ORIGIN[1] - CELL[1], west0 + CELL[0], ORIGIN[1]))
+        inner = (w + (e - w) * 0.55, s + (north - s) * 0.6, w + (e - w) * 0.95, s + (north - s) * 0.95)
+        rects[unit.id] = inner
+        holes.setdefault(host, []).append(inner)
+    at = datetime.combine(since, time(0), tzinfo=clock.SHANGHAI)
+    shapes = {}
+    for unit in units:
+        box = tuple(round(v, 6) for v in rects[unit.id])
+        row = GridProfile(grid_id=unit.id, version_no=1, boundary=geo.rectangle(*box), west=box[0], south=box[1],
+                          east=box[2], north=box[3], households_est=households.get(unit.id, 0),
+                          priority=PRIORITY.get(unit.attrs.get("grid_type"), 10), change="draw", supersedes=[],
+                          reason="演示数据", valid_from=at)
+        db.session.add(row)
+        shapes[unit.id] = (row, box, holes.get(unit.id, []))
+    db.session.flush()
+    return shapes
+
+
+def place_events(events: list[GridEvent], shapes: dict, rng: random.Random) -> None:
+    """A point for each demo event inside its grid (outside any exclusive grid lying within it),
+    so locating the point finds the same grid; the event keeps the version it was reported under."""
+    for ev in events:
+        if ev.grid_id not in shapes:
+            continue
+        row, (w, s, e, n), inner = shapes[ev.grid_id]
+        for _try in range(20):
+            lng, lat = rng.uniform(w, e), rng.uniform(s, n)
+            if not any(a <= lng <= c and b <= lat <= d for a, b, c, d in inner):
+                break
+        ev.lat, ev.lng, ev.grid_version = round(lat, 6), round(lng, 6), row.id

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, Float, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import BigId, TenantScoped, db, tenant_fk, tenant_table_args, utc_default
@@ -26,6 +26,8 @@ class Category(TenantScoped, db.Model):
     self_handle_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
     default_level: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: open reports of this category nearer than this are likely the same problem (§9)
+    dup_radius_m: Mapped[int] = mapped_column(Integer, default=50)
 
 
 class GridEvent(TenantScoped, db.Model):
@@ -35,7 +37,9 @@ class GridEvent(TenantScoped, db.Model):
     __table_args__ = tenant_table_args(
         tenant_fk("category_id", "grid__category"), tenant_fk("grid_id", "org_unit"),
         tenant_fk("handler_unit_id", "org_unit"), tenant_fk("master_id", "grid__event"),
+        tenant_fk("grid_version", "grid__profile"),
         UniqueConstraint("tenant_id", "ref_no"),
+        Index("ix_grid__event_tenant_id_category_id_created_at", "tenant_id", "category_id", "created_at"),
         Index("ix_grid__event_tenant_id_created_at_id", "tenant_id", "created_at", "id"),
         Index("ix_grid__event_tenant_id_state_stage_deadline", "tenant_id", "state", "stage_deadline"),
         Index("ix_grid__event_tenant_id_closed_at", "tenant_id", "closed_at"),
@@ -55,6 +59,11 @@ class GridEvent(TenantScoped, db.Model):
     reporter_phone: Mapped[str | None] = mapped_column(String(20))
     anonymity: Mapped[str] = mapped_column(String(16), default="named")  # named | handler_anon | public_anon
     grid_id: Mapped[int | None] = mapped_column(BigId)
+    #: the grid__profile row (boundary version) the event was reported under; kept when grids are redrawn
+    grid_version: Mapped[int | None] = mapped_column(BigId)
+    #: where it is, WGS-84 degrees, when the reporter gave a point
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
     address: Mapped[str] = mapped_column(String(200), default="")
     handler_unit_id: Mapped[int | None] = mapped_column(BigId)
     state: Mapped[str] = mapped_column(String(20), default="SUBMITTED")
@@ -83,6 +92,44 @@ class GridEvent(TenantScoped, db.Model):
     created_by: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utc_default)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+PRIORITY = {"exclusive": 20, "residential": 10}
+CHANGES = {"draw": _l("绘制边界"), "redraw": _l("调整边界"), "split": _l("拆分"), "merge": _l("合并")}
+
+
+class GridProfile(TenantScoped, db.Model):
+    """One version of a grid's boundary (网格档案). Redrawing, splitting or merging adds versions and
+    closes the old ones, so history stays; the current version is the one with ``valid_to`` NULL."""
+
+    __tablename__ = "grid__profile"
+    __table_args__ = tenant_table_args(
+        tenant_fk("grid_id", "org_unit"),
+        Index("ix_grid__profile_tenant_id_grid_id_version_no", "tenant_id", "grid_id", "version_no"),
+        Index("ix_grid__profile_tenant_id_valid_to_west", "tenant_id", "valid_to", "west"),
+        # one current version per grid, whatever two people do at once
+        Index("uq_grid__profile_tenant_id_grid_id_current", "tenant_id", "grid_id", unique=True,
+              sqlite_where=text("valid_to IS NULL"), postgresql_where=text("valid_to IS NULL")))
+
+    grid_id: Mapped[int] = mapped_column(BigId)
+    version_no: Mapped[int] = mapped_column(Integer)
+    #: GeoJSON Polygon, [lon, lat] positions
+    boundary: Mapped[dict] = mapped_column(default=dict)
+    #: bounding box of the boundary, for an indexed first cut before point-in-polygon
+    west: Mapped[float] = mapped_column(Float)
+    south: Mapped[float] = mapped_column(Float)
+    east: Mapped[float] = mapped_column(Float)
+    north: Mapped[float] = mapped_column(Float)
+    households_est: Mapped[int | None] = mapped_column(Integer)
+    #: exclusive 20, residential 10: where grids overlap, the higher one takes the point
+    priority: Mapped[int] = mapped_column(Integer, default=10)
+    change: Mapped[str] = mapped_column(String(16), default="draw")
+    #: ids of the versions this one replaces (one for a redraw or split, two for a merge)
+    supersedes: Mapped[list] = mapped_column(default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    valid_from: Mapped[datetime] = mapped_column(default=utc_default)
+    valid_to: Mapped[datetime | None]
+    actor_id: Mapped[int | None] = mapped_column(BigId)
 
 
 class Transition(TenantScoped, db.Model):

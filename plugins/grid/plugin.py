@@ -72,6 +72,7 @@ def nav_items(ctx):
         return [NavItem("work", _l("网格统计"), "grid.rollup", "grid.reports.view", order=30)]
     return [NavItem("work", _l("网格事件"), "grid.events", "grid.view", order=30),
             NavItem("work", _l("网格档案"), "grid.grids_page", "grid.view", order=29),
+            NavItem("work", _l("网格地图"), "grid.map_page", "grid.view", order=29),
             NavItem("work", _l("上报事件"), "grid.new", "grid.event.report", order=31),
             NavItem("work", _l("网格统计"), "grid.stats_page", "grid.reports.view", order=32),
             NavItem("admin", _l("事件类别与时限"), "grid.categories_page", "grid.config.categories", order=50),

@@ -22,15 +22,30 @@ class Settings(Schema):
 
 
 class _NoGridIsNone:
-    """"不确定网格" posts an empty grid_id: that means no grid, not a bad number."""
+    """"不确定网格" posts an empty grid_id: that means no grid, not a bad number. Likewise an empty
+    point: the reporter gave none. A point needs both coordinates, in range."""
 
     @pre_load
     def _empty_grid(self, data, **_kw):
         if hasattr(data, "to_dict"):
             data = data.to_dict()
-        if data.get("grid_id") == "":
-            data = {**data, "grid_id": None}
-        return data
+        empty = {k: None for k in ("grid_id", "lat", "lng") if isinstance(data.get(k), str) and not data[k].strip()}
+        return {**data, **empty} if empty else data
+
+    @validates_schema
+    def _both_coordinates(self, data, **_kw):
+        if (data.get("lat") is None) != (data.get("lng") is None):
+            raise ValidationError(_l("请同时填写经度和纬度，或都不填"), "lat")
+
+
+def _degrees(low: float, high: float, message) -> fields.Float:
+    return fields.Float(load_default=None, allow_none=True, allow_nan=False,
+                        error_messages={"invalid": message, "special": message},
+                        validate=validate.Range(min=low, max=high, error=message))
+
+
+LAT = _l("纬度应在 -90 到 90 之间")
+LNG = _l("经度应在 -180 到 180 之间")
 
 
 class EventIn(_NoGridIsNone, Schema):
@@ -46,10 +61,12 @@ class EventIn(_NoGridIsNone, Schema):
     reporter_name = text(64, required=False, load_default=None, allow_none=True)
     reporter_phone = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
         r"^(|1\d{10})$", error=_l("手机号应为 11 位数字")))
+    lat = _degrees(-90, 90, LAT)
+    lng = _degrees(-180, 180, LNG)
 
     @validates_schema
     def _place(self, data, **_kw):
-        if not data.get("grid_id") and not data.get("address"):
+        if not data.get("grid_id") and not data.get("address") and data.get("lat") is None:
             raise ValidationError(_l("请选择网格或填写地点"), "address")
 
 
@@ -65,6 +82,8 @@ class PublicReportIn(_NoGridIsNone, Schema):
     reporter_phone = fields.String(required=True, error_messages=REQUIRED, validate=validate.Regexp(
         r"^1\d{10}$", error=_l("手机号应为 11 位数字，便于回访")))
     anonymity = fields.String(load_default="named", validate=validate.OneOf(("named", "handler_anon", "public_anon")))
+    lat = _degrees(-90, 90, LAT)
+    lng = _degrees(-180, 180, LNG)
     website = fields.String(load_default="")  # the trap: people never see it, robots fill it
 
 
@@ -161,3 +180,49 @@ class CategoryIn(Schema):
     grid_solvable = fields.Boolean(load_default=False, truthy={"on", "1", "true"})
     self_handle_allowed = fields.Boolean(load_default=False, truthy={"on", "1", "true"})
     active = fields.Boolean(load_default=False, truthy={"on", "1", "true"})
+
+
+class Boundary(fields.Field):
+    """A GeoJSON Polygon typed or pasted into a text box; the message says what is wrong with it."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from .geo import BadBoundary, parse_polygon
+        if value in (None, ""):
+            raise ValidationError(str(_l("必填项")))
+        try:
+            return parse_polygon(value)
+        except BadBoundary as err:
+            raise ValidationError(str(err)) from err
+
+
+def _households():
+    return fields.Integer(load_default=None, allow_none=True, error_messages={"invalid": _l("请填写整数")},
+                          validate=validate.Range(min=0, max=100000, error=_l("户数应在 0 到 100000 之间")))
+
+
+class _Redraw(Schema):
+    """Empty numbers mean "not given": the household count is then counted from the core tree."""
+
+    @pre_load
+    def _empty_numbers(self, data, **_kw):
+        if hasattr(data, "to_dict"):
+            data = data.to_dict()
+        return {k: (None if isinstance(v, str) and not v.strip() and k != "reason" else v) for k, v in data.items()}
+
+
+class BoundaryIn(_Redraw):
+    boundary = Boundary(required=True, error_messages=REQUIRED)
+    households_est = _households()
+    reason = text(500)
+    based_on = fields.Integer(required=True, error_messages=REQUIRED)
+
+
+class SplitIn(BoundaryIn):
+    new_name = text(100)
+    new_boundary = Boundary(required=True, error_messages=REQUIRED)
+    new_households_est = _households()
+    building_ids = fields.List(fields.Integer(), load_default=list)
+
+
+class MergeIn(BoundaryIn):
+    other_id = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择要并入的网格")})

@@ -16,6 +16,7 @@ from core.tenancy.context import current
 from core.tenancy.models import Tenant
 
 from . import events as ev
+from . import geo, profiles
 from .categories import STAGE_LIMITS, TEMPLATE
 from .machine import ACTIONS, REOPEN_WINDOW, TERMINAL, Refused, Stale
 from .models import Category, GridEvent, Transition
@@ -79,13 +80,21 @@ def report_event(data: dict, source: str, actor_id: int | None = None) -> GridEv
     if category is None or not category.active:
         raise Refused(_("类别不存在"))
     grid_id = data.get("grid_id")
+    lat, lng = data.get("lat"), data.get("lng")
     if grid_id is not None:
         grid = db.session.get(OrgUnit, grid_id)
         if grid is None or grid.kind != "grid":
             raise Refused(_("网格不存在"))
+        version = profiles.current_version(grid_id)
+    elif lat is not None and lng is not None:  # no grid chosen: the point says which (exclusive wins)
+        version = profiles.locate(lng, lat)
+        grid_id = version.grid_id if version else None
+    else:
+        version = None
     event = GridEvent(ref_no=next_ref(), title=data["title"], description=data.get("description") or "",
                       category_id=category.id, urgency=data.get("urgency") or "NORMAL", source=source,
-                      grid_id=grid_id, address=data.get("address") or "", reporter_name=data.get("reporter_name"),
+                      grid_id=grid_id, grid_version=version.id if version else None, lat=lat, lng=lng,
+                      address=data.get("address") or "", reporter_name=data.get("reporter_name"),
                       reporter_phone=data.get("reporter_phone"), anonymity=data.get("anonymity") or "named",
                       level=category.default_level, max_level=category.default_level, created_by=actor_id)
     db.session.add(event)
@@ -197,10 +206,36 @@ def _merge(event, category, data, now, ctx):
         raise Refused(_("主事件已办结，不能合并"))
     if master.category_id != event.category_id:
         raise Refused(_("只能合并到同一类别的事件"))
+    apart = distance(event, master)
+    if apart is not None and apart > category.dup_radius_m and master.incident_until is None:
+        raise Refused(_("主事件相距约 %(d)s 米，超出该类别的重复判定范围（%(r)s 米）", d=round(apart),
+                        r=category.dup_radius_m))
     master.demand_n += event.demand_n
     master.version += 1
     event.master_id = master.id
     return "MERGED"
+
+
+def distance(a: GridEvent, b: GridEvent) -> float | None:
+    """Metres between two events, when both have a point."""
+    if None in (a.lat, a.lng, b.lat, b.lng):
+        return None
+    return geo.distance_m(a.lat, a.lng, b.lat, b.lng)
+
+
+DUP_DAYS = 14
+
+
+def nearby_open(category: Category, lat: float, lng: float, stmt=None, limit: int = 5) -> list[tuple[GridEvent, float]]:
+    """Open events of the category within its duplicate radius and the last 14 days, nearest first:
+    an indexed query on (category, created_at) cut to the bounding square, then exact distance."""
+    south, north, west, east = geo.box_around(lat, lng, category.dup_radius_m)
+    since = clock.utcnow() - timedelta(days=DUP_DAYS)
+    stmt = (stmt if stmt is not None else select(GridEvent)).where(
+        GridEvent.category_id == category.id, GridEvent.created_at >= since, GridEvent.state.not_in(TERMINAL),
+        GridEvent.lat.between(south, north), GridEvent.lng.between(west, east))
+    found = [(e, geo.distance_m(lat, lng, e.lat, e.lng)) for e in db.session.scalars(stmt.limit(500))]
+    return sorted([(e, d) for e, d in found if d <= category.dup_radius_m], key=lambda x: x[1])[:limit]
 
 
 def _dispatch(event, category, data, now, ctx):

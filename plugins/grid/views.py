@@ -3,6 +3,7 @@ residents), statistics with formulas, dashboard widgets."""
 from __future__ import annotations
 
 import functools
+import json
 from datetime import date, datetime, timedelta
 from http import HTTPStatus
 from types import SimpleNamespace
@@ -10,7 +11,7 @@ from types import SimpleNamespace
 from flask import Blueprint, abort, g, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from core import clock
 from core.auth.permissions import audience, requires
@@ -27,7 +28,7 @@ from . import services, stats
 from .categories import BUCKETS, LEVELS, SOURCES, URGENCIES
 from .machine import ACTIONS, CALLBACK_RESULTS, CLOSURES, REJECT_REASONS, RETURN_REASONS, STATE_LABELS, \
     SUSPEND_REASONS, TERMINAL, Refused, Stale
-from .models import Category, GridEvent, Transition
+from .models import CHANGES, PRIORITY, Category, GridEvent, Transition
 from .schemas import ACTION_SCHEMAS, EventIn, PublicReportIn
 
 bp = Blueprint("grid", __name__, template_folder="templates")
@@ -161,8 +162,14 @@ def new():
 def create():
     try:
         data = EventIn().load(form_data())
-        if data.get("grid_id") and data["grid_id"] not in {g.id for g in grids()}:
+        mine = {u.id for u in grids()}
+        if data.get("grid_id") and data["grid_id"] not in mine:
             raise ValidationError({"grid_id": [_("只能在自己负责的网格上报")]})
+        if not data.get("grid_id") and data.get("lat") is not None:
+            from .profiles import locate
+            found = locate(data["lng"], data["lat"])
+            if found is not None and found.grid_id not in mine:
+                raise ValidationError({"lat": [_("该位置属于其他网格，只能在自己负责的网格上报")]})
         event = services.report_event(data, data["source"], current().user_id)
     except ValidationError as err:
         db.session.rollback()
@@ -522,16 +529,21 @@ def save_category(category_id: int):
 @bp.get("/duplicates")
 @requires("grid.event.report")
 def duplicates():
-    """Open events of the same category in the same grid from the last 14 days: file once, not twice."""
-    category_id = request.args.get("category_id", type=int)
+    """Likely duplicates of a report being typed: with a point, open events of the category within its
+    radius and the last 14 days; without one, the same category in the same grid."""
+    category = db.session.get(Category, request.args.get("category_id", type=int) or 0)
     grid_id = request.args.get("grid_id", type=int)
-    rows = []
-    if category_id and grid_id:
-        since = clock.utcnow() - timedelta(days=14)
-        rows = list(db.session.scalars(scoped(select(GridEvent).where(
-            GridEvent.category_id == category_id, GridEvent.grid_id == grid_id, GridEvent.created_at >= since,
-            GridEvent.state.not_in(TERMINAL))).order_by(GridEvent.created_at.desc()).limit(5)))
-    return render_template("grid/_duplicates.html", rows=rows, **labels())
+    lat, lng = request.args.get("lat", type=float), request.args.get("lng", type=float)
+    rows, radius = [], None
+    if category is not None and lat is not None and lng is not None and -90 <= lat <= 90 and -180 <= lng <= 180:
+        radius = category.dup_radius_m
+        rows = services.nearby_open(category, lat, lng, scoped(select(GridEvent)))
+    elif category is not None and grid_id:
+        since = clock.utcnow() - timedelta(days=services.DUP_DAYS)
+        rows = [(e, None) for e in db.session.scalars(scoped(select(GridEvent).where(
+            GridEvent.category_id == category.id, GridEvent.grid_id == grid_id, GridEvent.created_at >= since,
+            GridEvent.state.not_in(TERMINAL))).order_by(GridEvent.created_at.desc()).limit(5))]
+    return render_template("grid/_duplicates.html", rows=rows, radius=radius, **labels())
 
 
 # --- grids, staff and daily work ---------------------------------------------------------------
@@ -565,8 +577,8 @@ def _grid_page(grid: OrgUnit, status=HTTPStatus.OK, **extra):
     candidates = list(db.session.scalars(select(Person).where(
         Person.org_unit_id.in_(select(OrgUnit.id).where(OrgUnit.path.startswith(community.path))),
         Person.erased_at.is_(None)).order_by(Person.name).limit(300)))
-    context = {**staffing.grid_profile(grid), "community": community, "candidates": candidates, "errors": {},
-               "form": {}, "now": clock.utcnow(), **labels(), **extra}
+    context = {**staffing.grid_profile(grid), **_versions_context(grid), "community": community,
+               "candidates": candidates, "errors": {}, "form": {}, "now": clock.utcnow(), **labels(), **extra}
     return render_template("grid/grid.html", **context), status
 
 
@@ -576,6 +588,145 @@ def grid_page(grid_id: int):
     """A grid's profile: staff (with history), Party branch, central households, five-in-one counts,
     recent service logs and patrols, with quick entry for each."""
     return _grid_page(_grid_or_404(grid_id))
+
+
+# --- the grid map and boundary versions ---------------------------------------------------------
+
+
+#: open events → fill, lightest first (0, 1–2, 3–5, 6 and more)
+SHADES = ((0, "#e3f2e6"), (1, "#fff1b8"), (3, "#ffd591"), (6, "#ff9c8a"))
+
+
+def _shade(n: int) -> str:
+    return [colour for floor, colour in SHADES if n >= floor][-1]
+
+
+def _svg(rows: list, names: dict, open_n: dict, titles: dict | None = None) -> dict | None:
+    """Polygons projected on the server: an SVG that scales to any screen, no tiles, no script.
+    ``names`` label the shapes; ``titles`` (grid with its community) show on hover."""
+    from . import geo
+    if not rows:
+        return None
+    proj = geo.Projection([(p.west, p.south, p.east, p.north) for p in rows])
+    shapes = []
+    for p in sorted(rows, key=lambda r: (r.priority, r.grid_id)):  # exclusive grids drawn on top
+        ring = p.boundary["coordinates"][0][:-1]
+        cx, cy = proj.xy(sum(x for x, _y in ring) / len(ring), sum(y for _x, y in ring) / len(ring))
+        (x0, _y0), (x1, _y1) = proj.xy(p.west, p.north), proj.xy(p.east, p.south)
+        name = names.get(p.grid_id, "")
+        shapes.append({"profile": p, "name": name, "title": (titles or names).get(p.grid_id, name),
+                       "d": proj.path(p.boundary), "cx": cx, "cy": cy,
+                       "open": open_n.get(p.grid_id, 0), "fill": _shade(open_n.get(p.grid_id, 0)),
+                       "exclusive": p.priority >= PRIORITY["exclusive"],
+                       "font": round(max(10.0, min(60.0, (x1 - x0) / (len(name) + 1))), 1)})
+    return {"width": proj.width, "height": proj.height, "shapes": shapes}
+
+
+def _open_by_grid(grid_ids) -> dict:
+    return dict(db.session.execute(scoped(select(GridEvent.grid_id, func.count()).where(
+        GridEvent.grid_id.in_(grid_ids), GridEvent.state.not_in(TERMINAL))).group_by(GridEvent.grid_id)).all())
+
+
+@bp.get("/map")
+@requires("grid.view")
+def map_page():
+    """网格地图: the current boundaries of the grids you may see, each linking to its profile and
+    shaded by its open events; grids not drawn yet are listed below."""
+    from . import profiles
+    visible = {u.id: u for u in grids()}
+    rows = profiles.current_all(list(visible))
+    open_n = _open_by_grid(list(visible))
+    drawn = {p.grid_id for p in rows}
+    svg = _svg(rows, {i: u.name for i, u in visible.items()}, open_n,
+               {i: f"{u.community_name} · {u.name}" for i, u in visible.items()})
+    return render_template("grid/map.html", svg=svg, shades=SHADES,
+                           undrawn=[u for i, u in visible.items() if i not in drawn])
+
+
+def _versions_context(grid: OrgUnit) -> dict:
+    from . import profiles
+    rows = profiles.versions(grid.id)
+    current_row = next((r for r in rows if r.valid_to is None), None)
+    open_n = _open_by_grid([grid.id]) if current_row else {}
+    return {"versions": rows, "current_version": current_row, "lineage": profiles.lineage(grid.id, rows),
+            "changes": CHANGES, "grid_svg": _svg([current_row] if current_row else [], {grid.id: grid.name}, open_n)}
+
+
+def _boundary_page(grid: OrgUnit, status=HTTPStatus.OK, errors=None, form=None, open_form=None):
+    community = db.session.get(OrgUnit, grid.parent_id)
+    siblings = [u for u in grids() if u.parent_id == grid.parent_id and u.id != grid.id]
+    buildings = list(db.session.scalars(select(OrgUnit).where(OrgUnit.parent_id == grid.id, OrgUnit.kind == "building")
+                                        .order_by(OrgUnit.name).limit(500)))
+    context = _versions_context(grid)
+    current_row = context["current_version"]
+    drawn = json.dumps(current_row.boundary, ensure_ascii=False) if current_row else ""
+    return render_template("grid/boundary.html", grid=grid, community=community, siblings=siblings, buildings=buildings,
+                           errors=errors or {}, form=form or {}, open_form=open_form, drawn=drawn,
+                           based_on=current_row.version_no if current_row else 0, **context), status
+
+
+def _configurable_or_404(grid_id: int) -> OrgUnit:
+    grid = _grid_or_404(grid_id)
+    if not current().can("grid.config.grids", grid.path):
+        abort(403)
+    return grid
+
+
+@bp.get("/grids/<org_unit:grid_id>/boundary")
+@requires("grid.config.grids")
+def boundary_page(grid_id: int):
+    """Redraw, split or merge a grid; each change is a new version and the old ones stay."""
+    return _boundary_page(_configurable_or_404(grid_id))
+
+
+def _boundary_change(grid_id: int, kind: str):
+    from . import profiles
+    from .schemas import BoundaryIn, MergeIn, SplitIn
+    grid = _configurable_or_404(grid_id)
+    schema = {"redraw": BoundaryIn, "split": SplitIn, "merge": MergeIn}[kind]
+    try:
+        data = schema().load({**form_data(), **({"building_ids": request.form.getlist("building_ids")}
+                                                if kind == "split" else {})})
+        if kind == "redraw":
+            profiles.redraw(grid, data["boundary"], data.get("households_est"), data["reason"], data["based_on"])
+        elif kind == "split":
+            profiles.split(grid, data)
+        else:
+            other = db.session.scalars(scoped_units(select(OrgUnit).where(OrgUnit.id == data["other_id"],
+                                                                          OrgUnit.kind == "grid"))).first()
+            if other is None or not current().can("grid.config.grids", other.path):
+                raise ValidationError({"other_id": [_("请选择要并入的网格")]})
+            profiles.merge(grid, other, data)
+    except ValidationError as err:
+        db.session.rollback()
+        return _boundary_page(_grid_or_404(grid_id), HTTPStatus.UNPROCESSABLE_ENTITY, errors=err.messages,
+                              form=request.form, open_form=kind)
+    except Refused as err:
+        db.session.rollback()
+        return _boundary_page(_grid_or_404(grid_id), HTTPStatus.UNPROCESSABLE_ENTITY, errors={"_": [str(err)]},
+                              form=request.form, open_form=kind)
+    db.session.commit()
+    return see_other(url_for("grid.grid_page", grid_id=grid_id) + "#versions")
+
+
+@bp.post("/grids/<org_unit:grid_id>/boundary")
+@requires("grid.config.grids")
+def redraw_boundary(grid_id: int):
+    return _boundary_change(grid_id, "redraw")
+
+
+@bp.post("/grids/<org_unit:grid_id>/split")
+@requires("grid.config.grids")
+def split_grid(grid_id: int):
+    """Split off part of this grid as a new grid of the same community."""
+    return _boundary_change(grid_id, "split")
+
+
+@bp.post("/grids/<org_unit:grid_id>/merge")
+@requires("grid.config.grids")
+def merge_grid(grid_id: int):
+    """Merge another grid of the community into this one: its open events and staff move here."""
+    return _boundary_change(grid_id, "merge")
 
 
 @bp.get("/grids/<org_unit:grid_id>/poster")

@@ -102,3 +102,41 @@ def test_after_reporting_the_address_bar_shows_the_new_event(page, live_server, 
     page.reload()
     expect(page.locator("[data-testid=state]")).to_have_text("待受理")
     assert page.problems == []
+
+
+def test_use_my_location_finds_the_grid_and_nearby_duplicates_and_the_map_links_to_it(page, live_server, street, app,
+                                                                                       create_user):
+    from core.testing.factories import login, post
+    street, grid, people = street
+    admin = app.test_client()
+    login(admin, create_user(street, "tenant_admin"))
+    square = '{"type": "Polygon", "coordinates": [[[116.83, 32.60], [116.834, 32.60], [116.834, 32.603], ' \
+             '[116.83, 32.603], [116.83, 32.60]]]}'
+    assert post(admin, f"/t/{street.slug}/grid/grids/{grid.id}/boundary",
+                {"boundary": square, "reason": "初次绘制", "based_on": 0}).status_code == 303
+    sign_in(page, live_server, people["clerk"])
+    page.goto(f"{live_server}/t/{street.slug}/grid/new")
+    page.select_option("#f-category_id", label="卫生环保 · 楼道堆物")
+    page.fill("#f-title", "楼道里堆满纸箱")
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 32.6012, "longitude": 116.8315})
+    page.click("#use-location")
+    expect(page.locator("#f-lat")).to_have_value("32.601200")
+    expect(page.locator("#locate-status")).to_have_text("已填入当前位置")
+    page.click("#event-form button.primary")
+    expect(page.locator("[data-testid=state]")).to_have_text("待受理")
+    expect(page.locator("main")).to_contain_text("幸福第一网格")
+
+    page.goto(f"{live_server}/t/{street.slug}/grid/new")
+    page.select_option("#f-category_id", label="卫生环保 · 楼道堆物")
+    page.click("#use-location")
+    expect(page.locator("#dup-panel")).to_contain_text("楼道里堆满纸箱")
+    expect(page.locator("#dup-panel")).to_contain_text("附近 50 米内")
+
+    page.goto(f"{live_server}/t/{street.slug}/grid/map")
+    box = page.locator("svg.grid-map").bounding_box()
+    assert box["width"] <= 390
+    page.click(f"svg.grid-map a[data-grid='{grid.id}'] path")
+    expect(page.locator("h1")).to_contain_text("幸福第一网格")
+    expect(page.locator("#versions")).to_contain_text("现行第 1 版")
+    assert page.problems == []

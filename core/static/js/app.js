@@ -29,6 +29,27 @@
     show(toast ? toast.textContent : (m[xhr.status] || m[500]));
   });
   document.addEventListener("htmx:sendError", function () { show(MESSAGES[lang()].network); });
+  // "Use my location": fill the point fields of a report form; without geolocation the button stays hidden.
+  function initLocate(root) {
+    if (!navigator.geolocation) { return; }
+    root.querySelectorAll("[data-locate]").forEach(function (btn) { btn.hidden = false; });
+  }
+  document.addEventListener("click", function (evt) {
+    var btn = evt.target.closest && evt.target.closest("[data-locate]");
+    if (!btn || !navigator.geolocation) { return; }
+    var ids = btn.getAttribute("data-locate").split(" "), status = document.querySelector(btn.getAttribute("data-status"));
+    var lat = document.querySelector(ids[0]), lng = document.querySelector(ids[1]);
+    function say(key) { if (status) { status.textContent = btn.getAttribute(key); } }
+    say("data-busy");
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      lat.value = pos.coords.latitude.toFixed(6);
+      lng.value = pos.coords.longitude.toFixed(6);
+      say("data-done");
+      lat.dispatchEvent(new Event("change", { bubbles: true }));
+    }, function () { say("data-failed"); }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  });
+  document.addEventListener("DOMContentLoaded", function () { initLocate(document); });
+  document.addEventListener("htmx:load", function (evt) { initLocate(evt.detail.elt); });
   document.addEventListener("htmx:afterSwap", function (evt) {
     var el = evt.detail.elt;
     if (el && el.getAttribute && el.getAttribute("aria-busy") === "true") { el.removeAttribute("aria-busy"); }

@@ -52,3 +52,26 @@ def test_the_district_dashboard_shows_the_same_numbers(app, demo, window):
     card = client.get("/t/xiejiaji/grid/rollup", headers={"HX-Request": "true", "HX-Target": "widget-grid-rollup"}).text
     assert "<html" not in card
     assert {b: int(re.search(rf'data-bucket="{b}"><strong data-solved>(\d+)<', card).group(1)) for b in SEED} == SEED
+
+
+def test_the_demo_map_draws_every_grid_near_xiejiaji_with_events_inside_their_grid(app, demo):
+    from sqlalchemy import select
+
+    from core.db import db
+    from core.tenancy import tenant_scope
+    from core.tenancy.models import Tenant
+    from core.tenancy.scopes import system_scope
+    from plugins.grid.models import GridEvent
+    from plugins.grid.profiles import current_all, locate
+    client = app.test_client()
+    client.post("/login", data={"username": "street-admin", "password": DEMO_PASSWORD, "csrf_token": csrf_token(client)})
+    page = client.get("/t/xjj-xiejiaji/grid/map").text
+    assert page.count("<path ") > 20 and "未绘制边界的网格" not in page
+    with app.app_context(), system_scope("test: find the demo street") as session:
+        street_id = session.scalar(select(Tenant.id).where(Tenant.slug == "xjj-xiejiaji"))
+    with app.app_context(), tenant_scope(street_id, commit=False):
+        shapes = current_all()
+        assert all(116.7 < p.west < p.east < 116.95 and 32.55 < p.south < p.north < 32.65 for p in shapes)
+        events = list(db.session.scalars(select(GridEvent).where(GridEvent.lat.is_not(None)).limit(200)))
+        assert len(events) == 200
+        assert all(locate(e.lng, e.lat).grid_id == e.grid_id for e in events)
