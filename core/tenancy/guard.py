@@ -65,7 +65,25 @@ def _scope(state):
             raise TenantViolation("bulk insert into a tenant table must be explicit")
         return
     ids = tuple(ctx.visible) if state.is_select else (ctx.active,)
-    state.statement = state.statement.options(_criteria(ids))
+    state.statement = _filtered(state.statement, ids)
+
+
+#: statement -> {tenant ids -> the same statement with the tenant filter}. A statement built once
+#: and run on every request then keeps one filtered twin per tenant set, whose SQL cache key is
+#: computed once instead of on every execution.
+_FILTERED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _filtered(stmt, ids: tuple):
+    twins = _FILTERED.get(stmt)
+    if twins is None:
+        twins = _FILTERED[stmt] = {}
+    twin = twins.get(ids)
+    if twin is None:
+        if len(twins) > 1_000:
+            twins.clear()
+        twin = twins[ids] = stmt.options(_criteria(ids))
+    return twin
 
 
 _CRITERIA: dict[tuple, object] = {}
@@ -76,7 +94,11 @@ def _criteria(ids: tuple):
     more than running a small query, so each is built once and shared (options are immutable)."""
     option = _CRITERIA.get(ids)
     if option is None:
-        option = with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id.in_(ids), include_aliases=True)
+        if len(ids) == 1:  # the common case: a plain equality, cheaper to run than an expanding IN
+            only = ids[0]
+            option = with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == only, include_aliases=True)
+        else:
+            option = with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id.in_(ids), include_aliases=True)
         if len(_CRITERIA) > 10_000:
             _CRITERIA.clear()
         _CRITERIA[ids] = option
