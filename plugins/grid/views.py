@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from flask import Blueprint, abort, g, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from core import clock
 from core.auth.permissions import audience, requires
@@ -231,22 +231,35 @@ def public_report():
 # --- one event ----------------------------------------------------------------------------------
 
 
-def _event_context(event: GridEvent, errors=None, form=None, open_action=None) -> dict:
+@functools.cache
+def _detail_selects() -> dict:
+    """The detail page's fixed queries, built once (each request only binds the event)."""
     from core.auth.models import UserAccount
     from .models import Photo
-    timeline = db.session.execute(
-        select(Transition, UserAccount.display_name).outerjoin(UserAccount, UserAccount.id == Transition.actor_id)
-        .where(Transition.event_id == event.id).order_by(Transition.id)).all()
+    event_id = bindparam("event_id")
+    return {
+        "event": select(GridEvent).where(GridEvent.id == event_id),
+        "timeline": select(Transition, UserAccount.display_name)
+        .outerjoin(UserAccount, UserAccount.id == Transition.actor_id)
+        .where(Transition.event_id == event_id).order_by(Transition.id),
+        "photos": select(Photo).where(Photo.event_id == event_id).order_by(Photo.id),
+        "units": select(OrgUnit).where(OrgUnit.id.in_(bindparam("unit_ids", expanding=True))),
+    }
+
+
+def _event_context(event: GridEvent, errors=None, form=None, open_action=None) -> dict:
+    q = _detail_selects()
+    timeline = db.session.execute(q["timeline"], {"event_id": event.id}).all()
     category = db.session.get(Category, event.category_id)
-    units = {u.id: u for u in db.session.scalars(select(OrgUnit).where(
-        OrgUnit.id.in_({x for x in (event.grid_id, event.handler_unit_id) if x})))}
+    units = {u.id: u for u in db.session.scalars(
+        q["units"], {"unit_ids": [x for x in (event.grid_id, event.handler_unit_id) if x]})}
     actions = services.available_actions(event)
     # the unit list is needed only when this user may dispatch this event now
     handlers = [] if not any("handler_unit_id" in a.fields for a in actions) else [
         SimpleNamespace(id=id_, name=name, depth=path.count("/") - 1) for id_, name, path in db.session.execute(
             select(OrgUnit.id, OrgUnit.name, OrgUnit.path).where(OrgUnit.kind.in_(("grid", "community", "street")))
             .order_by(OrgUnit.path).limit(1000))]
-    photo_rows = list(db.session.scalars(select(Photo).where(Photo.event_id == event.id).order_by(Photo.id)))
+    photo_rows = list(db.session.scalars(q["photos"], {"event_id": event.id}))
     return {"event": event, "category": category, "timeline": [t for t, _ in timeline], "units": units,
             "handlers": handlers, "photos": photo_rows,
             "actors": {t.actor_id: name for t, name in timeline if name}, "actions": actions,
@@ -264,7 +277,7 @@ def event(event_id: int):
 
 
 def _scoped_or_404(event_id: int) -> GridEvent:
-    ev = db.session.scalars(scoped(select(GridEvent).where(GridEvent.id == event_id))).first()
+    ev = db.session.scalars(scoped(_detail_selects()["event"]), {"event_id": event_id}).first()
     if ev is None:
         abort(404)
     return ev
