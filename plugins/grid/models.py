@@ -1,13 +1,17 @@
 """Grid tables: categories, events and their timeline. Every one is a tenant table named grid__*."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Float, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.clock import aware
 from core.db import BigId, TenantScoped, db, tenant_fk, tenant_table_args, utc_default
+
+#: grid.md §3 T1: a report captured offline more than this long before it arrived is flagged
+DEVICE_TIME_TOLERANCE = timedelta(hours=24)
 
 
 class Category(TenantScoped, db.Model):
@@ -91,7 +95,16 @@ class GridEvent(TenantScoped, db.Model):
     incident_until: Mapped[datetime | None]
     created_by: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utc_default)
+    #: when the reporter's device captured the report (an offline draft sent later); clocks still start at created_at
+    device_captured_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @property
+    def device_time_suspect(self) -> bool:
+        """T1: a device time more than 24 h before the server received it is flagged, not trusted."""
+        if self.device_captured_at is None or self.created_at is None:
+            return False
+        return aware(self.created_at) - aware(self.device_captured_at) > DEVICE_TIME_TOLERANCE
 
 
 PRIORITY = {"exclusive": 20, "residential": 10}

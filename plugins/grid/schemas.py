@@ -1,6 +1,8 @@
 """Grid input schemas (marshmallow): messages in Chinese, unknown fields refused."""
 from __future__ import annotations
 
+from datetime import timezone
+
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
@@ -23,13 +25,14 @@ class Settings(Schema):
 
 class _NoGridIsNone:
     """"不确定网格" posts an empty grid_id: that means no grid, not a bad number. Likewise an empty
-    point: the reporter gave none. A point needs both coordinates, in range."""
+    point (the reporter gave none) and an empty device time. A point needs both coordinates, in range."""
 
     @pre_load
     def _empty_grid(self, data, **_kw):
         if hasattr(data, "to_dict"):
             data = data.to_dict()
-        empty = {k: None for k in ("grid_id", "lat", "lng") if isinstance(data.get(k), str) and not data[k].strip()}
+        empty = {k: None for k in ("grid_id", "lat", "lng", "device_captured_at")
+                 if isinstance(data.get(k), str) and not data[k].strip()}
         return {**data, **empty} if empty else data
 
     @validates_schema
@@ -63,6 +66,9 @@ class EventIn(_NoGridIsNone, Schema):
         r"^(|1\d{10})$", error=_l("手机号应为 11 位数字")))
     lat = _degrees(-90, 90, LAT)
     lng = _degrees(-180, 180, LNG)
+    #: set by the browser when an offline draft is sent later: when the device captured the report
+    device_captured_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc,
+                                              error_messages={"invalid": _l("草稿时间格式不正确")})
 
     @validates_schema
     def _place(self, data, **_kw):

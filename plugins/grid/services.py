@@ -96,11 +96,15 @@ def report_event(data: dict, source: str, actor_id: int | None = None) -> GridEv
                       grid_id=grid_id, grid_version=version.id if version else None, lat=lat, lng=lng,
                       address=data.get("address") or "", reporter_name=data.get("reporter_name"),
                       reporter_phone=data.get("reporter_phone"), anonymity=data.get("anonymity") or "named",
-                      level=category.default_level, max_level=category.default_level, created_by=actor_id)
+                      level=category.default_level, max_level=category.default_level, created_by=actor_id,
+                      created_at=clock.utcnow(), device_captured_at=data.get("device_captured_at"))
     db.session.add(event)
     set_stage(event, "accept", category)
     db.session.flush()
-    _log(event, "T1", "submit", None, "SUBMITTED", actor_id, None, {"source": source})
+    payload = {"source": source}
+    if event.device_captured_at is not None:  # T1 keeps both times; the clocks start at server time
+        payload["device_at"] = clock.aware(event.device_captured_at).isoformat()
+    _log(event, "T1", "submit", None, "SUBMITTED", actor_id, None, payload)
     emit(ev.EventCreated(event_id=event.id, category=category.code, source=source))
     incident = _open_incident(category.id, grid_id)
     if incident is not None and incident.id != event.id:  # a known mass incident: one case, many demands

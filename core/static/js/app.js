@@ -28,7 +28,110 @@
     var toast = doc.querySelector(".toast");
     show(toast ? toast.textContent : (m[xhr.status] || m[500]));
   });
-  document.addEventListener("htmx:sendError", function () { show(MESSAGES[lang()].network); });
+  document.addEventListener("htmx:sendError", function (evt) {
+    if (saveDraft(evt.detail.elt)) { return; }
+    show(MESSAGES[lang()].network);
+  });
+
+  // Offline drafts: a form marked data-offline-draft="key" that cannot reach the server is kept in this
+  // browser with the time the device captured it; its bar ([data-draft-bar=form id]) sends it later.
+  var pending = {};  // form id -> id of the draft being sent through that form
+  function draftKey(form) { return "jiceng.drafts:" + form.getAttribute("data-offline-draft"); }
+  function readDrafts(form) {
+    try { return JSON.parse(window.localStorage.getItem(draftKey(form)) || "[]"); } catch (e) { return []; }
+  }
+  function writeDrafts(form, drafts) { window.localStorage.setItem(draftKey(form), JSON.stringify(drafts)); }
+  function draftForm(elt) {
+    return elt && elt.matches && elt.matches("form[data-offline-draft]") && elt.id ? elt : null;
+  }
+  function saveDraft(elt) {
+    var form = draftForm(elt);
+    if (!form) { return false; }
+    var fields = [], captured = new Date().toISOString(), drafts = readDrafts(form);
+    new FormData(form).forEach(function (value, name) {
+      if (name === "csrf_token") { return; }
+      if (name === "device_captured_at") { if (value) { captured = value; } return; }
+      if (typeof value === "string") { fields.push([name, value]); }
+    });
+    var id = pending[form.id] || String(Date.now()) + Math.random().toString(16).slice(2, 6);
+    drafts = drafts.filter(function (d) { return d.id !== id; });
+    var title = (form.elements.title && form.elements.title.value) || "";
+    drafts.push({ id: id, captured_at: captured, title: title, fields: fields });
+    writeDrafts(form, drafts);
+    delete pending[form.id];
+    form.reset();
+    if (form.elements.device_captured_at) { form.elements.device_captured_at.value = ""; }
+    renderDrafts(form, true);
+    return true;
+  }
+  function fillForm(form, draft) {
+    form.reset();
+    draft.fields.forEach(function (pair) {
+      var field = form.elements[pair[0]];
+      if (field) { field.value = pair[1]; }
+    });
+    if (form.elements.device_captured_at) { form.elements.device_captured_at.value = draft.captured_at; }
+  }
+  function renderDrafts(form, justSaved) {
+    var bar = document.querySelector("[data-draft-bar='" + form.id + "']");
+    if (!bar) { return; }
+    var drafts = readDrafts(form), list = bar.querySelector("[data-draft-list]");
+    var item = bar.querySelector("template[data-draft-item]");
+    bar.hidden = drafts.length === 0;
+    bar.querySelector("[data-draft-count]").textContent = String(drafts.length);
+    bar.querySelector("[data-draft-offline]").hidden = navigator.onLine;
+    if (justSaved !== undefined) { bar.querySelector("[data-draft-saved]").hidden = !justSaved; }
+    list.textContent = "";
+    drafts.forEach(function (draft) {
+      var li = item.content.firstElementChild.cloneNode(true);
+      li.querySelector("[data-draft-title]").textContent = draft.title;
+      var when = li.querySelector("[data-draft-time]");
+      when.dateTime = draft.captured_at;
+      when.textContent = new Date(draft.captured_at).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
+      var send = li.querySelector("[data-draft-submit]");
+      send.disabled = !navigator.onLine;
+      send.addEventListener("click", function () {
+        fillForm(form, draft);
+        pending[form.id] = draft.id;
+        form.requestSubmit();
+      });
+      li.querySelector("[data-draft-discard]").addEventListener("click", function () {
+        writeDrafts(form, readDrafts(form).filter(function (d) { return d.id !== draft.id; }));
+        renderDrafts(form);
+      });
+      list.appendChild(li);
+    });
+  }
+  function renderAll() {
+    document.querySelectorAll("form[data-offline-draft]").forEach(function (form) { if (form.id) { renderDrafts(form); } });
+  }
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var elt = evt.detail.elt;
+    if (draftForm(elt) && !(elt.elements.device_captured_at && elt.elements.device_captured_at.value)) {
+      delete pending[elt.id];  // a fresh report, not a draft being sent
+    }
+    if (navigator.onLine) { return; }
+    if (draftForm(elt)) {
+      evt.preventDefault();  // no network: keep it here instead of losing it
+      saveDraft(elt);
+    } else if (elt.closest && elt.closest("form[data-offline-draft]")) {
+      evt.preventDefault();  // helpers inside the form (duplicate candidates) wait for the network
+    }
+  });
+  // beforeSwap, not afterRequest: the form is still in the page, so the event reaches the document
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var form = draftForm(evt.detail.requestConfig && evt.detail.requestConfig.elt), xhr = evt.detail.xhr;
+    if (!form || !pending[form.id] || !xhr || xhr.status === 0) { return; }
+    if (xhr.status >= 200 && xhr.status < 300) {  // the server has it now (a 422 keeps it for fixing)
+      var id = pending[form.id];
+      writeDrafts(form, readDrafts(form).filter(function (d) { return d.id !== id; }));
+      delete pending[form.id];
+    }
+  });
+  document.addEventListener("DOMContentLoaded", renderAll);
+  document.addEventListener("htmx:afterSettle", renderAll);
+  window.addEventListener("online", renderAll);
+  window.addEventListener("offline", renderAll);
   // "Use my location": fill the point fields of a report form; without geolocation the button stays hidden.
   function initLocate(root) {
     if (!navigator.geolocation) { return; }
