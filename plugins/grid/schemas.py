@@ -178,11 +178,16 @@ class EmergencyIn(Schema):
     grid_ids = fields.List(fields.Integer(), required=True, error_messages={**REQUIRED, "invalid": _l("请选择网格")})
 
 
-class CategoryIn(Schema):
+class LimitIn(Schema):
+    """A category's handling limit (also a proposed one in the what-if replay)."""
+
     limit_value = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请填写整数")},
                                  validate=validate.Range(min=1, max=365, error=_l("时限应在 1 到 365 之间")))
     limit_unit = fields.String(required=True, error_messages=REQUIRED, validate=validate.OneOf(
         ("minute", "hour", "working_hour", "working_day", "day"), error=_l("请选择时限单位")))
+
+
+class CategoryIn(LimitIn):
     grid_solvable = fields.Boolean(load_default=False, truthy={"on", "1", "true"})
     self_handle_allowed = fields.Boolean(load_default=False, truthy={"on", "1", "true"})
     active = fields.Boolean(load_default=False, truthy={"on", "1", "true"})

@@ -511,12 +511,46 @@ def ledger():
 # --- categories and their time limits -----------------------------------------------------------
 
 
+def _category_rows() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.bucket, Category.code)))
+
+
+WHATIF_DEFAULTS = {"whatif": None, "whatif_errors": {}, "proposed": {}}
+
+
 @bp.get("/categories")
 @requires("grid.config.categories")
 def categories_page():
     """The tenant's categories with their buckets and time limits (new limits apply to new events only)."""
-    rows = list(db.session.scalars(select(Category).order_by(Category.bucket, Category.code)))
-    return render_template("grid/categories.html", rows=rows, errors={}, editing=None, **labels())
+    return render_template("grid/categories.html", rows=_category_rows(), errors={}, editing=None, **WHATIF_DEFAULTS,
+                           **labels())
+
+
+@bp.get("/categories/whatif")
+@requires("grid.config.categories")
+def whatif():
+    """假设推演: the last six months replayed under the limits typed into the 推演 column; nothing is saved."""
+    from . import whatif as replays
+    from .schemas import LimitIn
+    rows = _category_rows()
+    proposed, errors = {}, {}
+    for c in rows:
+        value = request.args.get(f"limit_value_{c.id}", "").strip()
+        if not value:
+            continue  # left empty: the limit in force
+        try:
+            data = LimitIn().load({"limit_value": value, "limit_unit": request.args.get(f"limit_unit_{c.id}", "")})
+        except ValidationError as err:
+            errors[c.id] = err.messages
+            continue
+        proposed[c.id] = (data["limit_value"], data["limit_unit"])
+    result = None
+    if not errors and request.args.get("run"):
+        result = replays.replay(proposed, services.calendar())
+    resp = render_page_or_fragment("grid/categories.html", "grid/_whatif.html", "whatif-result", rows=rows, errors={},
+                                   editing=None, whatif=result, whatif_errors=errors, proposed=request.args, **labels())
+    resp.status_code = HTTPStatus.UNPROCESSABLE_ENTITY if errors else HTTPStatus.OK
+    return resp
 
 
 @bp.post("/categories/<grid_category:category_id>")
@@ -527,9 +561,8 @@ def save_category(category_id: int):
     try:
         data = CategoryIn().load(form_data())
     except ValidationError as err:
-        rows = list(db.session.scalars(select(Category).order_by(Category.bucket, Category.code)))
-        return render_template("grid/categories.html", rows=rows, errors=err.messages, editing=category_id,
-                               **labels()), HTTPStatus.UNPROCESSABLE_ENTITY
+        return render_template("grid/categories.html", rows=_category_rows(), errors=err.messages, editing=category_id,
+                               **WHATIF_DEFAULTS, **labels()), HTTPStatus.UNPROCESSABLE_ENTITY
     from core.audit import service as audit
     before = {k: getattr(row, k) for k in data}
     for key, value in data.items():
