@@ -29,6 +29,7 @@ def register_blueprints(app):
     from core.web import register_model_converters
 
     from .models import Assignment, Category, EmergencyMode, GridEvent, Photo
+    from . import open311  # noqa: F401 - its Open311 routes join the plugin's blueprint
     from .views import bp
     register_model_converters(app, grid_event=GridEvent, grid_assignment=Assignment, grid_photo=Photo,
                               grid_category=Category, grid_emergency=EmergencyMode)

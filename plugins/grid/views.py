@@ -183,23 +183,32 @@ def create():
     return see_other(target)
 
 
+#: residents' reports from one address per hour (the public page and Open311 together)
+REPORTS_PER_HOUR = 20
+
+
+def public_reports_open() -> bool:
+    """The street's switch for residents' reports without sign-in (the public page and Open311)."""
+    from core.plugins import settings as plugin_settings
+    from core.plugins.manager import registry
+    values, _source = plugin_settings.effective(g.tenant, registry().plugins["grid"].manifest)
+    return bool(values.get("public_reports", True))
+
+
 @bp.route("/report", methods=["GET", "POST"])
 @audience("public")
 def public_report():
     """A resident reports a problem without signing in (QR posters lead here); rate-limited, spam-trapped."""
     from core.auth import throttle
     from core.auth.sessions import client_ip
-    from core.plugins import settings as plugin_settings
-    from core.plugins.manager import registry
-    values, _source = plugin_settings.effective(g.tenant, registry().plugins["grid"].manifest)
-    if not values.get("public_reports", True):
+    if not public_reports_open():
         abort(404)  # the street has closed its public report page
     settings_ok = True
     if request.method == "GET":
         return render_template("grid/report.html", cats=categories(), grids=grids(False), errors={},
                                form={"grid_id": request.args.get("grid_id", "")}, done=None, enabled=settings_ok)
     key = f"report:{client_ip()}"
-    if throttle.blocked_key(key, limit=20, minutes=60):
+    if throttle.blocked_key(key, limit=REPORTS_PER_HOUR, minutes=60):
         return render_template("grid/report.html", cats=categories(), grids=grids(False), form=request.form, done=None,
                                enabled=True, errors={"_": [_("提交过于频繁，请一小时后再试，或拨打社区电话")]}), \
             HTTPStatus.TOO_MANY_REQUESTS

@@ -1,0 +1,194 @@
+"""Open311 GeoReport v2: the street's events as 12345 and provincial platforms read them, never who reported."""
+from __future__ import annotations
+
+import secrets
+import xml.etree.ElementTree as ET
+from http import HTTPStatus
+
+from sqlalchemy import func, select
+
+from core.db import db
+from core.tenancy import tenant_scope
+from core.testing.factories import post
+
+from .conftest import act, client_for, report
+from .test_reporting import public
+
+PHONE, NAME = "13812345678", "王秀英"
+
+
+def base(gw):
+    return f"/t/{gw.street.slug}/grid/open311/v2"
+
+
+def machine(app):
+    """A client from its own address, as a platform's server would be."""
+    c = app.test_client()
+    c.environ_base["REMOTE_ADDR"] = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
+    return c
+
+
+def count(app, gw):
+    from plugins.grid.models import GridEvent
+    with app.app_context(), tenant_scope(gw.street.id, commit=False):
+        return db.session.scalar(select(func.count()).select_from(GridEvent))
+
+
+def ref_of(app, gw, event_id):
+    from plugins.grid.models import GridEvent
+    with app.app_context(), tenant_scope(gw.street.id, commit=False):
+        return db.session.get(GridEvent, event_id).ref_no
+
+
+def test_the_service_list_names_each_category_with_its_bucket(app, gw):
+    resp = machine(app).get(f"{base(gw)}/services.json")
+    assert resp.status_code == HTTPStatus.OK and resp.mimetype == "application/json"
+    services = {s["service_code"]: s for s in resp.json}
+    assert services["SA-GARBAGE"] == {"service_code": "SA-GARBAGE", "service_name": "垃圾堆放", "description": "垃圾堆放",
+                                      "metadata": False, "type": "realtime", "keywords": "", "group": "卫生环保"}
+    xml = machine(app).get(f"{base(gw)}/services.xml")
+    assert xml.status_code == HTTPStatus.OK and xml.mimetype == "text/xml"
+    root = ET.fromstring(xml.data)
+    assert root.tag == "services"
+    garbage = [s for s in root if s.findtext("service_code") == "SA-GARBAGE"][0]
+    assert garbage.findtext("group") == "卫生环保" and garbage.findtext("metadata") == "false"
+
+
+def test_a_dispatched_event_shows_its_deadline_agency_and_status(app, gw):
+    from plugins.grid.models import GridEvent
+    event_id = report(app, gw, reporter_name=NAME, address="3栋2单元", description="楼道纸箱堆到二楼")
+    act(app, gw, gw.clerk, event_id, "register")
+    act(app, gw, gw.clerk, event_id, "dispatch", handler_unit_id=gw.grid.id)
+    ref = ref_of(app, gw, event_id)
+    resp = machine(app).get(f"{base(gw)}/requests/{ref}.json")
+    assert resp.status_code == HTTPStatus.OK
+    (row,) = resp.json
+    with app.app_context(), tenant_scope(gw.street.id, commit=False):
+        deadline = db.session.get(GridEvent, event_id).case_deadline
+    from core import clock
+    assert row["expected_datetime"] == clock.local(deadline).isoformat(timespec="seconds")
+    assert row["expected_datetime"].endswith("+08:00") and row["requested_datetime"].endswith("+08:00")
+    assert row["updated_datetime"] >= row["requested_datetime"]
+    assert row["status"] == "open" and row["status_notes"] == "已派遣待签收"
+    assert row["agency_responsible"] == "幸福第一网格" and row["address"] == "3栋2单元"
+    assert row["service_code"] == "SA-GARBAGE" and row["description"] == "楼道纸箱堆到二楼"
+    assert "lat" not in row and "long" not in row  # no point stored yet
+    assert PHONE not in resp.text and NAME not in resp.text
+    missing = machine(app).get(f"{base(gw)}/requests/E20000101-000000.json")
+    assert missing.status_code == HTTPStatus.NOT_FOUND and missing.json == [{"code": 404, "description": "没有这个受理编号"}]
+
+
+def test_requests_filter_by_status_code_ids_and_dates_newest_first(app, gw):
+    first = report(app, gw, "SA-GARBAGE")
+    second = report(app, gw, "UP-ROAD")
+    third = report(app, gw, "CO-POLICY")
+    act(app, gw, gw.clerk, third, "answer", answer="可到社区服务站办理")
+    refs = [ref_of(app, gw, i) for i in (first, second, third)]
+    c = machine(app)
+    every = c.get(f"{base(gw)}/requests.json").json
+    assert [r["service_request_id"] for r in every] == refs[::-1]
+    closed = c.get(f"{base(gw)}/requests.json?status=closed").json
+    assert [(r["service_request_id"], r["status"], r["status_notes"]) for r in closed] == [
+        (refs[2], "closed", "已结案 · 咨询已答复")]
+    assert [r["service_request_id"] for r in c.get(f"{base(gw)}/requests.json?status=open").json] == refs[1::-1]
+    assert [r["service_request_id"] for r in c.get(f"{base(gw)}/requests.json?service_code=UP-ROAD").json] == [refs[1]]
+    by_id = c.get(f"{base(gw)}/requests.json?service_request_id={refs[0]},{refs[2]}&status=open").json
+    assert [r["service_request_id"] for r in by_id] == [refs[2], refs[0]]  # ids win over the other filters
+    assert c.get(f"{base(gw)}/requests.json?start_date=2099-01-01T00:00:00%2B08:00").json == []
+    assert len(c.get(f"{base(gw)}/requests.json?start_date=2020-01-01&end_date=2099-12-31T23:59:59Z").json) == 3
+    bad = c.get(f"{base(gw)}/requests.json?start_date=yesterday")
+    assert bad.status_code == HTTPStatus.BAD_REQUEST and "ISO-8601" in bad.json[0]["description"]
+    assert c.get(f"{base(gw)}/requests.json?status=pending").status_code == HTTPStatus.BAD_REQUEST
+    xml = ET.fromstring(c.get(f"{base(gw)}/requests.xml?status=closed").data)
+    assert xml.tag == "service_requests" and [r.findtext("status") for r in xml] == ["closed"]
+
+
+def test_jurisdiction_must_be_this_street(app, gw, create_tenant):
+    c = machine(app)
+    ok = c.get(f"{base(gw)}/services.json?jurisdiction_id={gw.street.slug}")
+    assert ok.status_code == HTTPStatus.OK
+    other = create_tenant()
+    for url in (f"{base(gw)}/services.json?jurisdiction_id={other.slug}",
+                f"{base(gw)}/requests.json?jurisdiction_id={other.slug}"):
+        resp = c.get(url)
+        assert resp.status_code == HTTPStatus.NOT_FOUND
+        assert resp.json == [{"code": 404, "description": f"jurisdiction_id 不存在：这里是 {gw.street.slug}"}]
+    xml = c.get(f"{base(gw)}/services.xml?jurisdiction_id=nowhere")
+    root = ET.fromstring(xml.data)
+    assert xml.status_code == HTTPStatus.NOT_FOUND and root.tag == "errors" and root[0].findtext("code") == "404"
+    assert c.get(f"{base(gw)}/services.csv").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_no_reporter_details_ever_and_anonymous_reports_hide_everything(app, gw):
+    public(app, gw, reporter_name=NAME, description=f"我是{NAME}，电话{PHONE}，5栋门口路灯坏了", address="5栋门口",
+           anonymity="public_anon")
+    public(app, gw, reporter_name="李建国", reporter_phone="13900001111", title="路灯不亮", description="8栋路灯不亮",
+           address="8栋")
+    report(app, gw, "DI-NEIGHBOUR", reporter_name="张三", reporter_phone="13700002222", address="9栋301",
+           description="楼上漏水与邻居争吵")
+    for fmt in ("json", "xml"):
+        text = machine(app).get(f"{base(gw)}/requests.{fmt}").get_data(as_text=True)
+        for secret in (NAME, PHONE, "李建国", "13900001111", "张三", "13700002222", "5栋门口", "9栋301", "争吵"):
+            assert secret not in text, (fmt, secret)
+        assert "8栋路灯不亮" in text  # a named resident's report keeps its description, never the name
+    rows = {r["service_code"]: r for r in machine(app).get(f"{base(gw)}/requests.json").json}
+    assert rows["DI-NEIGHBOUR"]["description"] is None and rows["DI-NEIGHBOUR"]["address"] is None
+
+
+def test_a_platform_posts_a_report_and_reads_it_back(app, gw):
+    c = machine(app)
+    token = c.get(f"{base(gw)}/services.json").headers["X-CSRFToken"]
+    before = count(app, gw)
+    resp = c.post(f"{base(gw)}/requests.json", data={
+        "jurisdiction_id": gw.street.slug, "service_code": "SA-SEWAGE", "description": "7栋化粪池外溢\n味道很大",
+        "address_string": "7栋北侧", "phone": PHONE, "first_name": "秀英", "last_name": "王", "csrf_token": token})
+    assert resp.status_code == HTTPStatus.OK, resp.text
+    (created,) = resp.json
+    assert created["service_request_id"].startswith("E") and created["service_request_id"] in created["service_notice"]
+    assert count(app, gw) == before + 1
+    row = c.get(f"{base(gw)}/requests/{created['service_request_id']}.json").json[0]
+    assert row["status"] == "open" and row["status_notes"] == "待受理" and row["address"] == "7栋北侧"
+    assert row["service_name"] == "污水外溢" and row["expected_datetime"] is None  # not dispatched yet
+    staff = client_for(app, gw.clerk).get(f"/t/{gw.street.slug}/grid/?q={created['service_request_id']}&group=all")
+    assert "7栋化粪池外溢" in staff.text  # staff see it in their queue like any resident's report
+    xml = c.post(f"{base(gw)}/requests.xml", data={"service_code": "SA-SEWAGE", "description": "又外溢了",
+                                                   "address_string": "7栋", "phone": PHONE, "csrf_token": token})
+    assert xml.status_code == HTTPStatus.OK and ET.fromstring(xml.data)[0].findtext("service_request_id").startswith("E")
+
+
+def test_a_bad_post_gets_open311_errors_and_stores_nothing(app, gw):
+    c = machine(app)
+    token = c.get(f"{base(gw)}/services.json").headers["X-CSRFToken"]
+    before = count(app, gw)
+    resp = c.post(f"{base(gw)}/requests.json", data={"service_code": "SA-SEWAGE", "description": "",
+                                                     "address_string": "7栋", "phone": "12345", "csrf_token": token})
+    assert resp.status_code == HTTPStatus.BAD_REQUEST
+    assert resp.json == [{"code": 400, "description": "description: 必填项"},
+                         {"code": 400, "description": "phone: 手机号应为 11 位数字，便于回访"}]
+    unknown = c.post(f"{base(gw)}/requests.json", data={"service_code": "NOPE", "description": "x", "address_string": "7栋",
+                                                        "phone": PHONE, "csrf_token": token})
+    assert unknown.status_code == HTTPStatus.BAD_REQUEST and unknown.json[0]["description"] == "service_code 不存在"
+    forged = c.post(f"{base(gw)}/requests.json", data={"service_code": "SA-SEWAGE", "description": "x",
+                                                       "address_string": "7栋", "phone": PHONE})
+    assert forged.status_code == HTTPStatus.FORBIDDEN  # no token from this street: refused like any form
+    assert count(app, gw) == before
+
+
+def test_posts_share_the_public_pages_hourly_limit(app, gw):
+    for _ in range(20):
+        public(app, gw, addr="10.251.0.1")
+    c = app.test_client()
+    c.environ_base["REMOTE_ADDR"] = "10.251.0.1"
+    token = c.get(f"{base(gw)}/services.json").headers["X-CSRFToken"]
+    resp = c.post(f"{base(gw)}/requests.json", data={"service_code": "SA-SEWAGE", "description": "外溢",
+                                                     "address_string": "7栋", "phone": PHONE, "csrf_token": token})
+    assert resp.status_code == HTTPStatus.TOO_MANY_REQUESTS and "提交过于频繁" in resp.json[0]["description"]
+
+
+def test_closing_the_public_page_closes_open311_too(app, gw):
+    admin = client_for(app, gw.admin)
+    post(admin, f"/t/{gw.street.slug}/admin/modules/grid/settings", {"min_ranking_sample": "10", "reopen_window_days": "15"},
+         headers={"HX-Request": "true"})  # public_reports unticked
+    for url in (f"{base(gw)}/services.json", f"{base(gw)}/requests.json"):
+        resp = machine(app).get(url)
+        assert resp.status_code == HTTPStatus.NOT_FOUND and resp.json == [{"code": 404, "description": "本街道未开放居民上报"}]
