@@ -36,7 +36,7 @@ FORMATS = ("json", "xml")
 MAX_REQUESTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)  # the spec's default when no dates are given
 #: Open311 field → event column; each is sent only once the event has that column
-COORDINATES = {"lat": "lat", "long": "long"}
+COORDINATES = {"lat": "lat", "long": "lng"}
 #: our form fields as an Open311 client names them, for error messages
 FIELD_NAMES = {"title": "description", "description": "description", "category_id": "service_code",
                "address": "address_string", "reporter_phone": "phone", "reporter_name": "first_name"}
@@ -111,8 +111,8 @@ def _request(e: GridEvent, c: Category, agency: str | None, updated: datetime | 
            "agency_responsible": agency, "service_notice": None, "requested_datetime": _iso(e.created_at),
            "updated_datetime": _iso(updated or e.created_at), "expected_datetime": _iso(e.case_deadline),
            "address": None if discreet else e.address}
-    row.update({name: getattr(e, column) for name, column in COORDINATES.items()
-                if hasattr(GridEvent, column) and not discreet})
+    if not discreet and e.lat is not None:  # the point the report was made at, when it has one
+        row.update({name: float(getattr(e, column)) for name, column in COORDINATES.items()})
     return row
 
 

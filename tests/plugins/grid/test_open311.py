@@ -72,7 +72,13 @@ def test_a_dispatched_event_shows_its_deadline_agency_and_status(app, gw):
     assert row["status"] == "open" and row["status_notes"] == "已派遣待签收"
     assert row["agency_responsible"] == "幸福第一网格" and row["address"] == "3栋2单元"
     assert row["service_code"] == "SA-GARBAGE" and row["description"] == "楼道纸箱堆到二楼"
-    assert "lat" not in row and "long" not in row  # no point stored yet
+    assert "lat" not in row and "long" not in row  # reported without a point
+
+    with app.app_context(), tenant_scope(gw.street.id) as session:
+        located = session.get(GridEvent, event_id)
+        located.lat, located.lng = 32.6012, 116.8321
+    (row,) = machine(app).get(f"{base(gw)}/requests/{ref}.json").json
+    assert (row["lat"], row["long"]) == (32.6012, 116.8321)
     assert PHONE not in resp.text and NAME not in resp.text
     missing = machine(app).get(f"{base(gw)}/requests/E20000101-000000.json")
     assert missing.status_code == HTTPStatus.NOT_FOUND and missing.json == [{"code": 404, "description": "没有这个受理编号"}]
