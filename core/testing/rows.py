@@ -79,9 +79,9 @@ def fill_tenant(app, tenant, account=None) -> dict:
 
 def make_generic(model, canary: str = CANARY) -> int:
     """One row of ``model`` in the active tenant with dummy values for its required columns."""
-    from datetime import datetime, timezone
+    from datetime import date, datetime, timezone
 
-    from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, Numeric, String, Text, TypeDecorator
+    from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Numeric, String, Text, TypeDecorator
     from sqlalchemy import ForeignKeyConstraint, select
     values = {}
     table = model.__table__
@@ -99,6 +99,7 @@ def make_generic(model, canary: str = CANARY) -> int:
         values[col.key] = (canary[: getattr(t, "length", None) or 64] if isinstance(t, (String, Text))
                            else 1 if isinstance(t, (Integer, Numeric, Float)) else False if isinstance(t, Boolean)
                            else datetime.now(timezone.utc) if isinstance(t, DateTime) else {} if isinstance(t, JSON)
+                           else date.today() if isinstance(t, Date)
                            else None)
     row = model(**values)
     db.session.add(row)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -179,3 +179,73 @@ def hotspots(ctx) -> int:
         made += 1
     db.session.flush()
     return made
+
+
+def mediation_follow_ups(ctx) -> int:
+    """On the day a mediation follow-up falls due (7 and 30 days after the agreement), remind the staff
+    member who owns the case, once. A reminder only: nobody is made to check in."""
+    from .models import MediationCase, MediationLog
+    from .records import follow_up_dates, today
+    now = today()
+    sent = 0
+    cases = db.session.scalars(select(MediationCase).where(
+        MediationCase.agreement_on.is_not(None), MediationCase.agreement_on <= now - timedelta(days=7),
+        MediationCase.handoff_on.is_(None)).limit(5000))
+    for case in cases:
+        reminded = list(case.reminded or [])
+        done = set(db.session.scalars(select(MediationLog.follow_up_day).where(
+            MediationLog.case_id == case.id, MediationLog.kind == "follow_up")))
+        for day, due in follow_up_dates(case).items():
+            if due > now or day in reminded or day in done:
+                continue
+            users = {case.responsible_id} if case.responsible_id else _grid_staff(case.grid_id, "grid.log.write")
+            for user_id in users:
+                db.session.add(Notification(user_id=user_id, source="grid", link=f"/t/{_slug(ctx)}/grid/mediation/{case.id}",
+                                            title=_("调解回访提醒：%(t)s（协议后第 %(d)s 天）", t=case.title, d=day)[:200],
+                                            body=_("协议日期 %(a)s，回访日 %(d)s", a=case.agreement_on.isoformat(),
+                                                   d=due.isoformat())))
+                sent += 1
+            reminded.append(day)
+        case.reminded = reminded
+    db.session.flush()
+    return sent
+
+
+def visit_reminders(ctx) -> int:
+    """Tell each grid's staff how many care visits are due, once per due date. The message names no
+    household: the list itself is opened with a reason, and that view is audited."""
+    from sqlalchemy import or_
+
+    from .models import VisitPlan
+    from .records import today
+    now = today()
+    due = list(db.session.scalars(select(VisitPlan).where(VisitPlan.next_due <= now, or_(
+        VisitPlan.reminded_for.is_(None), VisitPlan.reminded_for != VisitPlan.next_due)).limit(5000)))
+    by_grid: dict[int, list] = {}
+    for plan in due:
+        by_grid.setdefault(plan.grid_id, []).append(plan)
+        plan.reminded_for = plan.next_due
+    names = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(by_grid))).all())
+    sent = 0
+    for grid_id, plans in by_grid.items():
+        for user_id in _grid_staff(grid_id, "grid.sensitive.view"):
+            db.session.add(Notification(user_id=user_id, source="grid", link=f"/t/{_slug(ctx)}/grid/visits",
+                                        title=_("关爱走访提醒：%(g)s 有 %(n)s 户到期", g=names.get(grid_id, ""), n=len(plans))[:200],
+                                        body=_("打开关爱走访名单需选择查看原因。")))
+            sent += 1
+    db.session.flush()
+    return sent
+
+
+def _grid_staff(grid_id: int, permission: str) -> set[int]:
+    """Users holding ``permission`` through a grant on the grid itself (or a unit inside it): its staff,
+    not everyone above."""
+    grid = db.session.get(OrgUnit, grid_id)
+    if grid is None:
+        return set()
+    rows = db.session.execute(select(RoleGrant.user_id, Role.permissions, OrgUnit.path)
+                              .join(Role, (Role.id == RoleGrant.role_id) & (Role.tenant_id == RoleGrant.tenant_id))
+                              .join(OrgUnit, (OrgUnit.id == RoleGrant.org_unit_id)
+                                    & (OrgUnit.tenant_id == RoleGrant.tenant_id))
+                              .where(OrgUnit.path.startswith(grid.path))).all()
+    return {uid for uid, perms, _path in rows if permission in (perms or [])}

@@ -28,11 +28,12 @@ HANDLERS = ("tenant_admin", "street_staff", "community_staff", "grid_leader", "g
 def register_blueprints(app):
     from core.web import register_model_converters
 
-    from .models import Assignment, Category, EmergencyMode, GridEvent, Photo
+    from .models import Assignment, Category, EmergencyMode, GridEvent, MediationCase, Photo, ProxyService
     from . import open311  # noqa: F401 - its Open311 routes join the plugin's blueprint
     from .views import bp
     register_model_converters(app, grid_event=GridEvent, grid_assignment=Assignment, grid_photo=Photo,
-                              grid_category=Category, grid_emergency=EmergencyMode)
+                              grid_category=Category, grid_emergency=EmergencyMode, grid_proxy=ProxyService,
+                              grid_mediation=MediationCase)
     return [bp]
 
 
@@ -54,6 +55,7 @@ def register_permissions():
         Permission("grid.event.void", _l("撤销事件"), APPROVERS),
         Permission("grid.reports.view", _l("查看网格统计"), (*APPROVERS, "grid_leader")),
         Permission("grid.identity.reveal", _l("查看上报人信息"), APPROVERS),
+        Permission("grid.sensitive.view", _l("查看关爱走访名单（须选择原因，记入审计）"), HANDLERS),
         Permission("grid.config.grids", _l("网格人员配备"), APPROVERS),
         Permission("grid.config.categories", _l("设置事件类别和时限"), ("tenant_admin", "street_staff")),
         Permission("grid.emergency.approve", _l("批准应急模式"), ("tenant_admin", "street_staff")),
@@ -76,6 +78,9 @@ def nav_items(ctx):
             NavItem("work", _l("网格地图"), "grid.map_page", "grid.view", order=29),
             NavItem("work", _l("上报事件"), "grid.new", "grid.event.report", order=31),
             NavItem("work", _l("网格统计"), "grid.stats_page", "grid.reports.view", order=32),
+            NavItem("work", _l("代办事项"), "grid.proxy_services", "grid.view", order=33),
+            NavItem("work", _l("矛盾调解"), "grid.mediation_cases", "grid.view", order=34),
+            NavItem("work", _l("关爱走访"), "grid.visits", "grid.sensitive.view", order=35),
             NavItem("admin", _l("事件类别与时限"), "grid.categories_page", "grid.config.categories", order=50),
             NavItem("admin", _l("应急模式"), "grid.emergency", "grid.emergency.approve", order=51)]
 
@@ -95,7 +100,8 @@ def register_jobs():
 
     from core.events.jobs import JobSpec
 
-    from .jobs import escalation_rules, hotspots, recompute_provisional, sla_warnings
+    from .jobs import escalation_rules, hotspots, mediation_follow_ups, recompute_provisional, sla_warnings, \
+        visit_reminders
     from .emergency import purge_expired
     from .snapshots import freeze_due
     return [JobSpec("grid.sla_warnings", timedelta(minutes=15), sla_warnings),
@@ -103,7 +109,10 @@ def register_jobs():
             JobSpec("grid.escalation_rules", timedelta(minutes=30), escalation_rules),
             JobSpec("grid.hotspots", timedelta(hours=24), hotspots),
             JobSpec("grid.freeze_kpis", timedelta(hours=6), lambda ctx: freeze_due()),
-            JobSpec("grid.purge_emergency_routes", timedelta(hours=12), purge_expired)]
+            JobSpec("grid.purge_emergency_routes", timedelta(hours=12), purge_expired),
+            # daily reminders, looked at every six hours so they arrive early on their day
+            JobSpec("grid.mediation_follow_ups", timedelta(hours=6), mediation_follow_ups),
+            JobSpec("grid.visit_reminders", timedelta(hours=6), visit_reminders)]
 
 
 @hookimpl

@@ -153,11 +153,20 @@ class AssignIn(Schema):
 
 
 class ServiceLogIn(Schema):
+    """One act of service; the household is optional ("" when none is chosen)."""
+
+    @pre_load
+    def _no_household(self, data, **_kw):
+        if hasattr(data, "to_dict"):
+            data = data.to_dict()
+        return {**data, "household_id": data.get("household_id") or None}
+
     service_type = fields.String(required=True, error_messages=REQUIRED, validate=validate.OneOf(
         ("POLICY", "INFO", "OPINION", "PROXY", "ORDER", "MEDIATION", "URBAN", "SUPERVISE"), error=_l("请选择服务内容")))
     form = fields.String(load_default="home_visit", validate=validate.OneOf(
         ("home_visit", "phone", "online", "desk", "patrol", "meeting"), error=_l("请选择服务方式")))
     summary = text(1000)
+    household_id = fields.Integer(load_default=None, allow_none=True, error_messages={"invalid": _l("请选择户")})
 
 
 class PatrolIn(Schema):
@@ -237,3 +246,142 @@ class SplitIn(BoundaryIn):
 
 class MergeIn(BoundaryIn):
     other_id = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择要并入的网格")})
+
+
+# --- service-log sub-records and care visits ---------------------------------------------------
+
+def _date(required: bool = True, message=_l("请填写日期")):
+    """A date from an <input type="date">; an empty optional one means none."""
+    errors = {"required": message, "null": message, "invalid": _l("日期格式不正确")}
+    if required:
+        return fields.Date(required=True, error_messages=errors)
+    return fields.Date(load_default=None, allow_none=True, error_messages=errors)
+
+
+class _BlankIsNone:
+    """Inputs left empty post "": that means "not given" (the "required" message), not a bad value."""
+
+    optional_blank: tuple[str, ...] = ()
+
+    @pre_load
+    def _blanks(self, data, **_kw):
+        if hasattr(data, "to_dict"):
+            data = data.to_dict()
+        return {k: (None if k in self.optional_blank and isinstance(v, str) and not v.strip() else v)
+                for k, v in data.items()}
+
+
+class ProxyIn(_BlankIsNone, Schema):
+    """The extra fields of a 代办 log: what is handled, and any documents taken in."""
+
+    optional_blank = ("proxy_docs_in_on",)
+    items = text(1000, data_key="proxy_items")
+    docs_in = text(500, required=False, load_default="", data_key="proxy_docs_in")
+    docs_in_on = fields.Date(load_default=None, allow_none=True, data_key="proxy_docs_in_on",
+                             error_messages={"invalid": _l("日期格式不正确")})
+
+    @validates_schema(skip_on_field_errors=False)
+    def _dated(self, data, **_kw):
+        if data.get("docs_in") and not data.get("docs_in_on"):
+            raise ValidationError(_l("请填写收取材料的日期"), "proxy_docs_in_on")
+
+
+class ProxyUpdateIn(_BlankIsNone, Schema):
+    """Progress of a 代办: documents handed back and the resident's acknowledgement."""
+
+    optional_blank = ("docs_out_on", "ack_name", "ack_method", "ack_at")
+    version = fields.Integer(required=True, error_messages=REQUIRED)
+    status = fields.String(required=True, error_messages=REQUIRED, validate=validate.OneOf(
+        ("in_progress", "done", "returned"), error=_l("请选择办理状态")))
+    docs_out = text(500, required=False, load_default="")
+    docs_out_on = _date(required=False)
+    ack_name = text(64, required=False, load_default=None, allow_none=True)
+    ack_method = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        ("paper", "phone"), error=_l("请选择确认方式")))
+    ack_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=SHANGHAI, format="%Y-%m-%dT%H:%M",
+                                  error_messages={"invalid": _l("时间格式不正确")})
+
+    @validates_schema
+    def _complete(self, data, **_kw):
+        if data.get("docs_out") and not data.get("docs_out_on"):
+            raise ValidationError(_l("请填写退还材料的日期"), "docs_out_on")
+        if data["status"] != "in_progress" and not (data.get("ack_name") and data.get("ack_method")):
+            raise ValidationError(_l("办结或退还须记录居民确认（姓名和确认方式）"), "ack_name")
+
+
+class Parties(fields.Field):
+    """One party per line: 姓名 身份 [电话], separated by spaces or commas."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        import re
+        parties = []
+        for line in str(value or "").splitlines():
+            parts = [p for p in re.split(r"[\s,，、]+", line.strip()) if p]
+            if not parts:
+                continue
+            if len(parts) not in (2, 3) or len(parts[0]) > 32 or len(parts[1]) > 20:
+                raise ValidationError(_l("每行填写一位当事人：姓名 身份 电话（电话可不填）"))
+            phone = parts[2] if len(parts) == 3 else None
+            if phone is not None and not re.fullmatch(r"1\d{10}", phone):
+                raise ValidationError(_l("手机号应为 11 位数字"))
+            parties.append({"name": parts[0], "role": parts[1], "phone": phone})
+        if len(parties) < 2:
+            raise ValidationError(_l("调解至少有两位当事人"))
+        if len(parties) > 20:
+            raise ValidationError(_l("当事人最多 20 位"))
+        return parties
+
+
+class MediationIn(Schema):
+    parties = Parties(required=True, error_messages=REQUIRED)
+
+
+class MeetingIn(_BlankIsNone, Schema):
+    optional_blank = ("held_on",)
+    held_on = _date()
+    place = text(100)
+    mediators = text(200)
+    outcome = text(1000)
+
+
+class AgreementIn(_BlankIsNone, Schema):
+    optional_blank = ("agreement_on",)
+    version = fields.Integer(required=True, error_messages=REQUIRED)
+    agreement_text = text(2000)
+    agreement_on = _date()
+
+
+class FollowUpIn(_BlankIsNone, Schema):
+    optional_blank = ("held_on",)
+    version = fields.Integer(required=True, error_messages=REQUIRED)
+    follow_up_day = fields.Integer(required=True, error_messages=REQUIRED, validate=validate.OneOf(
+        (7, 30), error=_l("请选择回访节点")))
+    held_on = _date()
+    outcome = text(1000)
+
+
+class HandoffIn(_BlankIsNone, Schema):
+    optional_blank = ("handoff_on",)
+    version = fields.Integer(required=True, error_messages=REQUIRED)
+    handoff_on = _date()
+    handoff_reason = text(500)
+
+
+class VisitPlanIn(_BlankIsNone, Schema):
+    optional_blank = ("next_due", "household_id", "cadence_days")
+    #: the grid select only narrows the household list; the plan's grid is the household's own
+    grid_id = fields.String(load_default="")
+    household_id = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择户")})
+    care_type = fields.String(required=True, error_messages=REQUIRED, validate=validate.OneOf(
+        ("alone_elderly", "disabled", "hardship", "other"), error=_l("请选择关爱类型")))
+    cadence_days = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请填写整数")},
+                                  validate=validate.Range(min=1, max=365, error=_l("走访周期应在 1 到 365 天之间")))
+    next_due = _date()
+    note = text(200, required=False, load_default="")
+
+
+class ViewReasonIn(Schema):
+    """Why the sensitive care list is opened; the code goes into the audit log."""
+
+    reason = fields.String(required=True, error_messages={"required": _l("请选择查看原因"), "null": _l("请选择查看原因")},
+                           validate=validate.OneOf(("visit", "help", "supervision", "verify"), error=_l("请选择查看原因")))

@@ -74,8 +74,9 @@ def next_ref() -> str:
     return f"E{today:%Y%m%d}-{secrets.token_hex(3).upper()}"
 
 
-def report_event(data: dict, source: str, actor_id: int | None = None) -> GridEvent:
-    """T1: a new event reaches intake (待受理); the accept clock starts now."""
+def report_event(data: dict, source: str, actor_id: int | None = None, origin: dict | None = None) -> GridEvent:
+    """T1: a new event reaches intake (待受理); the accept clock starts now. ``origin`` names the service
+    log or patrol it was converted from, so the timeline links back to it."""
     category = db.session.get(Category, data["category_id"])
     if category is None or not category.active:
         raise Refused(_("类别不存在"))
@@ -101,7 +102,7 @@ def report_event(data: dict, source: str, actor_id: int | None = None) -> GridEv
     db.session.add(event)
     set_stage(event, "accept", category)
     db.session.flush()
-    payload = {"source": source}
+    payload = {"source": source, **({"from": origin} if origin else {})}
     if event.device_captured_at is not None:  # T1 keeps both times; the clocks start at server time
         payload["device_at"] = clock.aware(event.device_captured_at).isoformat()
     _log(event, "T1", "submit", None, "SUBMITTED", actor_id, None, payload)

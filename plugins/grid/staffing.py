@@ -57,10 +57,18 @@ def end(assignment: Assignment) -> None:
 
 
 def log_service(grid: OrgUnit, data: dict) -> ServiceLog:
+    """One act of service; a home visit to a household on the care list moves its next visit on."""
+    from . import records
+    household_id = data.get("household_id")
+    if household_id is not None:
+        records.household_in(grid, household_id)
     row = ServiceLog(grid_id=grid.id, service_type=data["service_type"], form=data["form"], summary=data["summary"],
-                     occurred_at=data.get("occurred_at") or clock.utcnow(), actor_id=current().user_id)
+                     occurred_at=data.get("occurred_at") or clock.utcnow(), actor_id=current().user_id,
+                     household_id=household_id)
     db.session.add(row)
     db.session.flush()
+    if household_id is not None and row.form == "home_visit":
+        records.visited(household_id, row.occurred_at)
     return row
 
 

@@ -153,15 +153,37 @@ def _new_page(errors=None, form=None, status=HTTPStatus.OK):
 @bp.get("/new")
 @requires("grid.event.report")
 def new():
-    """Report an event in under a minute: category, place, what happened."""
-    return _new_page(form={"grid_id": request.args.get("grid_id", "")})
+    """Report an event in under a minute: category, place, what happened. Opened from a service log
+    or a patrol finding (转为事件), the form comes prefilled and the event will link back."""
+    form = {"grid_id": request.args.get("grid_id", "")}
+    kind, row_id = request.args.get("from_kind", ""), request.args.get("from_id", type=int)
+    if kind and row_id:
+        form.update(_prefill_from(kind, row_id))
+    return _new_page(form=form)
+
+
+def _prefill_from(kind: str, row_id: int) -> dict:
+    """The report form filled from a log or patrol of the user's grids; someone else's is 404."""
+    from . import records
+    row = records.source_row(kind, row_id)
+    if row is None or row.grid_id not in {g.id for g in grids()}:
+        abort(404)
+    if kind == "log":
+        text_, source = row.summary, "PHONE_VISIT" if row.form == "phone" else "GRID_PATROL"
+    else:
+        text_, source = row.findings, "GRID_PATROL"
+    return {"grid_id": row.grid_id, "title": text_.splitlines()[0][:100] if text_ else "", "description": text_,
+            "source": source, "from_kind": kind, "from_id": row.id}
 
 
 @bp.post("/")
 @requires("grid.event.report")
 def create():
+    from . import records
+    fields_ = form_data()
+    origin = (fields_.pop("from_kind", ""), fields_.pop("from_id", ""))
     try:
-        data = EventIn().load(form_data())
+        data = EventIn().load(fields_)
         mine = {u.id for u in grids()}
         if data.get("grid_id") and data["grid_id"] not in mine:
             raise ValidationError({"grid_id": [_("只能在自己负责的网格上报")]})
@@ -170,7 +192,19 @@ def create():
             found = locate(data["lng"], data["lat"])
             if found is not None and found.grid_id not in mine:
                 raise ValidationError({"lat": [_("该位置属于其他网格，只能在自己负责的网格上报")]})
-        event = services.report_event(data, data["source"], current().user_id)
+        source_row = None
+        if origin[0]:
+            source_row = records.source_row(origin[0], int(origin[1])) if origin[1].isdigit() else None
+            if source_row is None or source_row.grid_id not in mine:
+                abort(404)
+        origin_ref = None
+        if source_row is not None:
+            origin_ref = {"kind": origin[0], "id": source_row.id, "grid_id": source_row.grid_id,
+                          "at": clock.aware(source_row.occurred_at if origin[0] == "log" else source_row.started_at)
+                          .isoformat()}
+        event = services.report_event(data, data["source"], current().user_id, origin=origin_ref)
+        if source_row is not None:
+            records.link_source(event, origin[0], source_row.id)
     except ValidationError as err:
         db.session.rollback()
         return invalid_form("grid/new.html", "grid/_event_form.html", "event-form", cats=categories(), grids=grids(),
@@ -282,7 +316,23 @@ def _event_context(event: GridEvent, errors=None, form=None, open_action=None) -
 def event(event_id: int):
     """One event: its status, deadlines with their reasons, the actions open to you, the timeline."""
     ev = _scoped_or_404(event_id)
-    return render_template("grid/event.html", **_event_context(ev))
+    return _event_page(ev)
+
+
+def _event_page(ev: GridEvent, status=HTTPStatus.OK, **extra):
+    """The event page with what surrounds the card: where the event came from (its first timeline
+    entry names the log or patrol it was converted from) and, for a dispute, its mediation case."""
+    from . import records
+    context = _event_context(ev, **{k: extra.pop(k) for k in ("errors", "form", "open_action") if k in extra})
+    first = context["timeline"][0].payload if context["timeline"] else {}
+    origin = first.get("from")
+    if origin:
+        origin = {**origin, "at": datetime.fromisoformat(origin["at"])}
+    dispute = context["category"].profile == "DISPUTE"
+    context.update({"origin": origin, "dispute": dispute,
+                    "mediation": records.case_of_event(ev.id) if dispute else None, "mediation_errors": {},
+                    "mediation_form": {}, **extra})
+    return render_template("grid/event.html", **context), status
 
 
 def _scoped_or_404(event_id: int) -> GridEvent:
@@ -325,15 +375,14 @@ def act(event_id: int, name: str):
 
 
 def _card(ev: GridEvent, status, **kw):
-    context = _event_context(ev, **kw)
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
-        resp = make_response(render_template("grid/_event_card.html", **context), status)
+        resp = make_response(render_template("grid/_event_card.html", **_event_context(ev, **kw)), status)
         if status in (HTTPStatus.CONFLICT, HTTPStatus.UNPROCESSABLE_ENTITY):
             resp.headers.update({"HX-Retarget": "#event-card", "HX-Reswap": "outerHTML", "HX-Reselect": "#event-card"})
         return resp
     if status == HTTPStatus.OK:
         return see_other(url_for("grid.event", event_id=ev.id))
-    return render_template("grid/event.html", **context), status
+    return _event_page(ev, status, **kw)
 
 
 @bp.post("/<grid_event:event_id>/photos")
@@ -513,8 +562,17 @@ def ledger():
     for e in rows:
         by_grid.setdefault(e.grid_id, []).append(e)
     by_grid = {names.get(k, _("未指定网格")): v for k, v in by_grid.items()}
+    from .models import ACK_METHODS, PROXY_STATUSES, MediationCase, ProxyService
+    agreements = list(db.session.scalars(_in_scope(select(MediationCase).where(
+        MediationCase.agreement_on >= start, MediationCase.agreement_on <= end), MediationCase.grid_id)
+        .order_by(MediationCase.grid_id, MediationCase.agreement_on).limit(2000)))
+    proxies = list(db.session.scalars(_in_scope(select(ProxyService).where(
+        ProxyService.created_at >= lo, ProxyService.created_at <= hi), ProxyService.grid_id)
+        .order_by(ProxyService.grid_id, ProxyService.created_at).limit(2000)))
     return render_template("grid/ledger.html", start=start, end=end, by_grid=by_grid, cats={c.id: c for c in categories()},
-                           printed_by=g.user.display_name, printed_at=clock.utcnow(), **labels())
+                           printed_by=g.user.display_name, printed_at=clock.utcnow(), agreements=agreements,
+                           proxies=proxies, grid_names=names, proxy_statuses=PROXY_STATUSES, ack_methods=ACK_METHODS,
+                           mask=_mask_name, reveal=current().has("grid.identity.reveal"), **labels())
 
 
 # --- categories and their time limits -----------------------------------------------------------
@@ -632,8 +690,15 @@ def _grid_page(grid: OrgUnit, status=HTTPStatus.OK, **extra):
     candidates = list(db.session.scalars(select(Person).where(
         Person.org_unit_id.in_(select(OrgUnit.id).where(OrgUnit.path.startswith(community.path))),
         Person.erased_at.is_(None)).order_by(Person.name).limit(300)))
-    context = {**staffing.grid_profile(grid), **_versions_context(grid), "community": community,
-               "candidates": candidates, "errors": {}, "form": {}, "now": clock.utcnow(), **labels(), **extra}
+    from . import records
+    from .models import MediationCase
+    profile = staffing.grid_profile(grid)
+    cases = dict(db.session.execute(select(MediationCase.log_id, MediationCase.id).where(
+        MediationCase.log_id.in_([log.id for log in profile["logs"]]))).all())
+    form = {"household_id": request.args.get("household_id", ""), "form": request.args.get("form", "")}
+    context = {**profile, **_versions_context(grid), "community": community, "candidates": candidates, "errors": {},
+               "form": form, "now": clock.utcnow(), "household_options": records.households(grid), "log_cases": cases,
+               **labels(), **extra}
     return render_template("grid/grid.html", **context), status
 
 
@@ -839,16 +904,60 @@ def end_assignment(assignment_id: int):
 @requires("grid.log.write")
 def add_service_log(grid_id: int):
     """Record one act of service (走访、代办、调解 …) in a few taps."""
-    from . import staffing
-    from .schemas import ServiceLogIn
+    from . import records, staffing
     grid = _grid_or_404(grid_id)
     try:
-        staffing.log_service(grid, ServiceLogIn().load(form_data()))
+        data, proxy, mediation = _load_service_log(form_data())
+        log = staffing.log_service(grid, data)
+        if proxy is not None:
+            records.add_proxy(log, proxy)
+        if mediation is not None:
+            records.open_mediation(grid.id, log.summary, mediation["parties"], log_id=log.id)
     except ValidationError as err:
         db.session.rollback()
-        return _grid_page(grid, HTTPStatus.UNPROCESSABLE_ENTITY, errors={"log": err.messages}, form=request.form)
+        return _grid_page(_grid_or_404(grid_id), HTTPStatus.UNPROCESSABLE_ENTITY, errors={"log": err.messages},
+                          form=request.form)
+    except Refused as err:
+        db.session.rollback()
+        return _grid_page(_grid_or_404(grid_id), HTTPStatus.UNPROCESSABLE_ENTITY, errors={"log": {"_": [str(err)]}},
+                          form=request.form)
     db.session.commit()
     return see_other(url_for("grid.grid_page", grid_id=grid_id))
+
+
+def _load_service_log(fields_: dict) -> tuple[dict, dict | None, dict | None]:
+    """The log and, for 代办 or 调解, its sub-record: all validated before anything is written, and
+    every message returned at once."""
+    from .schemas import MediationIn, ProxyIn, ServiceLogIn
+    extra = {k: v for k, v in fields_.items() if k.startswith("proxy_") or k == "parties"}
+    base = {k: v for k, v in fields_.items() if k not in extra}
+    errors, data, proxy, mediation = {}, {}, None, None
+    try:
+        data = ServiceLogIn().load(base)
+    except ValidationError as err:
+        errors.update(err.messages)
+    kind = base.get("service_type")
+    try:
+        if kind == "PROXY":
+            proxy = ProxyIn().load({k: v for k, v in extra.items() if k.startswith("proxy_")})
+        elif kind == "MEDIATION":
+            mediation = MediationIn().load({"parties": extra.get("parties", "")})
+    except ValidationError as err:
+        errors.update(err.messages)
+    if errors:
+        raise ValidationError(errors)
+    return data, proxy, mediation
+
+
+@bp.get("/grids/<org_unit:grid_id>/logs/extra")
+@requires("grid.log.write")
+def service_log_extra(grid_id: int):
+    """The extra fields of the log form for the chosen service type (代办 or 调解), swapped in by htmx."""
+    grid = _grid_or_404(grid_id)
+    resp = make_response(render_template("grid/_log_extra.html", grid=grid, kind=request.args.get("service_type", ""),
+                                         form={}, err={}))
+    resp.vary.update(("HX-Request", "HX-Target"))
+    return resp
 
 
 @bp.post("/grids/<org_unit:grid_id>/patrols")
@@ -942,3 +1051,273 @@ def widget_month():
                            buckets=stats.buckets(start, today, units), **labels())
 
 
+
+
+# --- proxy services, mediation cases, care visits ----------------------------------------------------
+
+
+def _in_scope(stmt, column):
+    units = units_within("grid.view")
+    return stmt if units is None else stmt.where(column.in_(units))
+
+
+def _grid_names() -> dict:
+    return {g.id: f"{g.community_name} · {g.name}" for g in grids()}
+
+
+def _proxy_page(status=HTTPStatus.OK, errors=None, form=None, editing=None):
+    from .models import ACK_METHODS, PROXY_STATUSES, ProxyService, ServiceLog
+    rows = list(db.session.scalars(_in_scope(select(ProxyService).where(ProxyService.status == "in_progress"),
+                                             ProxyService.grid_id).order_by(ProxyService.grid_id, ProxyService.created_at)
+                                   .limit(1000)))
+    logs = {log.id: log for log in db.session.scalars(select(ServiceLog).where(
+        ServiceLog.id.in_({r.log_id for r in rows})))}
+    names = _grid_names()
+    by_grid: dict = {}
+    for r in rows:
+        by_grid.setdefault(names.get(r.grid_id, ""), []).append(r)
+    return render_template("grid/proxy.html", by_grid=by_grid, logs=logs, statuses=PROXY_STATUSES, ack_methods=ACK_METHODS,
+                           errors=errors or {}, form=form or {}, editing=editing, **labels()), status
+
+
+@bp.get("/proxy")
+@requires("grid.view")
+def proxy_services():
+    """Open 代办 per grid: what was taken in for whom, so nothing is left lying in a drawer."""
+    return _proxy_page()
+
+
+@bp.post("/proxy/<grid_proxy:proxy_id>")
+@requires("grid.log.write")
+def update_proxy(proxy_id: int):
+    """Documents handed back and the resident's acknowledgement; a stale form gets 409."""
+    from . import records
+    from .models import ProxyService
+    from .schemas import ProxyUpdateIn
+    row = db.session.scalars(_in_scope(select(ProxyService).where(ProxyService.id == proxy_id),
+                                       ProxyService.grid_id)).first()
+    if row is None:
+        abort(404)
+    try:
+        records.update_proxy(row.id, ProxyUpdateIn().load(form_data()))
+    except ValidationError as err:
+        db.session.rollback()
+        return _proxy_page(HTTPStatus.UNPROCESSABLE_ENTITY, err.messages, request.form, proxy_id)
+    except Stale:
+        db.session.rollback()
+        return _proxy_page(HTTPStatus.CONFLICT, {"_": [_("这项代办刚被其他人更新过，请查看最新情况后再操作")]}, None, proxy_id)
+    except Refused as err:
+        db.session.rollback()
+        return _proxy_page(HTTPStatus.UNPROCESSABLE_ENTITY, {"_": [str(err)]}, request.form, proxy_id)
+    db.session.commit()
+    return see_other(url_for("grid.proxy_services"))
+
+
+def _mask_name(name: str) -> str:
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+def _parties(case) -> list[dict]:
+    """Parties as shown: names and phones masked unless the user may reveal reporter identities."""
+    from core.ui import mask_phone
+    reveal = current().has("grid.identity.reveal")
+    return [{"name": p["name"] if reveal else _mask_name(p["name"]), "role": p["role"],
+             "phone": (p.get("phone") or "") if reveal else mask_phone(p.get("phone"))} for p in case.parties or []]
+
+
+@bp.get("/mediation")
+@requires("grid.view")
+def mediation_cases():
+    """Mediation cases of the user's grids, newest first, with their next follow-up."""
+    from . import records
+    from .models import MediationCase
+    rows = list(db.session.scalars(_in_scope(select(MediationCase), MediationCase.grid_id)
+                                   .order_by(MediationCase.created_at.desc(), MediationCase.id.desc()).limit(200)))
+    return render_template("grid/mediations.html", rows=rows, names=_grid_names(), today=records.today(),
+                           follow_ups={r.id: records.follow_up_dates(r) for r in rows})
+
+
+def _case_or_404(case_id: int):
+    from .models import MediationCase
+    row = db.session.scalars(_in_scope(select(MediationCase).where(MediationCase.id == case_id),
+                                       MediationCase.grid_id)).first()
+    if row is None:
+        abort(404)
+    return row
+
+
+def _case_page(case, status=HTTPStatus.OK, errors=None, form=None, open_form=None):
+    from . import records
+    done = {e.follow_up_day for e in records.entries(case.id) if e.kind == "follow_up"}
+    return render_template("grid/mediation.html", case=case, parties=_parties(case), entries=records.entries(case.id),
+                           grid=db.session.get(OrgUnit, case.grid_id), follow_ups=records.follow_up_dates(case),
+                           done=done, today=records.today(), errors=errors or {}, form=form or {},
+                           open_form=open_form, event=db.session.get(GridEvent, case.event_id) if case.event_id else None
+                           ), status
+
+
+@bp.get("/mediation/<grid_mediation:case_id>")
+@requires("grid.view")
+def mediation(case_id: int):
+    """One mediation: parties (masked), meetings, agreement, follow-ups at 7 and 30 days, hand-off."""
+    return _case_page(_case_or_404(case_id))
+
+
+MEDIATION_STEPS = {"meeting": ("MeetingIn", "add_meeting"), "agreement": ("AgreementIn", "record_agreement"),
+                   "follow_up": ("FollowUpIn", "add_follow_up"), "handoff": ("HandoffIn", "hand_off")}
+
+
+@bp.post("/mediation/<grid_mediation:case_id>/<step>")
+@requires("grid.log.write")
+@example_args(step="meeting")
+def mediation_step(case_id: int, step: str):
+    """Add a meeting or a follow-up (append-only), or record the agreement or the hand-off (once)."""
+    from . import records, schemas
+    if step not in MEDIATION_STEPS:
+        abort(404)
+    case = _case_or_404(case_id)
+    schema_name, service = MEDIATION_STEPS[step]
+    try:
+        data = getattr(schemas, schema_name)().load(form_data())
+        getattr(records, service)(case.id, data)
+    except ValidationError as err:
+        db.session.rollback()
+        return _case_page(_case_or_404(case_id), HTTPStatus.UNPROCESSABLE_ENTITY, err.messages, request.form, step)
+    except Stale:
+        db.session.rollback()
+        return _case_page(_case_or_404(case_id), HTTPStatus.CONFLICT,
+                          {"_": [_("这条调解记录刚被其他人更新过，下面是最新情况，请确认后再操作")]}, None, step)
+    except Refused as err:
+        db.session.rollback()
+        return _case_page(_case_or_404(case_id), HTTPStatus.UNPROCESSABLE_ENTITY, {"_": [str(err)]}, request.form, step)
+    db.session.commit()
+    return see_other(url_for("grid.mediation", case_id=case_id))
+
+
+@bp.post("/<grid_event:event_id>/mediation")
+@requires("grid.log.write")
+def mediate_event(event_id: int):
+    """Start mediating a dispute event: its parties, then meetings and the agreement on the case page."""
+    from . import records
+    from .schemas import MediationIn
+    ev = _scoped_or_404(event_id)
+    try:
+        case = records.mediate_event(ev, MediationIn().load(form_data())["parties"])
+    except ValidationError as err:
+        db.session.rollback()
+        return _event_page(_scoped_or_404(event_id), HTTPStatus.UNPROCESSABLE_ENTITY, mediation_errors=err.messages,
+                           mediation_form=request.form)
+    except Refused as err:
+        db.session.rollback()
+        return _event_page(_scoped_or_404(event_id), HTTPStatus.UNPROCESSABLE_ENTITY,
+                           mediation_errors={"_": [str(err)]}, mediation_form=request.form)
+    target = url_for("grid.mediation", case_id=case.id)
+    db.session.commit()
+    return see_other(target)
+
+
+# care visits: a sensitive list, seen only with a reason code, every view audited
+
+
+def _visit_rows(reason: str):
+    """The care list in the user's grids, audited with the reason it was opened for."""
+    from core.audit import service as audit
+
+    from . import records
+    units = units_within("grid.sensitive.view")
+    rows = records.plans(units)
+    homes = {u.id: u for u in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_({r.household_id for r in rows})))}
+    buildings = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(
+        OrgUnit.id.in_({h.parent_id for h in homes.values()}))).all())
+    label = {hid: f"{buildings.get(h.parent_id, '')} {h.name}".strip() for hid, h in homes.items()}
+    audit.record("grid.sensitive.view", "grid_visit_plan", None, reason=reason, rows=len(rows))
+    return rows, label
+
+
+@bp.get("/visits")
+@requires("grid.sensitive.view")
+@writes_on_get
+def visits():
+    """The care visit list (关爱走访). Opening it needs a reason code; each view goes into the audit log."""
+    reason, refusal, context = _view_reason()
+    if refusal is not None:
+        return refusal
+    rows, label = _visit_rows(reason)
+    db.session.commit()
+    resp = make_response(render_template("grid/visits.html", **{**context, "rows": rows, "label": label,
+                                                                "reason": reason}))
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _view_reason():
+    """(reason, None, context) when a valid reason code was chosen; otherwise (None, the chooser page, …):
+    200 when none was asked yet, 422 for a missing or unknown one."""
+    from . import records
+    from .models import CARE_TYPES, VIEW_REASONS
+    from .schemas import ViewReasonIn
+    context = {"reasons": VIEW_REASONS, "care_types": CARE_TYPES, "rows": None, "label": {}, "names": _grid_names(),
+               "reason": None, "today": records.today(), "errors": {}}
+    if "reason" not in request.args:
+        return None, render_template("grid/visits.html", **context), context
+    try:
+        return ViewReasonIn().load({"reason": request.args.get("reason", "")})["reason"], None, context
+    except ValidationError as err:
+        page = render_template("grid/visits.html", **{**context, "errors": err.messages})
+        return None, (page, HTTPStatus.UNPROCESSABLE_ENTITY), context
+
+
+@bp.get("/visits/export.xlsx")
+@requires("grid.sensitive.view")
+@writes_on_get
+def export_visits():
+    """The care list as a sheet: the same reason code and the same audit as viewing it, and a watermark."""
+    from core.org import sheets
+
+    from .models import CARE_TYPES
+    reason, refusal, _context = _view_reason()
+    if refusal is not None:
+        return refusal
+    rows, label = _visit_rows(reason)
+    names = _grid_names()
+    out = [[f"导出人 {g.user.username} · {clock.utcnow().astimezone(clock.SHANGHAI):%Y-%m-%d %H:%M} · 原因 {reason}"]]
+    out += [[names.get(r.grid_id, ""), label.get(r.household_id, ""), str(CARE_TYPES[r.care_type]), r.cadence_days,
+             r.next_due.isoformat(), clock.local(r.last_visit_at).strftime("%Y-%m-%d") if r.last_visit_at else ""]
+            for r in rows]
+    db.session.commit()
+    return sheets.download("xlsx", "关爱走访名单", ["网格", "户", "关爱类型", "走访周期（天）", "下次走访", "上次走访"], out)
+
+
+def _visit_form(status=HTTPStatus.OK, errors=None, form=None):
+    """Choose the grid, then one of its households (the list follows the grid through htmx)."""
+    from . import records
+    from .models import CARE_TYPES
+    form = form or {"cadence_days": 30, "grid_id": request.args.get("grid_id", "")}
+    mine = [g for g in grids() if current().can("grid.sensitive.view", g.path)]
+    chosen = next((g for g in mine if str(g.id) == str(form.get("grid_id", ""))), mine[0] if mine else None)
+    return render_template("grid/visit_new.html", grids=mine, chosen=chosen, care_types=CARE_TYPES,
+                           homes=records.households(chosen) if chosen else [], errors=errors or {}, form=form), status
+
+
+@bp.get("/visits/new")
+@requires("grid.sensitive.view")
+def new_visit_plan():
+    """Put a household on the care list: care type, how often, first visit date."""
+    return _visit_form()
+
+
+@bp.post("/visits")
+@requires("grid.sensitive.view")
+def add_visit_plan():
+    from . import records
+    from .schemas import VisitPlanIn
+    try:
+        records.add_plan(VisitPlanIn().load(form_data()))
+    except ValidationError as err:
+        db.session.rollback()
+        return _visit_form(HTTPStatus.UNPROCESSABLE_ENTITY, err.messages, request.form)
+    except Refused as err:
+        db.session.rollback()
+        return _visit_form(HTTPStatus.UNPROCESSABLE_ENTITY, {"_": [str(err)]}, request.form)
+    db.session.commit()
+    return see_other(url_for("grid.visits"))

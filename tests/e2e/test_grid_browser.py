@@ -139,4 +139,19 @@ def test_use_my_location_finds_the_grid_and_nearby_duplicates_and_the_map_links_
     page.click(f"svg.grid-map a[data-grid='{grid.id}'] path")
     expect(page.locator("h1")).to_contain_text("幸福第一网格")
     expect(page.locator("#versions")).to_contain_text("现行第 1 版")
+
+
+def test_a_worker_records_a_proxy_service_on_a_phone(page, live_server, street):
+    street, grid, people = street
+    sign_in(page, live_server, people["worker"])
+    page.goto(f"{live_server}/t/{street.slug}/grid/grids/{grid.id}")
+    expect(page.locator("#proxy-fields")).to_have_count(0)
+    page.select_option("#l-type", "PROXY")
+    expect(page.locator("#l-proxy-items")).to_be_visible()
+    page.fill("#l-summary", "为独居老人代办医保报销")
+    page.fill("#l-proxy-items", "医保报销单据")
+    page.click("#log-form button.primary")
+    expect(page.locator("#logs")).to_contain_text("为独居老人代办医保报销")
+    page.goto(f"{live_server}/t/{street.slug}/grid/proxy")
+    expect(page.locator(".proxy-list")).to_contain_text("医保报销单据")
     assert page.problems == []

@@ -59,7 +59,8 @@ def test_a_worker_leaves_and_the_history_stays(app, gw, create_person):
 def test_a_service_log_in_a_few_taps_and_a_blank_one_refused(app, gw):
     c = client_for(app, gw.worker)
     url = f"/t/{gw.street.slug}/grid/grids/{gw.grid.id}/logs"
-    assert post(c, url, {"service_type": "PROXY", "form": "home_visit", "summary": "帮独居老人代办医保"}).status_code == 303
+    assert post(c, url, {"service_type": "PROXY", "form": "home_visit", "summary": "帮独居老人代办医保",
+                         "proxy_items": "医保报销"}).status_code == 303
     bad = post(c, url, {"service_type": "PROXY", "form": "home_visit", "summary": " "})
     assert bad.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "必填项" in bad.text
     page = c.get(f"/t/{gw.street.slug}/grid/grids/{gw.grid.id}").text
