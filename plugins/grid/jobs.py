@@ -249,3 +249,30 @@ def _grid_staff(grid_id: int, permission: str) -> set[int]:
                                     & (OrgUnit.tenant_id == RoleGrant.tenant_id))
                               .where(OrgUnit.path.startswith(grid.path))).all()
     return {uid for uid, perms, _path in rows if permission in (perms or [])}
+
+
+def summons_overdue(ctx) -> int:
+    """E9: a summoned unit that has not signed (报到) by its limit is shown red, and the coordinator
+    is told once through the inbox; the reminder is on the event's timeline too."""
+    from .summons import coordinator_path, name_of
+    from .models import Summons
+    now = clock.utcnow()
+    rows = list(db.session.scalars(select(Summons).where(Summons.signed_at.is_(None), Summons.reminded_at.is_(None),
+                                                          Summons.sign_due <= now).limit(2000)))
+    sent = 0
+    for row in rows:
+        event = db.session.get(GridEvent, row.event_id)
+        row.reminded_at = now
+        if event.state in TERMINAL:
+            continue
+        unit = name_of(row)
+        title = _("吹哨单位超时未报到：%(u)s", u=unit)
+        for user_id in _recipients(coordinator_path(event), "grid.event.summon"):
+            db.session.add(Notification(user_id=user_id, title=title[:200], source="grid", link=f"/t/{_slug(ctx)}/grid/{event.id}",
+                                        body=_("事件 %(r)s %(t)s：应于 %(d)s 前报到", r=event.ref_no, t=event.title,
+                                               d=clock.local(row.sign_due).strftime("%Y-%m-%d %H:%M"))))
+            sent += 1
+        db.session.add(Transition(event_id=event.id, code="E9-LATE", action="summon_late", from_state=event.state,
+                                  to_state=event.state, reason=title, payload={"unit": unit, "summons_id": row.id}))
+    db.session.flush()
+    return sent

@@ -93,6 +93,8 @@ class GridEvent(TenantScoped, db.Model):
     master_id: Mapped[int | None] = mapped_column(BigId)
     #: a mass incident (停水、停电 …) until this time: new reports of its category in its grid join it
     incident_until: Mapped[datetime | None]
+    #: what keeps a hotspot coming back (主动治理 tasks only), filled in by staff
+    root_cause: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utc_default)
     #: when the reporter's device captured the report (an offline draft sent later); clocks still start at created_at
@@ -399,3 +401,57 @@ class VisitPlan(TenantScoped, db.Model):
     reminded_for: Mapped[date | None]
     created_by: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utc_default)
+
+
+class Summons(TenantScoped, db.Model):
+    """A child task of an event with its own clocks: a summons (吹哨) of a unit or department that
+    must sign (报到) within its limit and answer. The unit is an org unit, a resident unit, or an
+    outside department named in words (派出所, 城管 …), exactly one of the three."""
+
+    __tablename__ = "grid__summons"
+    __table_args__ = tenant_table_args(
+        tenant_fk("event_id", "grid__event"), tenant_fk("unit_id", "org_unit"),
+        tenant_fk("resident_unit_id", "resident_unit"),
+        Index("ix_grid__summons_tenant_id_event_id", "tenant_id", "event_id", "id"),
+        Index("ix_grid__summons_tenant_id_signed_at_sign_due", "tenant_id", "signed_at", "sign_due"))
+
+    event_id: Mapped[int] = mapped_column(BigId)
+    unit_id: Mapped[int | None] = mapped_column(BigId)
+    resident_unit_id: Mapped[int | None] = mapped_column(BigId)
+    department: Mapped[str | None] = mapped_column(String(64))
+    mandatory: Mapped[bool] = mapped_column(Boolean, default=True)
+    dispatched_at: Mapped[datetime] = mapped_column(default=utc_default)
+    sign_due: Mapped[datetime]
+    deadline_explain: Mapped[dict] = mapped_column(default=dict)
+    signed_at: Mapped[datetime | None]
+    signed_by: Mapped[int | None] = mapped_column(BigId)
+    responded_at: Mapped[datetime | None]
+    response: Mapped[str | None] = mapped_column(Text)
+    responded_by: Mapped[int | None] = mapped_column(BigId)
+    #: when the coordinator was told the unit had not signed in time (once)
+    reminded_at: Mapped[datetime | None]
+    created_by: Mapped[int | None] = mapped_column(BigId)
+
+
+class Share(TenantScoped, db.Model):
+    """An explicit, audited share of a street's event with a district department (L3). The event
+    stays in the street; the district reads it while the share is not withdrawn."""
+
+    __tablename__ = "grid__share"
+    __table_args__ = tenant_table_args(
+        tenant_fk("event_id", "grid__event"),
+        Index("ix_grid__share_tenant_id_event_id", "tenant_id", "event_id", "id"),
+        # one live share per event, whatever two officers do at once
+        Index("uq_grid__share_tenant_id_event_id_live", "tenant_id", "event_id", unique=True,
+              sqlite_where=text("withdrawn_at IS NULL"), postgresql_where=text("withdrawn_at IS NULL")))
+
+    event_id: Mapped[int] = mapped_column(BigId)
+    department: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    #: the level the event had before the share, restored when the share is withdrawn
+    level_before: Mapped[int] = mapped_column(Integer, default=0)
+    shared_by: Mapped[int | None] = mapped_column(BigId)
+    shared_at: Mapped[datetime] = mapped_column(default=utc_default)
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by: Mapped[int | None] = mapped_column(BigId)
+    withdraw_reason: Mapped[str | None] = mapped_column(Text)

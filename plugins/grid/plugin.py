@@ -28,12 +28,13 @@ HANDLERS = ("tenant_admin", "street_staff", "community_staff", "grid_leader", "g
 def register_blueprints(app):
     from core.web import register_model_converters
 
-    from .models import Assignment, Category, EmergencyMode, GridEvent, MediationCase, Photo, ProxyService
+    from .models import (Assignment, Category, EmergencyMode, GridEvent, MediationCase, Photo, ProxyService, Share,
+                         Summons)
     from . import open311  # noqa: F401 - its Open311 routes join the plugin's blueprint
     from .views import bp
     register_model_converters(app, grid_event=GridEvent, grid_assignment=Assignment, grid_photo=Photo,
                               grid_category=Category, grid_emergency=EmergencyMode, grid_proxy=ProxyService,
-                              grid_mediation=MediationCase)
+                              grid_mediation=MediationCase, grid_summons=Summons, grid_share=Share)
     return [bp]
 
 
@@ -53,6 +54,9 @@ def register_permissions():
         Permission("grid.event.approve_suspension", _l("批准挂账"), APPROVERS),
         Permission("grid.event.merge", _l("合并重复事件"), DISPATCHERS),
         Permission("grid.event.void", _l("撤销事件"), APPROVERS),
+        Permission("grid.event.summon", _l("吹哨报到（召集部门）"), APPROVERS),
+        Permission("grid.event.share", _l("共享事件给区级部门"), ("tenant_admin", "street_staff")),
+        Permission("grid.shared.view", _l("查看街道共享的事件"), ("tenant_admin", "street_staff"), scope="district"),
         Permission("grid.reports.view", _l("查看网格统计"), (*APPROVERS, "grid_leader")),
         Permission("grid.identity.reveal", _l("查看上报人信息"), APPROVERS),
         Permission("grid.sensitive.view", _l("查看关爱走访名单（须选择原因，记入审计）"), HANDLERS),
@@ -72,7 +76,8 @@ def register_event_types():
 @hookimpl
 def nav_items(ctx):
     if ctx.kind == "district":
-        return [NavItem("work", _l("网格统计"), "grid.rollup", "grid.reports.view", order=30)]
+        return [NavItem("work", _l("网格统计"), "grid.rollup", "grid.reports.view", order=30),
+                NavItem("work", _l("街道共享事件"), "grid.shared", "grid.shared.view", order=31)]
     return [NavItem("work", _l("网格事件"), "grid.events", "grid.view", order=30),
             NavItem("work", _l("网格档案"), "grid.grids_page", "grid.view", order=29),
             NavItem("work", _l("网格地图"), "grid.map_page", "grid.view", order=29),
@@ -100,13 +105,14 @@ def register_jobs():
 
     from core.events.jobs import JobSpec
 
-    from .jobs import escalation_rules, hotspots, mediation_follow_ups, recompute_provisional, sla_warnings, \
-        visit_reminders
+    from .jobs import (escalation_rules, hotspots, mediation_follow_ups, recompute_provisional, sla_warnings,
+                       summons_overdue, visit_reminders)
     from .emergency import purge_expired
     from .snapshots import freeze_due
     return [JobSpec("grid.sla_warnings", timedelta(minutes=15), sla_warnings),
             JobSpec("grid.recompute_provisional", timedelta(hours=1), recompute_provisional),
             JobSpec("grid.escalation_rules", timedelta(minutes=30), escalation_rules),
+            JobSpec("grid.summons_overdue", timedelta(minutes=10), summons_overdue),
             JobSpec("grid.hotspots", timedelta(hours=24), hotspots),
             JobSpec("grid.freeze_kpis", timedelta(hours=6), lambda ctx: freeze_due()),
             JobSpec("grid.purge_emergency_routes", timedelta(hours=12), purge_expired),

@@ -385,3 +385,52 @@ class ViewReasonIn(Schema):
 
     reason = fields.String(required=True, error_messages={"required": _l("请选择查看原因"), "null": _l("请选择查看原因")},
                            validate=validate.OneOf(("visit", "help", "supervision", "verify"), error=_l("请选择查看原因")))
+
+
+class SummonIn(Schema):
+    """吹哨: units of the street chosen from lists, outside departments typed in (one per line or 、)."""
+
+    unit_ids = fields.List(fields.Integer(error_messages={"invalid": _l("请选择单位")}), load_default=list)
+    resident_unit_ids = fields.List(fields.Integer(error_messages={"invalid": _l("请选择单位")}), load_default=list)
+    departments = fields.String(load_default="", validate=validate.Length(max=300, error=_l("最多 {max} 个字符")))
+    mandatory = fields.Boolean(load_default=False, truthy={"on", "1", "true"}, falsy={"", "0", "false", "off"})
+    reason = text(500)
+    version = fields.Integer(required=True, error_messages=REQUIRED)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _someone(self, data, **_kw):
+        names = split_departments(data.get("departments", ""))
+        if any(len(n) > 64 for n in names):
+            raise ValidationError(_l("每个部门名称最多 64 个字符"), "departments")
+        if not (data.get("unit_ids") or data.get("resident_unit_ids") or names):
+            raise ValidationError(_l("请至少选择一个单位或填写一个部门"), "unit_ids")
+
+
+def split_departments(value: str) -> list[str]:
+    """"派出所、城管\n市场监管所" → three names, each once, in order."""
+    import re
+    seen: list[str] = []
+    for name in re.split(r"[、,，;；\n]+", value or ""):
+        name = name.strip()
+        if name and name not in seen:
+            seen.append(name)
+    return seen
+
+
+class RespondIn(Schema):
+    response = text(1000)
+
+
+class ShareIn(Schema):
+    department = text(64)
+    reason = text(500)
+    version = fields.Integer(required=True, error_messages=REQUIRED)
+
+
+class WithdrawIn(Schema):
+    reason = text(500)
+
+
+class RootCauseIn(Schema):
+    root_cause = text(1000)
+    version = fields.Integer(required=True, error_messages=REQUIRED)

@@ -160,6 +160,7 @@ def perform(event: GridEvent, name: str, data: dict) -> GridEvent:
 
 
 def _close(event, closure_type, now) -> None:
+    _summons_answered(event)
     event.closed_at, event.closure_type = now, closure_type
     if event.case_deadline is not None and event.case_on_time is None:
         event.case_on_time = clock.aware(now) <= clock.aware(event.case_deadline)  # frozen at closure
@@ -328,8 +329,17 @@ def _handler_in_scope(event, ctx) -> None:
         raise Refused(_("只有处置单位的人员可以办理这一步"))
 
 
+def _summons_answered(event) -> None:
+    """A mandatory summons (吹哨) must be answered before the work is handed in or the event closed."""
+    from .summons import unanswered_mandatory
+    waiting = unanswered_mandatory(event.id)
+    if waiting:
+        raise Refused(_("%(u)s 是必须到场的吹哨单位，尚未反馈，不能办结", u="、".join(waiting)))
+
+
 def _submit_result(event, category, data, now, ctx):
     _handler_in_scope(event, ctx)
+    _summons_answered(event)
     event.result, event.closure_type, event.handled_by = data["result"], data["closure_type"], ctx.user_id
     set_stage(event, "check", category)
     return "AWAITING_CHECK"
@@ -495,3 +505,11 @@ def events_reported_by(person) -> dict | None:
     found = [{"ref_no": e.ref_no, "title": e.title, "created_at": e.created_at.isoformat(), "state": e.state}
              for e in rows]
     return {"reported_events": found} if found else None
+
+
+def set_root_cause(event: GridEvent, text: str) -> None:
+    """Record what keeps a hotspot coming back; the timeline keeps every version."""
+    event.root_cause = text
+    event.version += 1
+    _log(event, "RC", "root_cause", event.state, event.state, current().user_id, text)
+    db.session.flush()

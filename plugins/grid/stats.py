@@ -153,3 +153,64 @@ def by_community(start: date, end: date, units=None) -> list[dict]:
         row["due"] += int(due or 0)
         row["on_time"] += int(on_time or 0)
     return sorted(out.values(), key=lambda r: r["name"])
+
+
+HOTSPOT_WINDOW_DAYS = 90
+HOTSPOT_STATES = {"watching": _l("观察中"), "stopped": _l("复发已止"), "continuing": _l("仍在复发")}
+
+
+@dataclass
+class Hotspot:
+    """A proactive-governance task (主动治理, E7) and the 90-day "did the repeats stop?" indicator."""
+
+    task: GridEvent
+    before: int
+    after: int
+    state: str
+
+    @property
+    def state_label(self):
+        return HOTSPOT_STATES[self.state]
+
+
+def _repeat_counts(tasks: list[GridEvent]) -> dict[int, tuple[int, int]]:
+    """New events of the task's category in the task's grid, 90 days before and after it was created
+    (hotspot tasks, duplicates merged into another case, voided and rejected reports left out)."""
+    from datetime import timedelta
+
+    from .jobs import HOTSPOT_PREFIX
+    if not tasks:
+        return {}
+    window = timedelta(days=HOTSPOT_WINDOW_DAYS)
+    starts = [clock.aware(t.created_at) for t in tasks]
+    rows = db.session.execute(select(GridEvent.category_id, GridEvent.grid_id, GridEvent.created_at).where(
+        GridEvent.grid_id.in_({t.grid_id for t in tasks}), GridEvent.category_id.in_({t.category_id for t in tasks}),
+        GridEvent.created_at >= min(starts) - window, GridEvent.created_at <= max(starts) + window,
+        GridEvent.state.not_in(EXCLUDED), ~GridEvent.title.startswith(HOTSPOT_PREFIX))).all()
+    out = {}
+    for task, start in zip(tasks, starts):
+        mine = [clock.aware(at) for cat, grid, at in rows if cat == task.category_id and grid == task.grid_id]
+        out[task.id] = (sum(1 for at in mine if start - window <= at < start),
+                        sum(1 for at in mine if start < at <= start + window))
+    return out
+
+
+def hotspot_state(before: int, after: int, start, now) -> str:
+    """Watching until 90 days have passed; then stopped when the repeats at least halved."""
+    from datetime import timedelta
+    if now < clock.aware(start) + timedelta(days=HOTSPOT_WINDOW_DAYS):
+        return "watching"
+    return "stopped" if after * 2 <= before else "continuing"
+
+
+def hotspots(units=None, task_id: int | None = None, now=None) -> list[Hotspot]:
+    """Hotspot tasks, newest first, each with its before/after counts and state."""
+    from .jobs import HOTSPOT_PREFIX
+    now = now or clock.utcnow()
+    stmt = select(GridEvent).where(GridEvent.title.startswith(HOTSPOT_PREFIX), GridEvent.grid_id.is_not(None),
+                                   _in(units))
+    if task_id is not None:
+        stmt = stmt.where(GridEvent.id == task_id)
+    tasks = list(db.session.scalars(stmt.order_by(GridEvent.created_at.desc(), GridEvent.id.desc()).limit(200)))
+    counts = _repeat_counts(tasks)
+    return [Hotspot(t, *counts[t.id], hotspot_state(*counts[t.id], t.created_at, now)) for t in tasks]

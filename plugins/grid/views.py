@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 from flask import Blueprint, abort, g, make_response, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy import and_, bindparam, func, or_, select
 
@@ -28,7 +29,8 @@ from . import services, stats
 from .categories import BUCKETS, LEVELS, SOURCES, URGENCIES
 from .machine import ACTIONS, CALLBACK_RESULTS, CLOSURES, REJECT_REASONS, RETURN_REASONS, STATE_LABELS, \
     SUSPEND_REASONS, TERMINAL, Refused, Stale
-from .models import CHANGES, PRIORITY, Category, GridEvent, Transition
+from .models import CHANGES, PRIORITY, Category, GridEvent, Share, Summons, Transition
+from .jobs import HOTSPOT_PREFIX
 from .schemas import ACTION_SCHEMAS, EventIn, PublicReportIn
 
 bp = Blueprint("grid", __name__, template_folder="templates")
@@ -53,16 +55,25 @@ def labels() -> dict:
     return _LABELS[lang]
 
 
+EXTRA_STEPS = {"summon": _l("吹哨报到"), "summon_sign": _l("吹哨单位报到"), "summon_respond": _l("吹哨单位反馈"),
+               "summon_late": _l("吹哨单位超时未报到"), "share": _l("共享给区级部门"), "unshare": _l("撤回区级共享"),
+               "root_cause": _l("填写根源分析")}
+
+
 def _label_tables() -> dict:
-    return {"action_names": {name: a.label for name, a in ACTIONS.items()}, "states": STATE_LABELS, "closures": CLOSURES, "bucket_names": BUCKETS, "urgencies": URGENCIES, "levels": LEVELS, "sources": SOURCES,
+    return {"action_names": {**EXTRA_STEPS, **{name: a.label for name, a in ACTIONS.items()}}, "states": STATE_LABELS, "closures": CLOSURES, "bucket_names": BUCKETS, "urgencies": URGENCIES, "levels": LEVELS, "sources": SOURCES,
             "callback_results": CALLBACK_RESULTS, "reject_reasons": REJECT_REASONS,
             "return_reasons": RETURN_REASONS, "suspend_reasons": SUSPEND_REASONS}
 
 
 def scoped(stmt):
-    """Only events in the user's part of the tree: a grid worker sees their grid, a community its grids."""
+    """Only events in the user's part of the tree: a grid worker sees their grid, a community its
+    grids, a summoned unit the events it was called to."""
     units = units_within("grid.view")
-    return stmt if units is None else stmt.where(or_(GridEvent.grid_id.in_(units), GridEvent.handler_unit_id.in_(units)))
+    if units is None:
+        return stmt
+    summoned = select(Summons.event_id).where(Summons.unit_id.in_(units))
+    return stmt.where(or_(GridEvent.grid_id.in_(units), GridEvent.handler_unit_id.in_(units), GridEvent.id.in_(summoned)))
 
 
 def categories() -> list[Category]:
@@ -303,8 +314,18 @@ def _event_context(event: GridEvent, errors=None, form=None, open_action=None) -
             select(OrgUnit.id, OrgUnit.name, OrgUnit.path).where(OrgUnit.kind.in_(("grid", "community", "street")))
             .order_by(OrgUnit.path).limit(1000))]
     photo_rows = list(db.session.scalars(q["photos"], {"event_id": event.id}))
+    from . import shares, summons
+    summoned = summons.of_event(event.id) if event.max_level >= 1 else []  # only L1/L2 summon
+    coordinating = (event.state not in TERMINAL and event.level in (1, 2) and current().has("grid.event.summon")
+                    and current().can("grid.event.summon", summons.coordinator_path(event)))
+    from core.org.models import ResidentUnit
+    residents = list(db.session.scalars(select(ResidentUnit).order_by(ResidentUnit.name).limit(500))) \
+        if coordinating else []
+    hotspot = stats.hotspots(task_id=event.id)[0] if event.title.startswith(HOTSPOT_PREFIX) and event.grid_id else None
     return {"event": event, "category": category, "timeline": [t for t, _ in timeline], "units": units,
-            "handlers": handlers, "photos": photo_rows,
+            "handlers": handlers, "photos": photo_rows, "summons": summoned, "summon_colour": summons.colour,
+            "coordinating": coordinating, "resident_units": residents,
+            "share": shares.live_share(event.id) if event.level == shares.L3 else None, "hotspot": hotspot,
             "actors": {t.actor_id: name for t, name in timeline if name}, "actions": actions,
             "errors": errors or {}, "form": form or {},
             "open_action": open_action, "colour": services.sla_colour(event), "master": (
@@ -383,6 +404,148 @@ def _card(ev: GridEvent, status, **kw):
     if status == HTTPStatus.OK:
         return see_other(url_for("grid.event", event_id=ev.id))
     return _event_page(ev, status, **kw)
+
+
+def _card_refused(event_id: int, err: Refused, open_action: str):
+    db.session.rollback()
+    return _card(get_or_404(GridEvent, event_id), HTTPStatus.UNPROCESSABLE_ENTITY, errors={"_": [str(err)]},
+                 form=request.form, open_action=open_action)
+
+
+def _card_stale(event_id: int):
+    db.session.rollback()
+    return _card(get_or_404(GridEvent, event_id), HTTPStatus.CONFLICT,
+                 errors={"_": [_("这个事件刚被其他人处理过，下面是最新状态，请确认后再操作")]})
+
+
+@bp.post("/<grid_event:event_id>/summons")
+@requires("grid.event.summon")
+def summon(event_id: int):
+    """吹哨 (E9): the coordinating community or street calls units and departments to the event."""
+    from . import summons
+    from .schemas import SummonIn, split_departments
+    _scoped_or_404(event_id)
+    try:
+        data = SummonIn().load({**form_data(), "unit_ids": [v for v in request.form.getlist("unit_ids") if v],
+                                "resident_unit_ids": [v for v in request.form.getlist("resident_unit_ids") if v]})
+    except ValidationError as err:
+        db.session.rollback()
+        return _card(get_or_404(GridEvent, event_id), HTTPStatus.UNPROCESSABLE_ENTITY, errors=err.messages,
+                     form=request.form, open_action="summon")
+    try:
+        ev = services.load_for_update(event_id, data["version"])
+        summons.summon(ev, data["unit_ids"], data["resident_unit_ids"], split_departments(data["departments"]),
+                       data["mandatory"], data["reason"])
+    except Stale:
+        return _card_stale(event_id)
+    except Refused as err:
+        return _card_refused(event_id, err, "summon")
+    db.session.commit()
+    return _card(get_or_404(GridEvent, event_id), HTTPStatus.OK)
+
+
+@bp.post("/summons/<grid_summons:summons_id>/sign")
+@requires("grid.view")
+def summon_sign(summons_id: int):
+    """报到: the summoned unit signs for the task (its sign clock stops)."""
+    from . import summons
+    row = get_or_404(Summons, summons_id)
+    _scoped_or_404(row.event_id)
+    try:
+        summons.sign(summons.load_for_update(summons_id))
+    except Refused as err:
+        return _card_refused(row.event_id, err, f"summon-{summons_id}")
+    db.session.commit()
+    return _card(get_or_404(GridEvent, row.event_id), HTTPStatus.OK)
+
+
+@bp.post("/summons/<grid_summons:summons_id>/respond")
+@requires("grid.view")
+def summon_respond(summons_id: int):
+    """The summoned unit's answer; a mandatory summons must have one before the event can close."""
+    from . import summons
+    from .schemas import RespondIn
+    row = get_or_404(Summons, summons_id)
+    event_id = row.event_id
+    _scoped_or_404(event_id)
+    try:
+        data = RespondIn().load(form_data())
+        summons.respond(summons.load_for_update(summons_id), data["response"])
+    except ValidationError as err:
+        db.session.rollback()
+        return _card(get_or_404(GridEvent, event_id), HTTPStatus.UNPROCESSABLE_ENTITY, errors=err.messages,
+                     form=request.form, open_action=f"summon-{summons_id}")
+    except Refused as err:
+        return _card_refused(event_id, err, f"summon-{summons_id}")
+    db.session.commit()
+    return _card(get_or_404(GridEvent, event_id), HTTPStatus.OK)
+
+
+@bp.post("/<grid_event:event_id>/share")
+@requires("grid.event.share")
+def share(event_id: int):
+    """L3: share the event with a district department (name and reason, audited); it stays ours."""
+    from . import shares
+    from .schemas import ShareIn
+    _scoped_or_404(event_id)
+    try:
+        data = ShareIn().load(form_data())
+    except ValidationError as err:
+        db.session.rollback()
+        return _card(get_or_404(GridEvent, event_id), HTTPStatus.UNPROCESSABLE_ENTITY, errors=err.messages,
+                     form=request.form, open_action="share")
+    try:
+        shares.share(services.load_for_update(event_id, data["version"]), data["department"], data["reason"])
+    except Stale:
+        return _card_stale(event_id)
+    except Refused as err:
+        return _card_refused(event_id, err, "share")
+    db.session.commit()
+    return _card(get_or_404(GridEvent, event_id), HTTPStatus.OK)
+
+
+@bp.post("/shares/<grid_share:share_id>/withdraw")
+@requires("grid.event.share")
+def withdraw_share(share_id: int):
+    """Withdraw a share (recorded, audited): the district stops seeing the event."""
+    from . import shares
+    from .schemas import WithdrawIn
+    row = get_or_404(Share, share_id)
+    event_id = row.event_id
+    _scoped_or_404(event_id)
+    try:
+        data = WithdrawIn().load(form_data())
+        shares.withdraw(share_id, data["reason"])
+    except ValidationError as err:
+        db.session.rollback()
+        return _card(get_or_404(GridEvent, event_id), HTTPStatus.UNPROCESSABLE_ENTITY, errors=err.messages,
+                     form=request.form, open_action="unshare")
+    except Refused as err:
+        return _card_refused(event_id, err, "unshare")
+    db.session.commit()
+    return _card(get_or_404(GridEvent, event_id), HTTPStatus.OK)
+
+
+@bp.post("/<grid_event:event_id>/root-cause")
+@requires("grid.event.handle")
+def root_cause(event_id: int):
+    """The root cause of a hotspot (主动治理), written on the task and on its timeline."""
+    from .schemas import RootCauseIn
+    ev = _scoped_or_404(event_id)
+    if not ev.title.startswith(HOTSPOT_PREFIX):
+        abort(404)
+    try:
+        data = RootCauseIn().load(form_data())
+        ev = services.load_for_update(event_id, data["version"])
+        services.set_root_cause(ev, data["root_cause"])
+    except ValidationError as err:
+        db.session.rollback()
+        return _card(get_or_404(GridEvent, event_id), HTTPStatus.UNPROCESSABLE_ENTITY, errors=err.messages,
+                     form=request.form, open_action="root_cause")
+    except Stale:
+        return _card_stale(event_id)
+    db.session.commit()
+    return _card(get_or_404(GridEvent, event_id), HTTPStatus.OK)
 
 
 @bp.post("/<grid_event:event_id>/photos")
@@ -467,7 +630,8 @@ def stats_page():
     return render_template("grid/stats.html", start=start, end=end, buckets=stats.buckets(start, end, units),
                            kpis=kpis, months=stats.by_month(start, end, units), streets=None, whole=units is None,
                            frozen=frozen, restatements=restatements, period=period,
-                           communities=stats.by_community(start, end, units), min_sample=_min_sample(), **labels())
+                           communities=stats.by_community(start, end, units), min_sample=_min_sample(),
+                           hotspots=stats.hotspots(units), **labels())
 
 
 def _min_sample() -> int:
@@ -512,6 +676,54 @@ def rollup():
     return render_page_or_fragment("grid/stats.html", "grid/_rollup_card.html", "widget-grid-rollup", start=start,
                                    end=end, buckets=result, kpis=stats.kpis(start, end),
                                    months=stats.by_month(start, end), streets=g.rollup_streets, **labels())
+
+
+@bp.get("/shared")
+@requires("grid.shared.view")
+@district_rollup
+@writes_on_get
+def shared():
+    """District: events its streets shared with district departments (read-only). Each street's
+    audit log records which of its events were read, by whom."""
+    from core.audit import service as audit
+
+    from . import shares
+    department = request.args.get("department", "").strip()[:64]
+    rows = shares.shared_with_district(department or None)
+    shares.audit_street_reads(g.tenant.slug, "grid.shared", [e for _s, e in rows])
+    audit.record("district.rollup", "grid_share", None, endpoint="grid.shared",
+                 streets=[s.slug for s in g.rollup_streets], rows=len(rows))
+    db.session.commit()
+    street_names = {s.id: s.name for s in g.rollup_streets}
+    every = shares.shared_with_district() if department else rows
+    departments = sorted({s.department for s, _e in every})
+    return render_template("grid/shared.html", rows=rows, street_names=street_names, department=department,
+                           departments=departments, streets=g.rollup_streets, **labels())
+
+
+@bp.get("/shared/<grid_share:share_id>")
+@requires("grid.shared.view")
+@district_rollup
+@writes_on_get
+def shared_event(share_id: int):
+    """District: one shared event with its timeline, read-only; the read goes into the street's log."""
+    from core.audit import service as audit
+
+    from . import shares, summons
+    found = shares.shared_with_district(share_id=share_id)
+    if not found:
+        abort(404)
+    row, event = found[0]
+    shares.audit_street_reads(g.tenant.slug, "grid.shared_event", [event])
+    audit.record("district.rollup", "grid_event", event.id, endpoint="grid.shared_event",
+                 streets=[s.slug for s in g.rollup_streets if s.id == event.tenant_id], rows=1)
+    db.session.commit()
+    timeline = list(db.session.scalars(select(Transition).where(Transition.event_id == event.id)
+                                       .order_by(Transition.id)))
+    return render_template("grid/shared_event.html", share=row, event=event, timeline=timeline,
+                           category=db.session.get(Category, event.category_id), summons=summons.of_event(event.id),
+                           street=next((s.name for s in g.rollup_streets if s.id == event.tenant_id), ""),
+                           **labels())
 
 
 @bp.get("/export.xlsx")
