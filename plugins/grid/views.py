@@ -107,32 +107,60 @@ def _queue_select():
             .outerjoin(OrgUnit, (OrgUnit.id == GridEvent.grid_id) & (OrgUnit.tenant_id == GridEvent.tenant_id)))
 
 
+@functools.lru_cache(maxsize=512)
+def _queue_statement(group: str, filters: frozenset):
+    """The queue's statement for one shape of filters (which ones are set, not their values), built
+    once: the values are bound at execution, and building SQL costs more than running it."""
+    stmt = _queue_select()
+    if group in STATE_GROUPS:
+        stmt = stmt.where(GridEvent.state.in_(STATE_GROUPS[group]))
+    elif group == "open":
+        stmt = stmt.where(GridEvent.state.not_in(TERMINAL))
+    if "category" in filters:
+        stmt = stmt.where(GridEvent.category_id == bindparam("category"))
+    if "urgency" in filters:
+        stmt = stmt.where(GridEvent.urgency == bindparam("urgency"))
+    if "ref_no" in filters:
+        stmt = stmt.where(or_(GridEvent.ref_no == bindparam("ref_no"),
+                              GridEvent.title.startswith(bindparam("title_prefix"), escape="\\")))
+    if "before_at" in filters:
+        at = bindparam("before_at", type_=GridEvent.created_at.type)
+        stmt = stmt.where(or_(GridEvent.created_at < at,
+                              and_(GridEvent.created_at == at, GridEvent.id < bindparam("before_id"))))
+    return stmt.order_by(GridEvent.created_at.desc(), GridEvent.id.desc()).limit(PAGE + 1)
+
+
+@functools.cache
+def _category_choices():
+    return select(Category.id, Category.name).where(Category.active.is_(True)).order_by(Category.bucket, Category.code)
+
+
 @bp.get("/")
 @requires("grid.view")
 def events():
     """Events, newest first, filtered by stage, category and urgency; the rows alone for htmx."""
     group = request.args.get("group", "open")
-    stmt = scoped(_queue_select())
-    if group in STATE_GROUPS:
-        stmt = stmt.where(GridEvent.state.in_(STATE_GROUPS[group]))
-    elif group == "open":
-        stmt = stmt.where(GridEvent.state.not_in(TERMINAL))
-    if request.args.get("category", type=int):
-        stmt = stmt.where(GridEvent.category_id == request.args.get("category", type=int))
-    if request.args.get("urgency") in URGENCIES:
-        stmt = stmt.where(GridEvent.urgency == request.args["urgency"])
+    params: dict = {}
+    category = request.args.get("category", type=int)
+    if category:
+        params["category"] = category
+    urgency = request.args.get("urgency")
+    if urgency in URGENCIES:
+        params["urgency"] = urgency
     q = request.args.get("q", "").strip()[:50]
     if q:
-        stmt = stmt.where(or_(GridEvent.ref_no == q, GridEvent.title.startswith(q)))
+        # a title starting with what was typed: % and _ are letters here, not wildcards
+        params.update(ref_no=q, title_prefix=q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
     before = request.args.get("before", "")
     if before:  # keyset paging on (created_at, id): constant cost whatever the page
         try:
             at, _, ident = before.partition("_")
-            at_dt = datetime.fromisoformat(at)
-            stmt = stmt.where(or_(GridEvent.created_at < at_dt, and_(GridEvent.created_at == at_dt, GridEvent.id < int(ident))))
+            params.update(before_at=datetime.fromisoformat(at), before_id=int(ident))
         except ValueError:
             abort(400)
-    rows = db.session.execute(stmt.order_by(GridEvent.created_at.desc(), GridEvent.id.desc()).limit(PAGE + 1)).all()
+    # scoped users (a grid worker, a community) add their part of the tree to the shared statement
+    stmt = scoped(_queue_statement(group if group in STATE_GROUPS or group == "open" else "all", frozenset(params)))
+    rows = db.session.execute(stmt, params).all()
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     next_key = f"{clock.aware(rows[-1].created_at).isoformat()}_{rows[-1].id}" if more else None
@@ -143,8 +171,7 @@ def events():
              local_dt(deadline, "MM-dd HH:mm"))
             for id_, ref_no, title, urgency, state, deadline, created_at, category_name, grid_name in rows]
     # the filter form's category choices are needed only for the whole page, not for the rows fragment
-    cats = [] if is_fragment_request("event-rows") else db.session.execute(
-        select(Category.id, Category.name).where(Category.active.is_(True)).order_by(Category.bucket, Category.code)).all()
+    cats = [] if is_fragment_request("event-rows") else db.session.execute(_category_choices()).all()
     return render_page_or_fragment("grid/events.html", "grid/_event_rows.html", "event-rows", rows=rows, cats=cats,
                                    group=group, args=request.args, next_key=next_key, base_url=url_for("grid.events"),
                                    **labels())

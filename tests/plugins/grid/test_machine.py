@@ -200,6 +200,20 @@ def test_a_grid_worker_sees_only_events_of_their_grid(app, gw):
     assert c.get(f"/t/{gw.street.slug}/grid/{mine}").status_code == HTTPStatus.OK
 
 
+def test_the_queue_filters_by_title_start_urgency_and_pages_by_keyset(app, gw):
+    from .conftest import client_for
+    report(app, gw, title="100%满意的回访")
+    report(app, gw, title="1000户停水")
+    report(app, gw, title="井盖破损", urgency="URGENT")
+    c = client_for(app, gw.clerk)
+    base = f"/t/{gw.street.slug}/grid/?group=all"
+    typed = c.get(f"{base}&q=100%25").text  # "%" is a letter the clerk typed, not a wildcard
+    assert "100%满意的回访" in typed and "1000户停水" not in typed and "井盖破损" not in typed
+    urgent = c.get(f"{base}&urgency=URGENT").text
+    assert "井盖破损" in urgent and "1000户停水" not in urgent
+    assert c.get(f"{base}&before=not-a-key").status_code == HTTPStatus.BAD_REQUEST
+
+
 def test_the_deadline_explains_itself(app, gw):
     from .conftest import client_for
     e = report(app, gw)

@@ -69,3 +69,16 @@ def test_the_list_query_uses_the_tenant_leading_index(app, gw):
             "EXPLAIN QUERY PLAN SELECT * FROM grid__event WHERE tenant_id = :t ORDER BY created_at DESC, id DESC LIMIT 51"),
             {"t": gw.street.id}))
     assert "USING INDEX ix_grid__event_tenant_id_created_at_id" in plan and "TEMP B-TREE" not in plan
+
+
+def test_the_list_pages_by_keyset_without_gaps_or_repeats(app, gw):
+    import re
+    from html import unescape
+    add_events(app, gw, 60)
+    client = client_for(app, gw.clerk)
+    first = client.get(f"/t/{gw.street.slug}/grid/?group=all").text
+    earlier = unescape(re.search(r'<a href="([^"]+)">更早的事件</a>', first).group(1))
+    second = client.get(earlier).text
+    shown = [re.findall(r"Q\d+-(\d+)", page) for page in (first, second)]
+    assert len(shown[0]) == 50 and len(shown[1]) == 10 and "更早的事件" not in second
+    assert sorted(int(i) for i in shown[0] + shown[1]) == list(range(60))  # newest first, each event once
