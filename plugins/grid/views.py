@@ -21,7 +21,7 @@ from core.org.models import OrgUnit
 from core.org.services import path_filter, units_within
 from core.tenancy.context import current
 from core.tenancy.resolve import district_rollup, writes_on_get
-from core.ui import local_dt
+from core.ui import local_dt, tenant_url
 from core.ui.render import form_data, invalid_form, is_fragment_request, render_page_or_fragment, see_other
 from core.web import example_args
 
@@ -171,9 +171,10 @@ def events():
              local_dt(deadline, "MM-dd HH:mm"))
             for id_, ref_no, title, urgency, state, deadline, created_at, category_name, grid_name in rows]
     # the filter form's category choices are needed only for the whole page, not for the rows fragment
-    cats = [] if is_fragment_request("event-rows") else db.session.execute(_category_choices()).all()
+    cats = [] if is_fragment_request("event-rows") else [(str(i), name) for i, name in db.session.execute(_category_choices())]
     return render_page_or_fragment("grid/events.html", "grid/_event_rows.html", "event-rows", rows=rows, cats=cats,
-                                   group=group, args=request.args, next_key=next_key, base_url=url_for("grid.events"),
+                                   chosen_category=request.args.get("category", ""), group=group, args=request.args,
+                                   next_key=next_key, base_url=tenant_url("grid.events"),
                                    **labels())
 
 
