@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, has_request_context, request, session
+from jinja2 import pass_context
 from markupsafe import Markup
 from flask_babel import Babel, format_datetime, get_translations, lazy_gettext as _l
 
@@ -43,6 +44,16 @@ def _translations():
     if found is None:
         found = g._translations = get_translations()
     return found
+
+
+@pass_context
+def _template_gettext(context, string, **variables):
+    """Jinja's new-style ``_()`` with less machinery: the request's catalogue, autoescaped, and
+    formatted only when there is something to format (a page says ``_()`` dozens of times)."""
+    rv = _translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables if variables or "%" in string else rv
 
 
 _COLLECTED: dict[tuple, list] = {}
@@ -179,6 +190,7 @@ def init_ui(app: Flask) -> None:
         gettext=lambda s: _translations().ugettext(s), ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n), newstyle=True)
+    app.jinja_env.globals["gettext"] = _template_gettext
     from ..auth.sessions import csrf_token
     from ..auth.permissions import ROLE_LABELS
     from .slots import slot
