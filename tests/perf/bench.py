@@ -3,6 +3,8 @@ on loopback, print a table and, last, the headline (quality.md §3).
 
     bench: list/baseline=0.41 detail/baseline=… fragment/baseline=… scale100x/1x=0.93 p99_ms=31 … PASS
 
+With JICENG_TEST_PG_URL set (as in CI) the pages are measured on PostgreSQL too, after SQLite, in
+throwaway databases served through the runtime role under row-level security; BENCH_PG=0 skips it.
 Absolute numbers depend on the machine; the ratios are the point. Not a unit test: nothing here
 asserts speed inside the test suite.
 """
@@ -121,11 +123,15 @@ def baseline(tmp: Path) -> dict:
         stop(proc)
 
 
-def app_pages(tmp: Path, scale: int) -> dict:
-    url = f"sqlite:///{tmp}/bench-{scale}.db"
+def app_pages(tmp: Path, scale: int, pg=None) -> dict:
+    """The app's pages at a data scale, on SQLite, or on PostgreSQL when ``pg`` (a throwaway
+    database with its owner and runtime-role URLs) is given."""
+    url = pg.app_url if pg else f"sqlite:///{tmp}/bench-{scale}.db"
     env = {"JICENG_DATABASE_URL": url, "JICENG_ENV": "production", "JICENG_SECRET_KEY": "b" * 48,
            "JICENG_INSTANCE": str(tmp), "JICENG_PROXY_HOPS": "0", "JICENG_PLUGINS_STRICT": "1",
            "JICENG_LOGIN_MAX_FAILURES_ADDRESS": "100000"}
+    if pg:
+        env["JICENG_MIGRATE_DATABASE_URL"] = pg.owner_url
     subprocess.run([str(Path(PY).with_name("jiceng")), "db", "upgrade"], env={**os.environ, **env}, check=True,
                    capture_output=True)
     t0 = time.monotonic()
@@ -133,6 +139,12 @@ def app_pages(tmp: Path, scale: int) -> dict:
         "import json, os; from core import create_app; from tests.perf.seed import seed; "
         f"print(json.dumps(seed(create_app(), {scale})))")], env={**os.environ, **env}, cwd=ROOT, check=True,
         capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    if pg:  # statistics for the planner, gathered by the tables' owner
+        from sqlalchemy import create_engine, text
+        engine = create_engine(pg.owner_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+        engine.dispose()
     seeded = time.monotonic() - t0
     port = free_port()
     proc = serve("core:create_app()", env, port)
@@ -165,6 +177,15 @@ def plugin_overhead() -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def pg_summary(results: dict, base_rps: float) -> str:
+    """PostgreSQL's ratios for the headline, when it was measured."""
+    if "pg1" not in results:
+        return ""
+    pg1, pg100 = results["pg1"], results["pg100"]
+    scale = min(pg100[k]["rps"] / pg1[k]["rps"] for k in ("list", "detail", "fragment", "dashboard"))
+    return f" pg_list/baseline={pg1['list']['rps'] / base_rps:.2f} pg_scale100x/1x={scale:.2f}"
+
+
 def main() -> int:
     if not shutil.which("wrk"):
         print("make bench needs wrk (apt-get install wrk)", file=sys.stderr)
@@ -174,6 +195,15 @@ def main() -> int:
     before = baseline(tmp)
     results["scale1"] = app_pages(tmp, 1)
     results["scale100"] = app_pages(tmp, 100)
+    pg_admin = os.environ.get("JICENG_TEST_PG_URL") if os.environ.get("BENCH_PG", "1") != "0" else None
+    if pg_admin:  # PostgreSQL when configured, after SQLite (the headline stays SQLite's)
+        from core.testing import PgDatabase
+        for scale in (1, 100):
+            pg = PgDatabase(pg_admin)
+            try:
+                results[f"pg{scale}"] = app_pages(tmp, scale, pg)
+            finally:
+                pg.drop()
     after = baseline(tmp)
     base_rps = (before["rps"] + after["rps"]) / 2
     results["baseline"] = {"before": before, "after": after, "rps": base_rps}
@@ -184,6 +214,13 @@ def main() -> int:
         for page in ("list", "detail", "fragment", "dashboard"):
             r = results[scale][page]
             print(f"{page:<10}{scale[5:] + '×':>6}{r['rps']:>10.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
+                  f"{r['rps'] / base_rps:>8.2f}{r['non2xx']:>8}")
+    for scale in ("pg1", "pg100"):
+        if scale not in results:
+            continue
+        for page in ("list", "detail", "fragment", "dashboard"):
+            r = results[scale][page]
+            print(f"{page:<10}{'pg ' + scale[2:] + '×':>6}{r['rps']:>10.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
                   f"{r['rps'] / base_rps:>8.2f}{r['non2xx']:>8}")
     p = results["plugins"]
     print(f"plugins: {p['added_us']:.0f} µs added per request with 20 installed and 10 enabled "
@@ -200,7 +237,7 @@ def main() -> int:
     print(f"results: {tmp / 'bench.json'}")
     print(f"bench: list/baseline={ratios['list']:.2f} scale100x/1x={scale_ratio:.2f} p99_ms={p99:.0f} "
           f"detail/baseline={ratios['detail']:.2f} fragment/baseline={ratios['fragment']:.2f} "
-          f"plugins_us={p['added_us']:.0f} {'PASS' if ok else 'FAIL'}")
+          f"plugins_us={p['added_us']:.0f}{pg_summary(results, base_rps)} {'PASS' if ok else 'FAIL'}")
     return 0
 
 
