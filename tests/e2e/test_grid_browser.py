@@ -5,6 +5,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from .conftest import sign_in
 
@@ -155,3 +156,45 @@ def test_a_worker_records_a_proxy_service_on_a_phone(page, live_server, street):
     page.goto(f"{live_server}/t/{street.slug}/grid/proxy")
     expect(page.locator(".proxy-list")).to_contain_text("医保报销单据")
     assert page.problems == []
+
+
+#: WeChat's in-app browser on Android, as it introduces itself: residents open the poster's QR code in it
+WECHAT_UA = ("Mozilla/5.0 (Linux; Android 14; V2307A Build/UP1A.231005.007; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
+             "Version/4.0 Chrome/122.0.6261.120 Mobile Safari/537.36 XWEB/1220133 MMWEBSDK/20240301 MMWEBID/6533 "
+             "MicroMessenger/8.0.48.2580(0x28003035) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64")
+
+
+def test_a_resident_reports_with_a_photo_from_wechats_in_app_browser(browser, live_server, street, app, tmp_path):
+    from PIL import Image
+
+    from plugins.grid.models import GridEvent, Photo
+    street, grid, _people = street
+    photo = tmp_path / "楼道.jpg"
+    Image.new("RGB", (1200, 900), (180, 150, 120)).save(photo, "JPEG")
+    context = browser.new_context(user_agent=WECHAT_UA, viewport={"width": 360, "height": 640}, locale="zh-CN",
+                                  is_mobile=True, has_touch=True, device_scale_factor=3)
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda msg: msg.type == "error" and problems.append(msg.text))
+    try:
+        page.goto(f"{live_server}/t/{street.slug}/grid/report?grid_id={grid.id}")
+        page.fill("#f-title", "单元门禁坏了")
+        page.select_option("#f-category_id", label="楼道堆物")
+        assert page.input_value("#f-grid_id") == str(grid.id)  # the poster's QR code names the grid
+        page.fill("#f-address", "3栋1单元")
+        page.fill("#f-description", "3栋1单元门禁刷卡没反应")
+        page.fill("#f-reporter_phone", "13912345678")
+        page.check("input[name=anonymity][value=public_anon]")
+        page.set_input_files("#f-photo", str(photo))
+        page.click("#report-form button.primary")
+        expect(page.locator("#report-done")).to_contain_text("受理编号")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert problems == []
+    finally:
+        context.close()
+    from core.tenancy import tenant_scope
+    with app.app_context(), tenant_scope(street.id, commit=False) as session:
+        event = session.scalars(select(GridEvent).where(GridEvent.title == "单元门禁坏了")).one()
+        assert (event.grid_id, event.anonymity, event.source) == (grid.id, "public_anon", "RESIDENT")
+        assert session.scalars(select(Photo).where(Photo.event_id == event.id)).one().width <= 1600
