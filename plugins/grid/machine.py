@@ -48,6 +48,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("self_handle", "T5", _l("现场办结"), ("SUBMITTED",), "grid.event.handle", ("result",)),
     Action("reject", "T6", _l("不予立案"), ("SUBMITTED", "VERIFYING"), "grid.event.accept", ("reason_code", "reason"), "danger"),
     Action("merge", "T7", _l("合并到主事件"), ("SUBMITTED", "VERIFYING", "REGISTERED"), "grid.event.merge", ("master_ref",)),
+    Action("unmerge", "T7U", _l("撤销合并"), ("MERGED",), "grid.event.merge", ("reason",)),
     Action("verify", "T8", _l("核实属实，立案"), ("VERIFYING",), "grid.event.verify"),
     Action("dispatch", "T9", _l("派遣"), ("REGISTERED",), "grid.event.dispatch", ("handler_unit_id",)),
     Action("sign", "T10", _l("签收"), ("DISPATCHED",), "grid.event.handle"),

@@ -128,6 +128,7 @@ ACTION_SCHEMAS = {
     "answer": _action("answer"), "self_handle": _action("result"),
     "reject": _action("reason", reason_code=_codes(REJECT_REASONS)),
     "merge": _action("master_ref"),
+    "unmerge": _action("reason"),
     "dispatch": _action("handler_unit_id"),
     "return": _action("reason", reason_code=_codes(RETURN_REASONS)),
     "redispatch": _action("handler_unit_id", "dispatch_error"),

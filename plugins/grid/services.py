@@ -222,6 +222,28 @@ def _merge(event, category, data, now, ctx):
     return "MERGED"
 
 
+#: the stage whose clock runs again when a merge is undone, by the state the event was merged from
+STAGE_OF = {"SUBMITTED": "accept", "VERIFYING": "verify", "REGISTERED": "dispatch"}
+
+
+def _unmerge(event, category, data, now, ctx):
+    """Undo a merge while the master is still open (grid.md §9): the event is its own case again,
+    back in the state it was merged from, and the master loses its demand; both timelines say so."""
+    master = db.session.scalars(lock_for_update(select(GridEvent).where(GridEvent.id == event.master_id))).first()
+    if master is None or master.state in TERMINAL:
+        raise Refused(_("主事件已办结，不能撤销合并"))
+    merged = db.session.scalars(select(Transition).where(Transition.event_id == event.id, Transition.code == "T7")
+                                .order_by(Transition.id.desc()).limit(1)).first()
+    back = merged.from_state if merged is not None and merged.from_state in STAGE_OF else "SUBMITTED"
+    master.demand_n = max(1, master.demand_n - event.demand_n)
+    master.version += 1
+    _log(master, "T7U", "unmerge", master.state, master.state, ctx.user_id, data.get("reason"),
+         {"ref_no": event.ref_no})
+    event.master_id, event.closed_at = None, None
+    set_stage(event, STAGE_OF[back], category)
+    return back
+
+
 def distance(a: GridEvent, b: GridEvent) -> float | None:
     """Metres between two events, when both have a point."""
     if None in (a.lat, a.lng, b.lat, b.lng):
@@ -455,6 +477,9 @@ def available_actions(event: GridEvent) -> list:
         hidden.add("extend")
     if event.incident_until is not None:
         hidden.add("declare_incident")
+    if event.state == "MERGED" and (event.master_id is None
+                                    or db.session.get(GridEvent, event.master_id).state in TERMINAL):
+        hidden.add("unmerge")  # a merge is undone only while its master is open
     return [a for a in ACTIONS.values() if event.state in a.sources and ctx.has(a.permission) and a.name not in hidden]
 
 

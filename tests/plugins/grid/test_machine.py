@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.db import db
 from core.tenancy import tenant_scope
 
-from .conftest import act, report, state_of
+from .conftest import act, client_for, report, state_of
 
 
 def timeline(app, gw, event_id):
@@ -126,6 +126,28 @@ def test_a_duplicate_merges_into_its_master_which_counts_both_demands(app, gw):
     assert state_of(app, gw, dup)[0] == "MERGED" and event_row(app, gw, master).demand_n == 2
     other = report(app, gw, code="UP-ROAD")
     assert "同一类别" in act(app, gw, gw.clerk, other, "merge", master_ref=ref).text
+
+
+def test_a_merge_is_undone_while_the_master_is_open_and_not_after(app, gw):
+    master = report(app, gw)
+    dup = report(app, gw)
+    act(app, gw, gw.clerk, dup, "accept")  # merged from VERIFYING: it goes back there
+    ref = event_row(app, gw, master).ref_no
+    act(app, gw, gw.clerk, dup, "merge", master_ref=ref)
+    assert "必填项" in act(app, gw, gw.clerk, dup, "unmerge").text and state_of(app, gw, dup)[0] == "MERGED"
+    assert act(app, gw, gw.clerk, dup, "unmerge", reason="不是同一处井盖").status_code == 200
+    undone = event_row(app, gw, dup)
+    assert (undone.state, undone.master_id, undone.stage) == ("VERIFYING", None, "verify")
+    assert event_row(app, gw, master).demand_n == 1
+    page = client_for(app, gw.clerk).get(f"/t/{gw.street.slug}/grid/{master}").text
+    assert "撤销合并" in page and "不是同一处井盖" in page  # the master's timeline says it lost a demand
+
+    act(app, gw, gw.clerk, dup, "merge", master_ref=ref)
+    act(app, gw, gw.clerk, master, "reject", reason_code="NOT_TRUE", reason="核实不属实")
+    assert state_of(app, gw, master)[0] == "REJECTED"
+    assert "主事件已办结" in act(app, gw, gw.clerk, dup, "unmerge", reason="试试").text
+    assert 'data-action="unmerge"' not in client_for(app, gw.clerk).get(f"/t/{gw.street.slug}/grid/{dup}").text
+    assert state_of(app, gw, dup)[0] == "MERGED"
 
 
 def test_two_returns_send_the_event_up_a_level(app, gw):
