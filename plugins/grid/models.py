@@ -455,3 +455,19 @@ class Share(TenantScoped, db.Model):
     withdrawn_at: Mapped[datetime | None]
     withdrawn_by: Mapped[int | None] = mapped_column(BigId)
     withdraw_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Subscriber(TenantScoped, db.Model):
+    """Someone who raised a problem already being handled and follows it instead of filing it again
+    (grid.md §9): counted as a demand on the event and called back with its reporter."""
+
+    __tablename__ = "grid__subscriber"
+    __table_args__ = tenant_table_args(tenant_fk("event_id", "grid__event"),
+                                       Index("ix_grid__subscriber_tenant_id_event_id_id", "tenant_id", "event_id", "id"))
+    __pii__ = ("name", "phone")
+
+    event_id: Mapped[int] = mapped_column(BigId)
+    name: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(20))
+    created_by: Mapped[int | None] = mapped_column(BigId)
+    created_at: Mapped[datetime] = mapped_column(default=utc_default)

@@ -149,3 +149,9 @@ def search(ctx, query, limit):
 def export_person(person, ctx):
     from .services import events_reported_by
     return events_reported_by(person)
+
+
+@hookimpl
+def erase_person(person, ctx):
+    from .services import erase_reporter
+    erase_reporter(person)

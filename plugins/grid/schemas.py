@@ -435,3 +435,16 @@ class WithdrawIn(Schema):
 class RootCauseIn(Schema):
     root_cause = text(1000)
     version = fields.Integer(required=True, error_messages=REQUIRED)
+
+
+class SubscribeIn(Schema):
+    """A caller follows an event in progress instead of reporting it again: who to call back."""
+
+    reporter_name = text(64, required=False, load_default=None, allow_none=True)
+    reporter_phone = fields.String(required=True, error_messages={"required": _l("请填写反映人电话，回访时联系"),
+                                                                  "null": _l("请填写反映人电话，回访时联系")},
+                                   validate=validate.Regexp(r"^1\d{10}$", error=_l("手机号应为 11 位数字")))
+
+    @pre_load
+    def _blank_is_missing(self, data, **_kw):
+        return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}

@@ -222,6 +222,24 @@ def _merge(event, category, data, now, ctx):
     return "MERGED"
 
 
+def subscribe(event_id: int, name: str | None, phone: str, actor_id: int | None):
+    """Someone reports what an open event already covers: they follow it instead of filing again, and
+    the event counts one more demand (诉求人次). The same phone follows an event once."""
+    from .models import Subscriber
+    event = db.session.scalars(lock_for_update(select(GridEvent).where(GridEvent.id == event_id))).first()
+    if event is None or event.state in TERMINAL:
+        raise Refused(_("该事件已办结，请作为新事件上报"))
+    known = db.session.scalar(select(Subscriber.id).where(Subscriber.event_id == event.id, Subscriber.phone == phone))
+    if known is not None or phone == event.reporter_phone:
+        raise Refused(_("这个电话已在关注该事件"))
+    db.session.add(Subscriber(event_id=event.id, name=name, phone=phone, created_by=actor_id))
+    event.demand_n += 1
+    event.version += 1
+    _log(event, "SUB", "subscribe", event.state, event.state, actor_id, None, {"demand_n": event.demand_n})
+    db.session.flush()
+    return event
+
+
 #: the stage whose clock runs again when a merge is undone, by the state the event was merged from
 STAGE_OF = {"SUBMITTED": "accept", "VERIFYING": "verify", "REGISTERED": "dispatch"}
 
@@ -522,14 +540,39 @@ def search_events(query: str, limit: int) -> list:
     return [SearchHit(f"{e.ref_no} {e.title}", url_for("grid.event", event_id=e.id), "grid_event") for e in rows]
 
 
+def erase_reporter(person) -> None:
+    """Erasure of a person (matched by phone): the events stay, as who reported them and who follows
+    them no longer says; mediation parties with that phone lose name and phone."""
+    from sqlalchemy import String, cast, delete, update
+
+    from .models import MediationCase, Subscriber
+    if not person.phone:
+        return
+    db.session.execute(update(GridEvent).where(GridEvent.reporter_phone == person.phone)
+                       .values(reporter_name=None, reporter_phone=None))
+    db.session.execute(delete(Subscriber).where(Subscriber.phone == person.phone))
+    for case in db.session.scalars(select(MediationCase).where(
+            cast(MediationCase.parties, String).contains(person.phone))):
+        if any(p.get("phone") == person.phone for p in case.parties or []):
+            case.parties = [{**p, "name": _("已删除"), "phone": None} if p.get("phone") == person.phone else p
+                            for p in case.parties]
+    db.session.flush()
+
+
 def events_reported_by(person) -> dict | None:
-    """Events the person reported (matched by phone), for a personal-data access request."""
+    """Events the person reported or follows (matched by phone), for a personal-data access request."""
+    from .models import Subscriber
     if not person.phone:
         return None
     rows = db.session.scalars(select(GridEvent).where(GridEvent.reporter_phone == person.phone))
     found = [{"ref_no": e.ref_no, "title": e.title, "created_at": e.created_at.isoformat(), "state": e.state}
              for e in rows]
-    return {"reported_events": found} if found else None
+    followed = [{"ref_no": ref, "since": at.isoformat()} for ref, at in db.session.execute(
+        select(GridEvent.ref_no, Subscriber.created_at).join(Subscriber, (Subscriber.event_id == GridEvent.id)
+                                                            & (Subscriber.tenant_id == GridEvent.tenant_id))
+        .where(Subscriber.phone == person.phone))]
+    out = ({"reported_events": found} if found else {}) | ({"followed_events": followed} if followed else {})
+    return out or None
 
 
 def set_root_cause(event: GridEvent, text: str) -> None:

@@ -317,7 +317,7 @@ def public_report():
 def _detail_selects() -> dict:
     """The detail page's fixed queries, built once (each request only binds the event)."""
     from core.auth.models import UserAccount
-    from .models import Photo
+    from .models import Photo, Subscriber
     event_id = bindparam("event_id")
     return {
         "event": select(GridEvent).where(GridEvent.id == event_id),
@@ -325,6 +325,7 @@ def _detail_selects() -> dict:
         .outerjoin(UserAccount, UserAccount.id == Transition.actor_id)
         .where(Transition.event_id == event_id).order_by(Transition.id),
         "photos": select(Photo).where(Photo.event_id == event_id).order_by(Photo.id),
+        "subscribers": select(Subscriber).where(Subscriber.event_id == event_id).order_by(Subscriber.id),
         "units": select(OrgUnit).where(OrgUnit.id.in_(bindparam("unit_ids", expanding=True))),
     }
 
@@ -342,6 +343,7 @@ def _event_context(event: GridEvent, errors=None, form=None, open_action=None) -
             select(OrgUnit.id, OrgUnit.name, OrgUnit.path).where(OrgUnit.kind.in_(("grid", "community", "street")))
             .order_by(OrgUnit.path).limit(1000))]
     photo_rows = list(db.session.scalars(q["photos"], {"event_id": event.id}))
+    subscribers = [] if event.demand_n <= 1 else list(db.session.scalars(q["subscribers"], {"event_id": event.id}))
     from . import shares, summons
     summoned = summons.of_event(event.id) if event.max_level >= 1 else []  # only L1/L2 summon
     coordinating = (event.state not in TERMINAL and event.level in (1, 2) and current().has("grid.event.summon")
@@ -351,7 +353,8 @@ def _event_context(event: GridEvent, errors=None, form=None, open_action=None) -
         if coordinating else []
     hotspot = stats.hotspots(task_id=event.id)[0] if event.title.startswith(HOTSPOT_PREFIX) and event.grid_id else None
     return {"event": event, "category": category, "timeline": [t for t, _ in timeline], "units": units,
-            "handlers": handlers, "photos": photo_rows, "summons": summoned, "summon_colour": summons.colour,
+            "handlers": handlers, "photos": photo_rows, "subscribers": subscribers, "summons": summoned,
+            "summon_colour": summons.colour,
             "coordinating": coordinating, "resident_units": residents,
             "share": shares.live_share(event.id) if event.level == shares.L3 else None, "hotspot": hotspot,
             "actors": {t.actor_id: name for t, name in timeline if name}, "actions": actions,
@@ -897,6 +900,26 @@ def duplicates():
             GridEvent.category_id == category.id, GridEvent.grid_id == grid_id, GridEvent.created_at >= since,
             GridEvent.state.not_in(TERMINAL))).order_by(GridEvent.created_at.desc()).limit(5))]
     return render_template("grid/_duplicates.html", rows=rows, radius=radius, **labels())
+
+
+@bp.post("/<grid_event:event_id>/subscribe")
+@requires("grid.event.report")
+def subscribe(event_id: int):
+    """From the duplicate panel at intake: the caller follows the open event instead of filing it again."""
+    from .schemas import SubscribeIn
+    ev = _scoped_or_404(event_id)
+    try:
+        data = SubscribeIn().load({k: v for k, v in form_data().items() if k in ("reporter_name", "reporter_phone")})
+        services.subscribe(ev.id, data.get("reporter_name"), data["reporter_phone"], current().user_id)
+    except ValidationError as err:
+        db.session.rollback()
+        return render_template("grid/_subscribed.html", event=ev, errors=err.messages), HTTPStatus.UNPROCESSABLE_ENTITY
+    except Refused as err:
+        db.session.rollback()
+        return render_template("grid/_subscribed.html", event=ev, errors={"_": [str(err)]}), \
+            HTTPStatus.UNPROCESSABLE_ENTITY
+    db.session.commit()
+    return render_template("grid/_subscribed.html", event=ev, errors={})
 
 
 # --- grids, staff and daily work ---------------------------------------------------------------

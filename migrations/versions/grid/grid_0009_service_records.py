@@ -1,15 +1,15 @@
 """service-log sub-records (proxy services, mediation cases), care visit plans, events converted from logs and patrols
 
-Revision ID: grid_0008
-Revises: grid_0006
+Revision ID: grid_0009
+Revises: grid_0008
 """
 import sqlalchemy as sa
 from alembic import op
 
 from core.migrate_ops import create_tenant_table, drop_tenant_table
 
-revision = "grid_0008"
-down_revision = "grid_0010"
+revision = "grid_0009"
+down_revision = "grid_0008"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """summons (吹哨报到) as child tasks, audited L3 shares with a district department, hotspot root causes
 
-Revision ID: grid_0009
-Revises: grid_0006
+Revision ID: grid_0010
+Revises: grid_0009
 """
 import sqlalchemy as sa
 from alembic import op
 
 from core.migrate_ops import create_tenant_table, drop_tenant_table
 
-revision = "grid_0009"
-down_revision = "grid_0008"
+revision = "grid_0010"
+down_revision = "grid_0009"
 branch_labels = None
 depends_on = None
 

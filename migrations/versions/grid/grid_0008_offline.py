@@ -1,12 +1,12 @@
 """offline reports: the time the device captured the report
 
-Revision ID: grid_0010
-Revises: grid_0006
+Revision ID: grid_0008
+Revises: grid_0007
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "grid_0010"
+revision = "grid_0008"
 down_revision = "grid_0007"
 branch_labels = None
 depends_on = None
