@@ -41,4 +41,7 @@ STAGE_LIMITS = {
 URGENCIES = {"CRITICAL": _l("特急"), "URGENT": _l("紧急"), "NORMAL": _l("一般")}
 LEVELS = {0: _l("网格"), 1: _l("社区"), 2: _l("街道"), 3: _l("区级部门（共享）")}
 SOURCES = {"GRID_PATROL": _l("网格巡查"), "RESIDENT": _l("居民上报"), "PHONE_VISIT": _l("电话/来访"), "HOTLINE_12345": _l("12345热线"),
-           "PROPERTY": _l("物业"), "OFFICE_HOURS": _l("党代表接待"), "SUPERIOR": _l("上级交办")}
+           "PROPERTY": _l("物业"), "OFFICE_HOURS": _l("党代表接待"), "SUPERIOR": _l("上级交办"),
+           "PROACTIVE": _l("主动治理")}
+#: sources staff may choose when reporting; 主动治理 tasks are created only by the hotspot rule (E7)
+STAFF_SOURCES = {k: v for k, v in SOURCES.items() if k != "PROACTIVE"}

@@ -158,13 +158,13 @@ def hotspots(ctx) -> int:
     since = clock.utcnow() - timedelta(days=30)
     groups = db.session.execute(select(GridEvent.category_id, GridEvent.grid_id, func.count()).where(
         GridEvent.state == "CLOSED", GridEvent.closed_at >= since, GridEvent.grid_id.is_not(None),
-        ~GridEvent.title.startswith(HOTSPOT_PREFIX)).group_by(GridEvent.category_id, GridEvent.grid_id)
+        GridEvent.source != "PROACTIVE").group_by(GridEvent.category_id, GridEvent.grid_id)
         .having(func.count() >= 3)).all()
     made = 0
     for category_id, grid_id, n in groups:
         exists = db.session.scalar(select(GridEvent.id).where(
             GridEvent.category_id == category_id, GridEvent.grid_id == grid_id, GridEvent.created_at >= since,
-            GridEvent.title.startswith(HOTSPOT_PREFIX)).limit(1))
+            GridEvent.source == "PROACTIVE").limit(1))
         if exists:
             continue
         refs = list(db.session.scalars(select(GridEvent.ref_no).where(
@@ -174,7 +174,7 @@ def hotspots(ctx) -> int:
         grid = db.session.get(OrgUnit, grid_id)
         task = report_event({"title": f"{HOTSPOT_PREFIX}{grid.name}{category.name}30天内{n}次",
                              "description": _("同一网格同类问题反复出现，请查找根源并治理。相关事件：%(r)s", r="、".join(refs)),
-                             "category_id": category_id, "grid_id": grid_id, "urgency": "NORMAL"}, "SUPERIOR")
+                             "category_id": category_id, "grid_id": grid_id, "urgency": "NORMAL"}, "PROACTIVE")
         task.level = task.max_level = 1
         made += 1
     db.session.flush()

@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 from core.clock import SHANGHAI
 from core.org.schemas import Stripped, text
 
-from .categories import SOURCES, URGENCIES
+from .categories import STAFF_SOURCES, URGENCIES
 from .machine import CALLBACK_RESULTS, REJECT_REASONS, RETURN_REASONS, SUSPEND_REASONS
 
 REQUIRED = {"required": _l("必填项"), "null": _l("必填项"), "invalid": _l("格式不正确")}
@@ -58,7 +58,7 @@ class EventIn(_NoGridIsNone, Schema):
     description = text(2000, required=False, load_default="")
     category_id = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择类别")})
     urgency = fields.String(load_default="NORMAL", validate=validate.OneOf(tuple(URGENCIES), error=_l("请选择紧急程度")))
-    source = fields.String(load_default="GRID_PATROL", validate=validate.OneOf(tuple(SOURCES), error=_l("请选择来源")))
+    source = fields.String(load_default="GRID_PATROL", validate=validate.OneOf(tuple(STAFF_SOURCES), error=_l("请选择来源")))
     grid_id = fields.Integer(load_default=None, allow_none=True, error_messages={"invalid": _l("请选择网格")})
     address = text(200, required=False, load_default="")
     reporter_name = text(64, required=False, load_default=None, allow_none=True)

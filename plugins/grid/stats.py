@@ -178,7 +178,6 @@ def _repeat_counts(tasks: list[GridEvent]) -> dict[int, tuple[int, int]]:
     (hotspot tasks, duplicates merged into another case, voided and rejected reports left out)."""
     from datetime import timedelta
 
-    from .jobs import HOTSPOT_PREFIX
     if not tasks:
         return {}
     window = timedelta(days=HOTSPOT_WINDOW_DAYS)
@@ -186,7 +185,7 @@ def _repeat_counts(tasks: list[GridEvent]) -> dict[int, tuple[int, int]]:
     rows = db.session.execute(select(GridEvent.category_id, GridEvent.grid_id, GridEvent.created_at).where(
         GridEvent.grid_id.in_({t.grid_id for t in tasks}), GridEvent.category_id.in_({t.category_id for t in tasks}),
         GridEvent.created_at >= min(starts) - window, GridEvent.created_at <= max(starts) + window,
-        GridEvent.state.not_in(EXCLUDED), ~GridEvent.title.startswith(HOTSPOT_PREFIX))).all()
+        GridEvent.state.not_in(EXCLUDED), GridEvent.source != "PROACTIVE")).all()
     out = {}
     for task, start in zip(tasks, starts):
         mine = [clock.aware(at) for cat, grid, at in rows if cat == task.category_id and grid == task.grid_id]
@@ -205,9 +204,8 @@ def hotspot_state(before: int, after: int, start, now) -> str:
 
 def hotspots(units=None, task_id: int | None = None, now=None) -> list[Hotspot]:
     """Hotspot tasks, newest first, each with its before/after counts and state."""
-    from .jobs import HOTSPOT_PREFIX
     now = now or clock.utcnow()
-    stmt = select(GridEvent).where(GridEvent.title.startswith(HOTSPOT_PREFIX), GridEvent.grid_id.is_not(None),
+    stmt = select(GridEvent).where(GridEvent.source == "PROACTIVE", GridEvent.grid_id.is_not(None),
                                    _in(units))
     if task_id is not None:
         stmt = stmt.where(GridEvent.id == task_id)

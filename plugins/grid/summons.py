@@ -20,9 +20,19 @@ SIGN_LIMIT = {"CRITICAL": (30, "minute"), "URGENT": (30, "minute"), "NORMAL": (2
 SUMMONABLE = ("street", "community", "grid")
 
 
+def effective_level(event: GridEvent) -> int:
+    """The level that coordinates the event: a share with a district department (L3) leaves the
+    event with the level that had it before, which keeps coordinating its summonses."""
+    if event.level == 3:
+        from .shares import live_share
+        share = live_share(event.id)
+        return share.level_before if share is not None else 2
+    return event.level
+
+
 def coordinator_path(event: GridEvent) -> str:
     """Where the event is coordinated: the community above its grid at L1, the street from L2 up."""
-    if event.level == 1 and event.grid_id is not None:
+    if effective_level(event) == 1 and event.grid_id is not None:
         grid = db.session.get(OrgUnit, event.grid_id)
         community = db.session.get(OrgUnit, grid.parent_id) if grid.parent_id else None
         if community is not None:
@@ -36,7 +46,7 @@ def summon(event: GridEvent, unit_ids: list[int], resident_unit_ids: list[int], 
     ctx = current()
     if event.state in TERMINAL:
         raise Refused(_("已办结的事件不能吹哨"))
-    if event.level not in (1, 2):
+    if effective_level(event) not in (1, 2):
         raise Refused(_("吹哨须由社区或街道统筹：请先将事件上报到社区"))
     if not ctx.can("grid.event.summon", coordinator_path(event)):
         raise Refused(_("只有统筹本事件的社区或街道可以吹哨"))

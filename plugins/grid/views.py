@@ -26,11 +26,10 @@ from core.ui.render import form_data, invalid_form, is_fragment_request, render_
 from core.web import example_args
 
 from . import services, stats
-from .categories import BUCKETS, LEVELS, SOURCES, URGENCIES
+from .categories import BUCKETS, LEVELS, SOURCES, STAFF_SOURCES, URGENCIES
 from .machine import ACTIONS, CALLBACK_RESULTS, CLOSURES, REJECT_REASONS, RETURN_REASONS, STATE_LABELS, \
     SUSPEND_REASONS, TERMINAL, Refused, Stale
 from .models import CHANGES, PRIORITY, Category, GridEvent, Share, Summons, Transition
-from .jobs import HOTSPOT_PREFIX
 from .schemas import ACTION_SCHEMAS, EventIn, PublicReportIn
 
 bp = Blueprint("grid", __name__, template_folder="templates")
@@ -61,7 +60,7 @@ EXTRA_STEPS = {"summon": _l("吹哨报到"), "summon_sign": _l("吹哨单位报�
 
 
 def _label_tables() -> dict:
-    return {"action_names": {**EXTRA_STEPS, **{name: a.label for name, a in ACTIONS.items()}}, "states": STATE_LABELS, "closures": CLOSURES, "bucket_names": BUCKETS, "urgencies": URGENCIES, "levels": LEVELS, "sources": SOURCES,
+    return {"action_names": {**EXTRA_STEPS, **{name: a.label for name, a in ACTIONS.items()}}, "states": STATE_LABELS, "closures": CLOSURES, "bucket_names": BUCKETS, "urgencies": URGENCIES, "levels": LEVELS, "sources": SOURCES, "staff_sources": STAFF_SOURCES,
             "callback_results": CALLBACK_RESULTS, "reject_reasons": REJECT_REASONS,
             "return_reasons": RETURN_REASONS, "suspend_reasons": SUSPEND_REASONS}
 
@@ -337,21 +336,22 @@ def _event_context(event: GridEvent, errors=None, form=None, open_action=None) -
     units = {u.id: u for u in db.session.scalars(
         q["units"], {"unit_ids": [x for x in (event.grid_id, event.handler_unit_id) if x]})}
     actions = services.available_actions(event)
-    # the unit list is needed only when this user may dispatch this event now
-    handlers = [] if not any("handler_unit_id" in a.fields for a in actions) else [
+    from . import shares, summons
+    coordinating = (event.state not in TERMINAL and summons.effective_level(event) in (1, 2)
+                    and current().has("grid.event.summon")
+                    and current().can("grid.event.summon", summons.coordinator_path(event)))
+    # the unit list is needed only when this user may dispatch or summon on this event now
+    handlers = [] if not (coordinating or any("handler_unit_id" in a.fields for a in actions)) else [
         SimpleNamespace(id=id_, name=name, depth=path.count("/") - 1) for id_, name, path in db.session.execute(
             select(OrgUnit.id, OrgUnit.name, OrgUnit.path).where(OrgUnit.kind.in_(("grid", "community", "street")))
             .order_by(OrgUnit.path).limit(1000))]
     photo_rows = list(db.session.scalars(q["photos"], {"event_id": event.id}))
     subscribers = [] if event.demand_n <= 1 else list(db.session.scalars(q["subscribers"], {"event_id": event.id}))
-    from . import shares, summons
     summoned = summons.of_event(event.id) if event.max_level >= 1 else []  # only L1/L2 summon
-    coordinating = (event.state not in TERMINAL and event.level in (1, 2) and current().has("grid.event.summon")
-                    and current().can("grid.event.summon", summons.coordinator_path(event)))
     from core.org.models import ResidentUnit
     residents = list(db.session.scalars(select(ResidentUnit).order_by(ResidentUnit.name).limit(500))) \
         if coordinating else []
-    hotspot = stats.hotspots(task_id=event.id)[0] if event.title.startswith(HOTSPOT_PREFIX) and event.grid_id else None
+    hotspot = stats.hotspots(task_id=event.id)[0] if event.source == "PROACTIVE" and event.grid_id else None
     return {"event": event, "category": category, "timeline": [t for t, _ in timeline], "units": units,
             "handlers": handlers, "photos": photo_rows, "subscribers": subscribers, "summons": summoned,
             "summon_colour": summons.colour,
@@ -563,7 +563,7 @@ def root_cause(event_id: int):
     """The root cause of a hotspot (主动治理), written on the task and on its timeline."""
     from .schemas import RootCauseIn
     ev = _scoped_or_404(event_id)
-    if not ev.title.startswith(HOTSPOT_PREFIX):
+    if ev.source != "PROACTIVE":  # only tasks the hotspot rule created
         abort(404)
     try:
         data = RootCauseIn().load(form_data())

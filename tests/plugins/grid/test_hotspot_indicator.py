@@ -19,11 +19,12 @@ def make_event(app, gw, title, days_ago, code="SA-GARBAGE", grid=None, state="CL
     from plugins.grid.models import GridEvent
     from plugins.grid.services import report_event
     with app.app_context(), tenant_scope(gw.street.id):
+        task = title.startswith("主动治理：")  # as the hotspot rule (E7) creates them
         ev = report_event({"title": title, "category_id": gw.categories[code],
-                           "grid_id": (grid or gw.grid).id}, "GRID_PATROL")
+                           "grid_id": (grid or gw.grid).id}, "PROACTIVE" if task else "GRID_PATROL")
         ev.created_at = clock.utcnow() - timedelta(days=days_ago)
         ev.state = state
-        if title.startswith("主动治理："):
+        if task:
             ev.level = ev.max_level = 1
         db.session.flush()
         return db.session.get(GridEvent, ev.id).id
@@ -89,3 +90,13 @@ def test_an_ordinary_event_has_no_root_cause_form(app, gw):
     assert "根源分析" not in page
     resp = post(client_for(app, gw.worker), f"/t/{gw.street.slug}/grid/{e}/root-cause", {"root_cause": "x", "version": 1})
     assert resp.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_report_titled_like_a_hotspot_task_is_not_one(app, gw):
+    e = report(app, gw, title="主动治理：随手写的标题")
+    page = client_for(app, gw.worker).get(f"/t/{gw.street.slug}/grid/{e}").text
+    assert "根源分析" not in page
+    assert "随手写的标题" not in client_for(app, gw.admin).get(f"/t/{gw.street.slug}/grid/stats").text
+    refused = post(client_for(app, gw.clerk), f"/t/{gw.street.slug}/grid/",
+                   {"title": "冒充", "category_id": gw.categories["SA-GARBAGE"], "source": "PROACTIVE"})
+    assert refused.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "请选择来源" in refused.text

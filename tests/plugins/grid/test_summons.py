@@ -172,3 +172,30 @@ def test_the_event_cannot_close_while_a_mandatory_summons_is_unanswered(app, gw)
     # the optional summons to the property company never blocks
     done = act(app, gw, gw.worker, e, "submit_result", result="已疏通", closure_type="RESOLVED")
     assert done.status_code == 200 and state_of(app, gw, e)[0] == "AWAITING_CHECK"
+
+
+def test_the_coordinator_picks_units_to_summon_while_the_event_is_being_handled(app, gw):
+    e = community_event(app, gw)
+    assert state_of(app, gw, e)[0] == "IN_PROGRESS"
+    page = client_for(app, gw.leader).get(f"/t/{gw.street.slug}/grid/{e}").text
+    units = page[page.index('id="summon-units"'):]
+    units = units[:units.index("</select>")]
+    assert f'<option value="{gw.other_grid.id}"' in units and "幸福第二网格" in units
+
+
+def test_a_share_with_the_district_leaves_the_community_coordinating_its_summonses(app, gw):
+    from plugins.grid.models import GridEvent
+    e = community_event(app, gw)
+    assert summon(app, gw, e, departments="派出所").status_code == 200
+    (police,) = summonses(app, gw, e)
+    with app.app_context(), tenant_scope(gw.street.id, commit=False):
+        version = db.session.get(GridEvent, e).version
+    shared = post(client_for(app, gw.admin), f"/t/{gw.street.slug}/grid/{e}/share",
+                  {"department": "区住建局", "reason": "管网改造需区里统筹", "version": version},
+                  headers={"HX-Request": "true"})
+    assert shared.status_code == 200
+    page = client_for(app, gw.leader).get(f"/t/{gw.street.slug}/grid/{e}").text
+    assert f'data-testid="sign-{police.id}"' in page and 'id="summon-units"' in page
+    signed = post(client_for(app, gw.leader), f"/t/{gw.street.slug}/grid/summons/{police.id}/sign", {},
+                  headers={"HX-Request": "true"})
+    assert signed.status_code == 200 and "已报到" in signed.text
