@@ -37,6 +37,26 @@ def current_all(grid_ids=None) -> list[GridProfile]:
     return list(db.session.scalars(stmt.order_by(GridProfile.grid_id).limit(5000)))
 
 
+def retired_ids() -> set[int]:
+    """Grids merged into another: they had boundary versions and have no current one. Core keeps
+    the unit (its history stays readable); the grid module no longer offers it for new work."""
+    from sqlalchemy import case
+    return set(db.session.scalars(select(GridProfile.grid_id).group_by(GridProfile.grid_id).having(
+        func.sum(case((GridProfile.valid_to.is_(None), 1), else_=0)) == 0)))
+
+
+def successor(grid_id: int) -> int | None:
+    """The grid a retired grid was merged into, so that its old QR posters still lead somewhere."""
+    last = db.session.scalar(select(func.max(GridProfile.id)).where(GridProfile.grid_id == grid_id))
+    if last is None:
+        return None
+    for row in db.session.scalars(select(GridProfile).where(GridProfile.change == "merge",
+                                                            GridProfile.grid_id != grid_id).limit(2000)):
+        if last in (row.supersedes or []):
+            return row.grid_id
+    return None
+
+
 def locate(lng: float, lat: float) -> GridProfile | None:
     """The current grid version containing the point: an exclusive grid (priority 20) wins over the
     residential grid around it (10); among equals the smaller polygon wins."""
@@ -54,8 +74,27 @@ def _check_based_on(version: GridProfile | None, based_on: int | None) -> None:
         raise Refused(_("这个网格的边界刚被其他人修改过，请刷新后再操作"))
 
 
+#: how far a boundary may lie from the street's other grids: a street is a few kilometres across, so
+#: anything farther is a slip (swapped or mistyped coordinates) that would shrink the whole map
+NEIGHBOURHOOD_M = 20_000
+
+
+def _check_near(grid: OrgUnit, boundary: dict) -> None:
+    west, south, east, north = geo.bbox(boundary)
+    lat, lng = (south + north) / 2, (west + east) / 2
+    centres = db.session.execute(
+        select((GridProfile.south + GridProfile.north) / 2, (GridProfile.west + GridProfile.east) / 2)
+        .where(GridProfile.valid_to.is_(None), GridProfile.grid_id != grid.id).limit(2000)).all()
+    if centres:
+        here = (sum(c[0] for c in centres) / len(centres), sum(c[1] for c in centres) / len(centres))
+        apart = geo.distance_m(lat, lng, *here)
+        if apart > NEIGHBOURHOOD_M:
+            raise Refused(_("这条边界离本街道其他网格约 %(km)s 公里，请检查坐标（经纬度是否写反）", km=round(apart / 1000)))
+
+
 def _add_version(grid: OrgUnit, boundary: dict, households_est: int | None, change: str, supersedes: list[int],
                  reason: str, now) -> GridProfile:
+    _check_near(grid, boundary)
     last = db.session.scalar(select(func.max(GridProfile.version_no)).where(GridProfile.grid_id == grid.id)) or 0
     west, south, east, north = geo.bbox(boundary)
     row = GridProfile(grid_id=grid.id, version_no=last + 1, boundary=boundary, west=west, south=south, east=east,
@@ -89,6 +128,8 @@ def redraw(grid: OrgUnit, boundary: dict, households_est: int | None, reason: st
     now = clock.utcnow()
     old = current_version(grid.id, lock=True)
     _check_based_on(old, based_on)
+    if old is not None and old.boundary == boundary and (households_est is None or households_est == old.households_est):
+        raise Refused(_("边界与现行版本相同，无需保存新版本"))
     row = _add_version(grid, boundary, households_est, "redraw" if old else "draw", _close(old, now), reason, now)
     audit.record("grid.boundary", "org_unit", grid.id, version=row.version_no, change=row.change)
     return row

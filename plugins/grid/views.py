@@ -84,7 +84,9 @@ def grids(scoped_to_user: bool = True) -> list[OrgUnit]:
     stmt = select(OrgUnit).where(OrgUnit.kind == "grid")
     if scoped_to_user:
         stmt = scoped_units(stmt)
-    rows = list(db.session.scalars(stmt.limit(2000)))
+    from .profiles import retired_ids
+    retired = retired_ids()  # grids merged into another take no new work
+    rows = [u for u in db.session.scalars(stmt.limit(2000)) if u.id not in retired]
     names = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(
         OrgUnit.id.in_({g.parent_id for g in rows}))).all())
     for unit in rows:
@@ -277,8 +279,13 @@ def public_report():
         abort(404)  # the street has closed its public report page
     settings_ok = True
     if request.method == "GET":
+        grid_id = request.args.get("grid_id", type=int)
+        if grid_id is not None:
+            from .profiles import retired_ids, successor
+            if grid_id in retired_ids():  # a poster of a grid since merged: report to the grid it joined
+                grid_id = successor(grid_id)
         return render_template("grid/report.html", cats=categories(), grids=grids(False), errors={},
-                               form={"grid_id": request.args.get("grid_id", "")}, done=None, enabled=settings_ok)
+                               form={"grid_id": grid_id or ""}, done=None, enabled=settings_ok)
     key = f"report:{client_ip()}"
     if throttle.blocked_key(key, limit=REPORTS_PER_HOUR, minutes=60):
         return render_template("grid/report.html", cats=categories(), grids=grids(False), form=request.form, done=None,
@@ -930,7 +937,7 @@ def subscribe(event_id: int):
 def grids_page():
     """Every grid with its leader, staff and open events; grids without a leader first."""
     from . import staffing
-    visible = {g.id for g in grids()}
+    visible = {g.id for g in grids()}  # merged (retired) grids are not listed, nor counted as leaderless
     return render_template("grid/grids.html", rows=[r for r in staffing.grids_overview() if r["grid"].id in visible])
 
 
@@ -1032,6 +1039,7 @@ def _versions_context(grid: OrgUnit) -> dict:
     current_row = next((r for r in rows if r.valid_to is None), None)
     open_n = _open_by_grid([grid.id]) if current_row else {}
     return {"versions": rows, "current_version": current_row, "lineage": profiles.lineage(grid.id, rows),
+            "retired": bool(rows) and current_row is None,
             "changes": CHANGES, "grid_svg": _svg([current_row] if current_row else [], {grid.id: grid.name}, open_n)}
 
 
@@ -1118,6 +1126,9 @@ def poster(grid_id: int):
     """A printable poster for the grid's notice board: a QR code residents scan to report a problem."""
     import segno
     grid = _grid_or_404(grid_id)
+    from .profiles import retired_ids
+    if grid.id in retired_ids():
+        abort(404)  # merged into another grid: print that grid's poster
     target = url_for("grid.public_report", grid_id=grid.id, _external=True)
     qr = segno.make(target, error="m").svg_data_uri(scale=8, border=2)
     from . import staffing

@@ -156,6 +156,13 @@ def test_merging_moves_open_events_and_staff_in_one_step_and_keeps_the_history(a
     merged_page = c.get(f"/t/{gw.street.slug}/grid/grids/{gw.other_grid.id}").text
     assert "并入" in merged_page and "不再有现行边界" in merged_page
     assert "合并自" in c.get(f"/t/{gw.street.slug}/grid/grids/{gw.grid.id}").text
+    # the merged grid takes no new work: not offered, not counted, its old posters lead to the grid it joined
+    assert "在本网格上报事件" not in merged_page and "打印二维码海报" not in merged_page
+    assert f'value="{gw.other_grid.id}"' not in c.get(f"/t/{gw.street.slug}/grid/new").text
+    assert "幸福第二网格" not in c.get(f"/t/{gw.street.slug}/grid/grids").text
+    assert c.get(f"/t/{gw.street.slug}/grid/grids/{gw.other_grid.id}/poster").status_code == HTTPStatus.NOT_FOUND
+    public_page = app.test_client().get(f"/t/{gw.street.slug}/grid/report?grid_id={gw.other_grid.id}").text
+    assert f'<option value="{gw.grid.id}" selected>' in public_page
 
 
 def test_a_grid_is_never_merged_into_itself(app, gw):
@@ -305,3 +312,15 @@ def test_a_grid_worker_sees_only_their_grid_on_the_map(app, gw):
     page = client_for(app, gw.worker).get(f"/t/{gw.street.slug}/grid/map").text
     assert f"/grids/{gw.grid.id}\"" in page and f"/grids/{gw.other_grid.id}\"" not in page
     assert "幸福第二网格" not in page
+
+
+def test_a_boundary_far_from_the_street_or_unchanged_is_refused(app, gw):
+    draw(app, gw, gw.grid.id, rect(116.83, 32.60, 116.833, 32.603))
+    c = client_for(app, gw.admin)
+    far = post(c, f"/t/{gw.street.slug}/grid/grids/{gw.other_grid.id}/boundary",
+               {"boundary": rect(121.0, 31.0, 121.003, 31.003), "reason": "上海？", "based_on": 0})
+    assert far.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "经纬度是否写反" in far.text
+    same = post(c, f"/t/{gw.street.slug}/grid/grids/{gw.grid.id}/boundary",
+                {"boundary": rect(116.83, 32.60, 116.833, 32.603), "reason": "再存一次", "based_on": 1})
+    assert same.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "与现行版本相同" in same.text
+    assert len(profiles_of(app, gw, gw.grid.id)) == 1 and profiles_of(app, gw, gw.other_grid.id) == []
