@@ -1391,12 +1391,31 @@ def _mask_name(name: str) -> str:
     return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
 
 
-def _parties(case) -> list[dict]:
-    """Parties as shown: names and phones masked unless the user may reveal reporter identities."""
+def _parties(case, reveal: bool = False) -> list[dict]:
+    """Parties as shown: names and phones masked, unless revealed on purpose (and then audited)."""
     from core.ui import mask_phone
-    reveal = current().has("grid.identity.reveal")
     return [{"name": p["name"] if reveal else _mask_name(p["name"]), "role": p["role"],
              "phone": (p.get("phone") or "") if reveal else mask_phone(p.get("phone"))} for p in case.parties or []]
+
+
+def _may_reveal_parties(case) -> bool:
+    """Who may see the parties' contacts: holders of grid.identity.reveal, and the staff of the case's
+    grid who run the mediation and must call the parties back."""
+    grid = db.session.get(OrgUnit, case.grid_id)
+    return current().has("grid.identity.reveal") or (grid is not None and current().can("grid.log.write", grid.path))
+
+
+@bp.post("/mediation/<grid_mediation:case_id>/reveal")
+@requires("grid.view")
+def reveal_parties(case_id: int):
+    """Show the parties' names and phones, once, for this user: each reveal is written to the audit log."""
+    from core.audit import service as audit
+    case = _case_or_404(case_id)
+    if not _may_reveal_parties(case):
+        abort(403)
+    audit.record("pii.reveal", "grid_mediation_case", case.id, fields=["parties"])
+    db.session.commit()
+    return render_template("grid/_parties.html", parties=_parties(case, reveal=True), case=case, may_reveal=False)
 
 
 @bp.get("/mediation")
@@ -1423,7 +1442,8 @@ def _case_or_404(case_id: int):
 def _case_page(case, status=HTTPStatus.OK, errors=None, form=None, open_form=None):
     from . import records
     done = {e.follow_up_day for e in records.entries(case.id) if e.kind == "follow_up"}
-    return render_template("grid/mediation.html", case=case, parties=_parties(case), entries=records.entries(case.id),
+    return render_template("grid/mediation.html", case=case, parties=_parties(case), may_reveal=_may_reveal_parties(case),
+                           entries=records.entries(case.id),
                            grid=db.session.get(OrgUnit, case.grid_id), follow_ups=records.follow_up_dates(case),
                            done=done, today=records.today(), errors=errors or {}, form=form or {},
                            open_form=open_form, event=db.session.get(GridEvent, case.event_id) if case.event_id else None

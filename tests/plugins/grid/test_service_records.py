@@ -297,3 +297,20 @@ def test_a_patrol_finding_converts_and_another_grids_log_is_not_found(app, gw):
     from plugins.grid.models import ServiceLog
     (theirs,) = rows(app, gw, ServiceLog, ServiceLog.grid_id == gw.other_grid.id)
     assert c.get(f"/t/{gw.street.slug}/grid/new?from_kind=log&from_id={theirs.id}").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_the_parties_contacts_are_revealed_on_purpose_and_each_reveal_is_audited(app, gw, create_user):
+    from core.audit.models import AuditLog
+    case = open_case_from_log(app, gw)
+    url = f"/t/{gw.street.slug}/grid/mediation/{case.id}"
+    for account in (gw.worker, gw.admin):  # the grid's own staff, and a holder of grid.identity.reveal
+        c = client_for(app, account)
+        page = c.get(url).text
+        assert "王建国" not in page and "13812345678" not in page and 'data-testid="reveal-parties"' in page
+        shown = post(c, f"{url}/reveal", {}, headers={"HX-Request": "true"})
+        assert shown.status_code == HTTPStatus.OK and "王建国" in shown.text and "13812345678" in shown.text
+    assert len(rows(app, gw, AuditLog, AuditLog.action == "pii.reveal")) == 2
+    clerk = client_for(app, gw.clerk)  # intake sees the case of its street but may not reveal
+    assert 'data-testid="reveal-parties"' not in clerk.get(url).text
+    assert post(clerk, f"{url}/reveal", {}).status_code == HTTPStatus.FORBIDDEN
+    assert len(rows(app, gw, AuditLog, AuditLog.action == "pii.reveal")) == 2
