@@ -40,6 +40,8 @@ def from_env(overrides: dict | None = None) -> dict:
         # A whole street office shares one NAT address, so the per-address limit is high.
         "LOGIN_MAX_FAILURES_ADDRESS": int(os.environ.get("JICENG_LOGIN_MAX_FAILURES_ADDRESS", 100)),
         "LOGIN_THROTTLE_MINUTES": 15,
+        # A platform forwards a whole street's 12345 calls through one key.
+        "API_KEY_POSTS_PER_HOUR": int(os.environ.get("JICENG_API_KEY_POSTS_PER_HOUR", 600)),
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "core" / "translations"),

@@ -7,7 +7,8 @@ import secrets
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, g, jsonify, make_response, redirect, render_template, request, url_for
+from flask import (Flask, abort, current_app, g, jsonify, make_response, redirect, render_template, request, session,
+                   url_for)
 from werkzeug.exceptions import HTTPException
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
@@ -63,6 +64,8 @@ def init_web(app: Flask) -> None:
         if app.url_map.is_endpoint_expecting(endpoint, "tenant"):
             values["tenant"] = g.tenant_slug
 
+    from .auth.apikeys import MachineAwareSessions
+    app.session_interface = MachineAwareSessions()
     app.view_functions["static"]._audience = "public"
     app.before_request(_before)
     app.after_request(_after)
@@ -75,26 +78,36 @@ def view_function():
     return current_app.view_functions.get(request.endpoint) if request.endpoint else None
 
 
+#: audiences that skip membership; ``api`` is public for machines (``core.auth.apikeys``)
+OPEN = ("public", "api")
+
+
 def _before():
+    from .auth.apikeys import presented_key
     from .auth.sessions import csrf_token, load_user
     g.request_id = request.headers.get("X-Request-ID", "")[:64] or secrets.token_hex(8)
     g.tenant = None
     view = view_function()
+    kind = getattr(view, "_audience", "tenant" if g.tenant_slug else "signed_in") if view else "public"
+    # a machine request: the session was never opened (MachineAwareSessions) and the key replaces CSRF
+    g.api_key_token = presented_key() if kind == "api" else None
     if request.method in UNSAFE or (view is not None and needs_write_for_get(view)):
         g.write_token = write_transaction.set(True)
-    if request.method in UNSAFE:
-        _check_csrf(csrf_token())
+    if g.api_key_token is not None:
+        if request.method in UNSAFE and not hasattr(view, "_api_scope"):
+            abort(403)  # an api rule that writes must check its key (api_key_required)
+    elif request.method in UNSAFE:  # on an api rule, never start a session just to refuse
+        _check_csrf(session.get("csrf", "") if kind == "api" else csrf_token())
     load_user()
-    kind = getattr(view, "_audience", "tenant" if g.tenant_slug else "signed_in") if view else "public"
-    if kind == "public" and not g.tenant_slug:
+    if kind in OPEN and not g.tenant_slug:
         return None
-    if g.user is None and kind != "public":
+    if g.user is None and kind not in OPEN:
         return _login_required()
     if kind == "platform" and not g.user.is_platform_admin:
         abort(404)
     if g.tenant_slug:
         member_id = None
-        if kind == "public" or g.user is None:
+        if kind in OPEN or g.user is None:
             g.tenant = load_tenant(g.tenant_slug)
         else:
             g.tenant, member_id = load_member_tenant(g.tenant_slug, g.user.id)
@@ -102,7 +115,7 @@ def _before():
         owner = current_app.extensions["jiceng.plugins"].blueprint_owner.get(request.blueprint)
         if owner is not None and owner not in enabled:
             abort(404)  # a module this tenant has not switched on does not exist here
-        if kind == "public":
+        if kind in OPEN:
             g.ctx_token = set_context(TenantContext(active=g.tenant.id, visible=(g.tenant.id,), enabled=enabled,
                                                     plugins_rev=g.tenant.plugins_rev, hooks=hooks_for(enabled),
                                                     kind=g.tenant.kind))
@@ -193,6 +206,8 @@ def _teardown(_exc):
 
 
 def _wants_json() -> bool:
+    if g.get("api_key_token"):  # a machine request has no session for a page to render with
+        return True
     return request.path.startswith("/api/") or (
         request.accept_mimetypes.best == "application/json" and not request.headers.get("HX-Request"))
 
@@ -215,6 +230,10 @@ def _http_error(exc: HTTPException):
     if status in (301, 302, 303, 307, 308):
         return exc
     message = str(MESSAGES.get(status, exc.name))
+    answer = getattr(view_function(), "_api_answer", None)
+    if answer is not None:  # an api rule answers in its own format; a keyless POST lacks its key
+        from .auth.apikeys import missing_key_message
+        return answer(status, missing_key_message() if exc.description == "csrf" else message)
     if status == 403 and exc.description == "csrf":
         message = gettext("页面已过期，请刷新")
     if _wants_json():

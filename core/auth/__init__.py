@@ -5,7 +5,7 @@ from flask import Flask
 def init_auth(app: Flask) -> None:
     from ..ui.models import Notification
     from ..web import model_converter
-    from .models import RoleGrant, UserAccount
+    from .models import ApiKey, RoleGrant, UserAccount
     app.url_map.converters.update(
         user=model_converter(UserAccount), role_grant=model_converter(RoleGrant),
-        notification=model_converter(Notification))
+        notification=model_converter(Notification), api_key=model_converter(ApiKey))

@@ -1,4 +1,4 @@
-"""Tenant administration from pages: users, one-time passwords, role grants, sessions, audit log."""
+"""Tenant administration from pages: users, one-time passwords, role grants, sessions, API keys, audit log."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -16,10 +16,10 @@ from ..db import db, get_or_404
 from ..org.models import OrgUnit
 from ..tenancy.context import current
 from ..ui.render import form_data, invalid_form, see_other
-from . import passwords, sessions
-from .models import Membership, Role, RoleGrant, UserAccount
+from . import apikeys, passwords, sessions
+from .models import ApiKey, Membership, Role, RoleGrant, UserAccount
 from .permissions import requires, step_up
-from .schemas import GrantIn, UserIn
+from .schemas import ApiKeyIn, GrantIn, UserIn
 from .services import GrantRefused, create_user, ensure_membership, grant, tenant_user_or_none
 
 bp = Blueprint("admin", __name__, url_prefix="/t/<tenant>/admin")
@@ -166,6 +166,49 @@ def revoke_grant(grant_id: int):
     db.session.delete(row)
     db.session.commit()
     return see_other(url_for("admin.users"))
+
+
+def _api_keys_page(**extra):
+    keys = db.session.scalars(select(ApiKey).where(ApiKey.tenant_id == current().active)
+                              .order_by(ApiKey.revoked_at.is_not(None), ApiKey.id.desc())).all()
+    creators = {u.id: u.display_name for u in db.session.scalars(
+        select(UserAccount).where(UserAccount.id.in_({k.created_by for k in keys if k.created_by})))}
+    context = {"keys": keys, "creators": creators, "scopes": apikeys.offered_scopes(), "errors": {}, "form": {},
+               "new_key": None}
+    context.update(extra)
+    return context
+
+
+@bp.get("/api-keys")
+@requires("core.apikeys.manage")
+def api_keys():
+    """Keys for platforms that call this street's machine endpoints (Open311): who made them, last use."""
+    return render_template("admin/api_keys.html", **_api_keys_page())
+
+
+@bp.post("/api-keys")
+@requires("core.apikeys.manage")
+@step_up
+def create_api_key():
+    """Create a key; its secret is shown on this page once and never again."""
+    try:
+        data = ApiKeyIn().load({**form_data(), "scopes": request.form.getlist("scopes")})
+    except ValidationError as err:
+        return invalid_form("admin/api_keys.html", "admin/_api_key_form.html", "api-key-form",
+                            **_api_keys_page(errors=err.messages, form=request.form))
+    key, secret = apikeys.new_key(data["name"], data["scopes"])
+    db.session.commit()
+    return render_template("admin/api_keys.html", **_api_keys_page(new_key=(key.name, secret))), HTTPStatus.CREATED
+
+
+@bp.post("/api-keys/<api_key:key_id>/revoke")
+@requires("core.apikeys.manage")
+def revoke_api_key(key_id: int):
+    """Revoke at once: the platform's next call is refused (no step-up, it is the emergency brake)."""
+    if apikeys.revoke(key_id) is None:
+        abort(404)
+    db.session.commit()
+    return see_other(url_for("admin.api_keys"))
 
 
 @bp.get("/audit")

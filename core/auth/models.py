@@ -102,3 +102,24 @@ class RoleGrant(TenantScoped, db.Model):
     org_unit_id: Mapped[int] = mapped_column(BigId)
     granted_by: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utc_default)
+
+
+class ApiKey(TenantScoped, db.Model):
+    """A machine client's key (a 12345 or provincial platform posting Open311 reports).
+
+    The secret is a 256-bit random token shown once; only its SHA-256 is kept, so a stolen
+    database does not hand out working keys. Revoked keys stay listed for the audit trail.
+    """
+
+    __tablename__ = "api_key"
+    __table_args__ = tenant_table_args(UniqueConstraint("tenant_id", "secret_hash"))
+
+    name: Mapped[str] = mapped_column(String(64))
+    prefix: Mapped[str] = mapped_column(String(16))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list] = mapped_column(default=list)
+    created_by: Mapped[int | None] = mapped_column(BigId)
+    created_at: Mapped[datetime] = mapped_column(default=utc_default)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[int | None] = mapped_column(BigId)

@@ -56,6 +56,7 @@ CORE_PERMISSIONS = [
     Permission("core.people.export", _l("导出和删除个人信息"), ("tenant_admin",)),
     Permission("core.users.manage", _l("管理用户和授权"), ("tenant_admin",)),
     Permission("core.audit.view", _l("查看审计日志"), ("tenant_admin",)),
+    Permission("core.apikeys.manage", _l("管理接口密钥"), ("tenant_admin",)),
     Permission("core.rollup.view", _l("查看辖区街道汇总"), ("tenant_admin", "street_staff"), scope="district"),
 ]
 
@@ -88,7 +89,9 @@ def requires(code: str):
 
 
 def audience(kind: str):
-    """Declare who may reach a rule: public, signed_in, tenant or platform."""
+    """Declare who may reach a rule: public, signed_in, tenant or platform; ``api`` is a public rule
+    for machines, where a request carrying an API key has no session and no CSRF token
+    (``core.auth.apikeys``)."""
     def decorator(view):
         view._audience = kind
         return view

@@ -23,4 +23,5 @@ def register_permissions():
 @hookimpl
 def nav_items(ctx):
     return [NavItem("admin", _l("用户与授权"), "admin.users", "core.users.manage", order=10),
+            NavItem("admin", _l("接口密钥"), "admin.api_keys", "core.apikeys.manage", order=15),
             NavItem("admin", _l("审计日志"), "admin.audit_log", "core.audit.view", order=20)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from ..org.schemas import text
 from .passwords import password_problem
 
 REQUIRED = {"required": _l("必填项"), "null": _l("必填项")}
@@ -46,3 +47,15 @@ class GrantIn(Schema):
 class TotpIn(Schema):
     code = fields.String(required=True, error_messages=REQUIRED,
                          validate=validate.Regexp(r"^(\d{6}|[a-z0-9]{10})$", error=_l("请输入 6 位验证码或恢复码")))
+
+
+class ApiKeyIn(Schema):
+    name = text(64)  # " " names no platform
+    scopes = fields.List(fields.String(), required=True, error_messages=REQUIRED,
+                         validate=validate.Length(min=1, error=_l("至少选择一项用途")))
+
+    @validates("scopes")
+    def _offered(self, value, **_kw):
+        from .apikeys import offered_scopes
+        if set(value) - set(offered_scopes()):
+            raise ValidationError(_l("没有这项用途"))

@@ -5,6 +5,8 @@ isolation tests can never silently skip it.
 """
 from __future__ import annotations
 
+import hashlib
+
 from ..db import TenantScoped, db
 from ..tenancy.scopes import tenant_scope
 
@@ -18,7 +20,7 @@ def tenant_models() -> list[type]:
 
 def _makers():
     from ..audit.models import AuditLog
-    from ..auth.models import Role, RoleGrant
+    from ..auth.models import ApiKey, Role, RoleGrant
     from ..events.models import EventOutbox, JobRun
     from ..org.models import CentralHouseholdLink, OrgUnit, OrgUnitHistory, PartyOrg, Person, ResidentUnit
     from ..org.services import create_unit, save_person
@@ -49,6 +51,11 @@ def _makers():
             s.add_all([grant, note])
             s.flush()
             rows.update({RoleGrant: grant.id, Notification: note.id})
+        key = ApiKey(name=f"{canary}-密钥", prefix="jc_canary", scopes=["open311"],
+                     secret_hash=hashlib.sha256(canary.encode()).hexdigest())
+        s.add(key)
+        s.flush()
+        rows[ApiKey] = key.id
         s.add(AuditLog(action="test.canary", detail={"canary": canary}))
         s.add_all([EventOutbox(name="core.canary", payload={"canary": canary}, dispatched_at=None),
                    JobRun(job=f"{canary}.job")])

@@ -1,10 +1,13 @@
 """Open311 GeoReport v2 (domain/grid.md §15): the street's events for 12345 and provincial platforms.
 
 It is the public report page in machine form: same address (``/t/<street>/grid/``), same switch
-(the street's 开放居民上报页面 setting), same validation and rate limit for new reports.
-``jurisdiction_id`` is the street's slug; ``expected_datetime`` is the case deadline. A reporter's
-name and phone never leave; an event reported anonymously (public_anon) or a dispute between
-people (profile DISPUTE) is listed without its description and address, which could name them.
+(the street's 开放居民上报页面 setting), same validation for new reports. Reading is public; a new
+report needs an API key with the ``open311`` scope (made by the street's admin, sent as GeoReport's
+``api_key`` field or an ``Authorization: Bearer`` header), so a platform needs no cookie or CSRF
+token, and the hourly limit is the key's. ``jurisdiction_id`` is the street's slug;
+``expected_datetime`` is the case deadline. A reporter's name and phone never leave; an event
+reported anonymously (public_anon) or a dispute between people (profile DISPUTE) is listed without
+its description and address, which could name them.
 """
 from __future__ import annotations
 
@@ -14,11 +17,12 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 
 from flask import abort, g, make_response, request
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from core import clock
+from core.auth.apikeys import api_key_required
 from core.auth.permissions import audience
 from core.db import db
 from core.org.models import OrgUnit
@@ -29,7 +33,7 @@ from .categories import BUCKETS
 from .machine import CLOSURES, STATE_LABELS, TERMINAL, Refused
 from .models import Category, GridEvent, Transition
 from .schemas import PublicReportIn
-from .views import REPORTS_PER_HOUR, bp, categories, public_reports_open
+from .views import bp, categories, public_reports_open
 
 PREFIX = "/open311/v2"
 FORMATS = ("json", "xml")
@@ -90,11 +94,9 @@ def _open(fmt: str) -> None:
         raise Open311Error(HTTPStatus.NOT_FOUND, _("jurisdiction_id 不存在：这里是 %(slug)s", slug=g.tenant.slug))
 
 
-def _with_token(resp):
-    """Open311 POSTs pass the CSRF check like every form: a client keeps the cookie and sends this token."""
-    from core.auth.sessions import csrf_token
-    resp.headers["X-CSRFToken"] = csrf_token()
-    return resp
+def _refused(status: int, message: str):
+    """A refused key (or a keyless POST) in the Open311 error format of the requested suffix."""
+    return _error(request.view_args.get("fmt", "json") if request.view_args else "json", Open311Error(status, message))
 
 
 def _service(c: Category) -> dict:
@@ -143,7 +145,7 @@ def _listed(arg: str) -> list[str]:
 
 
 @bp.get(f"{PREFIX}/services.<fmt>")
-@audience("public")
+@audience("api")
 @example_args(fmt="json")
 def open311_services(fmt: str):
     """GET Service List: the street's active categories, grouped by bucket."""
@@ -151,11 +153,11 @@ def open311_services(fmt: str):
         _open(fmt)
     except Open311Error as err:
         return _error(fmt, err)
-    return _with_token(_respond(fmt, "services", "service", [_service(c) for c in categories()]))
+    return _respond(fmt, "services", "service", [_service(c) for c in categories()])
 
 
 @bp.get(f"{PREFIX}/requests.<fmt>")
-@audience("public")
+@audience("api")
 @example_args(fmt="json")
 def open311_requests(fmt: str):
     """GET Service Requests: newest first, at most 1000; by ids, or by code, status and time window."""
@@ -186,11 +188,11 @@ def open311_requests(fmt: str):
     except Open311Error as err:
         return _error(fmt, err)
     rows = list(db.session.scalars(stmt.order_by(GridEvent.created_at.desc(), GridEvent.id.desc()).limit(MAX_REQUESTS)))
-    return _with_token(_respond(fmt, "service_requests", "request", _requests(rows)))
+    return _respond(fmt, "service_requests", "request", _requests(rows))
 
 
 @bp.get(f"{PREFIX}/requests/<ref>.<fmt>")
-@audience("public")
+@audience("api")
 @example_args(ref="E20260101-000000", fmt="json")
 def open311_request(ref: str, fmt: str):
     """GET Service Request: one event by its 受理编号."""
@@ -201,7 +203,7 @@ def open311_request(ref: str, fmt: str):
             raise Open311Error(HTTPStatus.NOT_FOUND, _("没有这个受理编号"))
     except Open311Error as err:
         return _error(fmt, err)
-    return _with_token(_respond(fmt, "service_requests", "request", _requests([event])))
+    return _respond(fmt, "service_requests", "request", _requests([event]))
 
 
 def _report_data() -> dict:
@@ -219,17 +221,13 @@ def _report_data() -> dict:
 
 
 @bp.post(f"{PREFIX}/requests.<fmt>")
-@audience("public")
+@audience("api")
+@api_key_required("open311", _l("Open311 事件上报（12345、省级平台）"), answer=_refused)
 @example_args(fmt="json")
 def open311_create(fmt: str):
-    """POST Service Request: a resident's report, as on the public page (same checks, same limit)."""
-    from core.auth import throttle
-    from core.auth.sessions import client_ip
+    """POST Service Request: a report relayed by a platform, checked as on the public page."""
     try:
         _open(fmt)
-        key = f"report:{client_ip()}"
-        if throttle.blocked_key(key, limit=REPORTS_PER_HOUR, minutes=60):
-            raise Open311Error(HTTPStatus.TOO_MANY_REQUESTS, _("提交过于频繁，请一小时后再试，或拨打社区电话"))
         try:
             data = PublicReportIn().load(_report_data())
         except ValidationError as err:
@@ -239,7 +237,6 @@ def open311_create(fmt: str):
                     if str(message) not in named.setdefault(FIELD_NAMES.get(field, field), []):
                         named[FIELD_NAMES.get(field, field)].append(str(message))
             raise Open311Error(HTTPStatus.BAD_REQUEST, *(f"{f}: {'；'.join(m)}" for f, m in sorted(named.items()))) from err
-        throttle.count_key(key)
         data.pop("website")
         event = services.report_event(data, "RESIDENT")
     except Refused as err:

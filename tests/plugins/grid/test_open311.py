@@ -141,60 +141,137 @@ def test_no_reporter_details_ever_and_anonymous_reports_hide_everything(app, gw)
     assert rows["DI-NEIGHBOUR"]["description"] is None and rows["DI-NEIGHBOUR"]["address"] is None
 
 
-def test_a_platform_posts_a_report_and_reads_it_back(app, gw):
+def key_for(app, tenant, account, scopes=("open311",), name="区12345热线平台") -> str:
+    """A key made by the street's admin; the secret, as the admin would hand it over."""
+    from core.auth import apikeys
+    with app.app_context(), tenant_scope(tenant.id, user_id=account.id):
+        return apikeys.new_key(name, list(scopes))[1]
+
+
+REPORT = {"service_code": "SA-SEWAGE", "description": "7栋化粪池外溢", "address_string": "7栋北侧", "phone": PHONE}
+
+
+def test_a_platform_posts_a_report_with_its_key_and_reads_it_back(app, gw):
+    key = key_for(app, gw.street, gw.admin)
     c = machine(app)
-    token = c.get(f"{base(gw)}/services.json").headers["X-CSRFToken"]
     before = count(app, gw)
     resp = c.post(f"{base(gw)}/requests.json", data={
-        "jurisdiction_id": gw.street.slug, "service_code": "SA-SEWAGE", "description": "7栋化粪池外溢\n味道很大",
-        "address_string": "7栋北侧", "phone": PHONE, "first_name": "秀英", "last_name": "王", "csrf_token": token})
+        "api_key": key, "jurisdiction_id": gw.street.slug, "service_code": "SA-SEWAGE",
+        "description": "7栋化粪池外溢\n味道很大", "address_string": "7栋北侧", "phone": PHONE, "first_name": "秀英",
+        "last_name": "王"})
     assert resp.status_code == HTTPStatus.OK, resp.text
+    assert "Set-Cookie" not in resp.headers and "Cookie" not in resp.vary  # no session for a machine
     (created,) = resp.json
     assert created["service_request_id"].startswith("E") and created["service_request_id"] in created["service_notice"]
     assert count(app, gw) == before + 1
-    row = c.get(f"{base(gw)}/requests/{created['service_request_id']}.json").json[0]
+    read = c.get(f"{base(gw)}/requests/{created['service_request_id']}.json")
+    assert "Set-Cookie" not in read.headers
+    row = read.json[0]
     assert row["status"] == "open" and row["status_notes"] == "待受理" and row["address"] == "7栋北侧"
     assert row["service_name"] == "污水外溢" and row["expected_datetime"] is None  # not dispatched yet
     staff = client_for(app, gw.clerk).get(f"/t/{gw.street.slug}/grid/?q={created['service_request_id']}&group=all")
     assert "7栋化粪池外溢" in staff.text  # staff see it in their queue like any resident's report
-    xml = c.post(f"{base(gw)}/requests.xml", data={"service_code": "SA-SEWAGE", "description": "又外溢了",
-                                                   "address_string": "7栋", "phone": PHONE, "csrf_token": token})
-    assert xml.status_code == HTTPStatus.OK and ET.fromstring(xml.data)[0].findtext("service_request_id").startswith("E")
+    for headers in ({"Authorization": f"Bearer {key}"}, {"X-API-Key": key}):
+        xml = c.post(f"{base(gw)}/requests.xml", data={**REPORT, "description": "又外溢了"}, headers=headers)
+        assert xml.status_code == HTTPStatus.OK and ET.fromstring(xml.data)[0].findtext("service_request_id").startswith("E")
+        assert "Set-Cookie" not in xml.headers
+    assert count(app, gw) == before + 3
 
 
-def test_a_bad_post_gets_open311_errors_and_stores_nothing(app, gw):
-    c = machine(app)
-    token = c.get(f"{base(gw)}/services.json").headers["X-CSRFToken"]
+def test_a_signed_in_browser_sending_a_key_is_a_machine_not_its_user(app, gw):
+    """The admin's session cookie rides along but is neither read nor renewed: the key alone speaks."""
+    key = key_for(app, gw.street, gw.admin)
+    browser = client_for(app, gw.admin)
+    resp = browser.post(f"{base(gw)}/requests.json", data={**REPORT, "api_key": key},
+                        headers={"Origin": "https://12345.example"})
+    assert resp.status_code == HTTPStatus.OK and "Set-Cookie" not in resp.headers
+    from plugins.grid.models import GridEvent
+    with app.app_context(), tenant_scope(gw.street.id, commit=False):
+        event = db.session.scalars(select(GridEvent).where(GridEvent.ref_no == resp.json[0]["service_request_id"])).one()
+        assert event.created_by is None and event.source == "RESIDENT"
+
+
+def test_a_post_without_a_live_key_of_this_street_is_refused(app, gw, create_tenant, create_user):
+    revoked = key_for(app, gw.street, gw.admin)
+    from core.auth import apikeys
+    from core.auth.models import ApiKey
+    with app.app_context(), tenant_scope(gw.street.id, user_id=gw.admin.id):
+        apikeys.revoke(db.session.scalars(select(ApiKey.id).where(ApiKey.prefix == revoked[:11])).one())
+    other = create_tenant()
+    elsewhere = key_for(app, other, create_user(other, "tenant_admin"))
+    unscoped = key_for(app, gw.street, gw.admin, scopes=())
     before = count(app, gw)
-    resp = c.post(f"{base(gw)}/requests.json", data={"service_code": "SA-SEWAGE", "description": "",
-                                                     "address_string": "7栋", "phone": "12345", "csrf_token": token})
-    assert resp.status_code == HTTPStatus.BAD_REQUEST
-    assert resp.json == [{"code": 400, "description": "description: 必填项"},
-                         {"code": 400, "description": "phone: 手机号应为 11 位数字，便于回访"}]
-    unknown = c.post(f"{base(gw)}/requests.json", data={"service_code": "NOPE", "description": "x", "address_string": "7栋",
-                                                        "phone": PHONE, "csrf_token": token})
-    assert unknown.status_code == HTTPStatus.BAD_REQUEST and unknown.json[0]["description"] == "service_code 不存在"
-    forged = c.post(f"{base(gw)}/requests.json", data={"service_code": "SA-SEWAGE", "description": "x",
-                                                       "address_string": "7栋", "phone": PHONE})
-    assert forged.status_code == HTTPStatus.FORBIDDEN  # no token from this street: refused like any form
+    c = machine(app)
+    for key in (revoked, elsewhere, unscoped, "jc_guessed"):
+        resp = c.post(f"{base(gw)}/requests.json", data={**REPORT, "api_key": key})
+        assert resp.status_code == HTTPStatus.FORBIDDEN, key
+        assert resp.json == [{"code": 403, "description": "API 密钥无效、已撤销，或无权调用此接口"}]
+        assert "Set-Cookie" not in resp.headers
+    xml = c.post(f"{base(gw)}/requests.xml", data=REPORT, headers={"Authorization": f"Bearer {revoked}"})
+    assert xml.status_code == HTTPStatus.FORBIDDEN and ET.fromstring(xml.data)[0].findtext("code") == "403"
+    keyless = c.post(f"{base(gw)}/requests.json", data=REPORT)
+    assert keyless.status_code == HTTPStatus.FORBIDDEN and "需要 API 密钥" in keyless.json[0]["description"]
+    assert "Set-Cookie" not in keyless.headers
+    browser = client_for(app, gw.admin)  # signed in, with a valid CSRF token: still no key, still refused
+    ambient = post(browser, f"{base(gw)}/requests.json", REPORT)
+    assert ambient.status_code == HTTPStatus.FORBIDDEN and "需要 API 密钥" in ambient.json[0]["description"]
     assert count(app, gw) == before
 
 
-def test_posts_share_the_public_pages_hourly_limit(app, gw):
-    for _ in range(20):
-        public(app, gw, addr="10.251.0.1")
-    c = app.test_client()
-    c.environ_base["REMOTE_ADDR"] = "10.251.0.1"
-    token = c.get(f"{base(gw)}/services.json").headers["X-CSRFToken"]
-    resp = c.post(f"{base(gw)}/requests.json", data={"service_code": "SA-SEWAGE", "description": "外溢",
-                                                     "address_string": "7栋", "phone": PHONE, "csrf_token": token})
-    assert resp.status_code == HTTPStatus.TOO_MANY_REQUESTS and "提交过于频繁" in resp.json[0]["description"]
+def test_reading_needs_no_key_and_sets_no_cookie(app, gw):
+    for url in (f"{base(gw)}/services.json", f"{base(gw)}/requests.xml"):
+        resp = machine(app).get(url)
+        assert resp.status_code == HTTPStatus.OK and "Set-Cookie" not in resp.headers and "X-CSRFToken" not in resp.headers
+
+
+def test_a_bad_post_gets_open311_errors_and_stores_nothing(app, gw):
+    key = key_for(app, gw.street, gw.admin)
+    c = machine(app)
+    before = count(app, gw)
+    resp = c.post(f"{base(gw)}/requests.json", data={"service_code": "SA-SEWAGE", "description": "",
+                                                     "address_string": "7栋", "phone": "12345", "api_key": key})
+    assert resp.status_code == HTTPStatus.BAD_REQUEST
+    assert resp.json == [{"code": 400, "description": "description: 必填项"},
+                         {"code": 400, "description": "phone: 手机号应为 11 位数字，便于回访"}]
+    unknown = c.post(f"{base(gw)}/requests.json", data={**REPORT, "service_code": "NOPE", "api_key": key})
+    assert unknown.status_code == HTTPStatus.BAD_REQUEST and unknown.json[0]["description"] == "service_code 不存在"
+    assert count(app, gw) == before
+
+
+def test_each_key_has_an_hourly_limit_on_posts_and_shows_its_last_use(app, gw, monkeypatch):
+    monkeypatch.setitem(app.config, "API_KEY_POSTS_PER_HOUR", 2)
+    key, spare = key_for(app, gw.street, gw.admin), key_for(app, gw.street, gw.admin, name="省平台")
+    c = machine(app)
+    before = count(app, gw)
+    bad = c.post(f"{base(gw)}/requests.json", data={**REPORT, "service_code": "NOPE", "api_key": key})
+    assert bad.status_code == HTTPStatus.BAD_REQUEST  # a refused report still counts
+    assert c.post(f"{base(gw)}/requests.json", data={**REPORT, "api_key": key}).status_code == HTTPStatus.OK
+    limited = c.post(f"{base(gw)}/requests.json", data={**REPORT, "api_key": key})
+    assert limited.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert limited.json == [{"code": 429, "description": "这个 API 密钥本小时的提交已达上限，请稍后再试"}]
+    assert c.post(f"{base(gw)}/requests.json", data={**REPORT, "api_key": spare}).status_code == HTTPStatus.OK
+    assert count(app, gw) == before + 2
+    page = client_for(app, gw.admin).get(f"/t/{gw.street.slug}/admin/api-keys")
+    used = [row for row in page.text.split("<tr")[1:] if "省平台" in row]
+    assert "从未使用" not in used[0]
 
 
 def test_closing_the_public_page_closes_open311_too(app, gw):
+    key = key_for(app, gw.street, gw.admin)
     admin = client_for(app, gw.admin)
     post(admin, f"/t/{gw.street.slug}/admin/modules/grid/settings", {"min_ranking_sample": "10", "reopen_window_days": "15"},
          headers={"HX-Request": "true"})  # public_reports unticked
     for url in (f"{base(gw)}/services.json", f"{base(gw)}/requests.json"):
         resp = machine(app).get(url)
         assert resp.status_code == HTTPStatus.NOT_FOUND and resp.json == [{"code": 404, "description": "本街道未开放居民上报"}]
+    closed = machine(app).post(f"{base(gw)}/requests.json", data={**REPORT, "api_key": key})
+    assert closed.status_code == HTTPStatus.NOT_FOUND and closed.json[0]["description"] == "本街道未开放居民上报"
+
+
+def test_a_key_on_a_read_or_a_wrong_address_is_answered_without_a_session(app, gw):
+    key = key_for(app, gw.street, gw.admin)
+    c = machine(app)
+    ok = c.get(f"{base(gw)}/services.json?api_key={key}")
+    assert ok.status_code == HTTPStatus.OK and "Set-Cookie" not in ok.headers
+    wrong = c.get(f"{base(gw)}/services.csv", headers={"Authorization": f"Bearer {key}"})
+    assert wrong.status_code == HTTPStatus.NOT_FOUND and "Set-Cookie" not in wrong.headers
