@@ -64,6 +64,8 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("callback_attempt", "CB", _l("回访未接通"), ("AWAITING_CALLBACK",), "grid.event.callback", ("reason",)),
     Action("callback", "T22", _l("记录回访"), ("AWAITING_CALLBACK",), "grid.event.callback", ("callback_result", "reason")),
     Action("reopen", "T24", _l("重新办理"), ("CLOSED",), "grid.event.accept", ("reason",)),
+    Action("recheck_pass", "T5R", _l("抽查复核通过"), ("CLOSED",), "grid.event.check"),
+    Action("recheck_fail", "T24", _l("抽查复核不通过，返工"), ("CLOSED",), "grid.event.check", ("reason",), "danger"),
     Action("escalate", "T26", _l("上报上一级"), ACTIVE, "grid.event.report", ("reason",)),
     Action("declare_incident", "MI", _l("设为群体性事件"), ("REGISTERED", "DISPATCHED", "IN_PROGRESS"), "grid.event.merge",
            ("hours", "reason")),

@@ -95,6 +95,8 @@ class GridEvent(TenantScoped, db.Model):
     incident_until: Mapped[datetime | None]
     #: what keeps a hotspot coming back (主动治理 tasks only), filled in by staff
     root_cause: Mapped[str | None] = mapped_column(Text)
+    #: a self-handled closure (T5) drawn for the grid leader's sample re-check: due, passed or failed
+    recheck: Mapped[str | None] = mapped_column(String(8))
     created_by: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utc_default)
     #: when the reporter's device captured the report (an offline draft sent later); clocks still start at created_at

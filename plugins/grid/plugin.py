@@ -87,7 +87,8 @@ def nav_items(ctx):
             NavItem("work", _l("矛盾调解"), "grid.mediation_cases", "grid.view", order=34),
             NavItem("work", _l("关爱走访"), "grid.visits", "grid.sensitive.view", order=35),
             NavItem("admin", _l("事件类别与时限"), "grid.categories_page", "grid.config.categories", order=50),
-            NavItem("admin", _l("应急模式"), "grid.emergency", "grid.emergency.approve", order=51)]
+            NavItem("admin", _l("应急模式"), "grid.emergency", "grid.emergency.approve", order=51),
+            NavItem("admin", _l("减负公示"), "grid.compliance", "grid.view", order=52)]
 
 
 @hookimpl

@@ -21,6 +21,8 @@ class Settings(Schema):
     reopen_window_days = fields.Integer(load_default=15, validate=validate.Range(min=1, max=90),
                                         metadata={"label": "重新办理期限（天）", "inherit": True})
     public_reports = fields.Boolean(load_default=True, metadata={"label": "开放居民上报页面"})
+    self_handle_sample_pct = fields.Integer(load_default=10, validate=validate.Range(min=0, max=100),
+                                            metadata={"label": "现场办结抽查比例（%）", "inherit": True})
 
 
 class _NoGridIsNone:
@@ -129,6 +131,7 @@ ACTION_SCHEMAS = {
     "reject": _action("reason", reason_code=_codes(REJECT_REASONS)),
     "merge": _action("master_ref"),
     "unmerge": _action("reason"),
+    "recheck_pass": _action(), "recheck_fail": _action("reason"),
     "dispatch": _action("handler_unit_id"),
     "return": _action("reason", reason_code=_codes(RETURN_REASONS)),
     "redispatch": _action("handler_unit_id", "dispatch_error"),

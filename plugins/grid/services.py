@@ -153,7 +153,7 @@ def perform(event: GridEvent, name: str, data: dict) -> GridEvent:
          {k: v for k, v in data.items() if k not in ("reason", "version") and v not in (None, "")})
     db.session.flush()
     emit(ev.EventStateChanged(event_id=event.id, from_state=before, to_state=to, action=name))
-    if to == "CLOSED":
+    if to == "CLOSED" and before != "CLOSED":  # a sample re-check that passes closes nothing anew
         emit(ev.EventClosed(event_id=event.id, closure_type=event.closure_type or "", bucket=category.bucket,
                             source=event.source, assistants=data.get("assistants") or []))
     return event
@@ -195,7 +195,57 @@ def _self_handle(event, category, data, now, ctx):
         raise Refused(_("该类别不允许网格员现场办结"))
     event.result, event.handled_by = data["result"], ctx.user_id
     _close(event, "RESOLVED_ON_SPOT", now)
+    if secrets.randbelow(100) < sample_pct():  # the grid leader re-checks a sample of on-the-spot closures
+        event.recheck = "due"
+        _ask_for_recheck(event)
     return "CLOSED"
+
+
+def sample_pct() -> int:
+    """The street's share of self-handled closures drawn for re-check (grid.md §11, default 10%)."""
+    from flask import g
+
+    from core.plugins import settings as plugin_settings
+    from core.plugins.manager import registry
+    values, _source = plugin_settings.effective(g.tenant, registry().plugins["grid"].manifest)
+    return int(values.get("self_handle_sample_pct", 10))
+
+
+def _ask_for_recheck(event) -> None:
+    """Tell the grid's checkers (its leader) that this closure was drawn for re-check."""
+    from flask import g
+
+    from core.ui.models import Notification
+    from .jobs import _grid_staff
+    if event.grid_id is None:
+        return
+    for user_id in _grid_staff(event.grid_id, "grid.event.check") - {event.handled_by}:
+        db.session.add(Notification(user_id=user_id, source="grid", link=f"/t/{g.tenant.slug}/grid/{event.id}",
+                                    title=_("抽查复核：%(r)s %(t)s（现场办结）", r=event.ref_no, t=event.title)[:200]))
+
+
+def _recheck(event, ctx) -> None:
+    if event.recheck != "due":
+        raise Refused(_("这件事没有被抽中复核"))
+    if event.handled_by == ctx.user_id:
+        raise Refused(_("复核须由办结人以外的人进行"))
+
+
+def _recheck_pass(event, category, data, now, ctx):
+    _recheck(event, ctx)
+    event.recheck = "passed"
+    return "CLOSED"
+
+
+def _recheck_fail(event, category, data, now, ctx):
+    """A failed sample reopens the case (T24) and counts as rework."""
+    _recheck(event, ctx)
+    event.recheck = "failed"
+    event.rework_n += 1
+    event.reopen_n += 1
+    event.closed_at, event.closure_type, event.case_on_time = None, None, None
+    set_stage(event, "handle", category)
+    return "IN_PROGRESS"
 
 
 def _reject(event, category, data, now, ctx):
@@ -495,6 +545,8 @@ def available_actions(event: GridEvent) -> list:
         hidden.add("extend")
     if event.incident_until is not None:
         hidden.add("declare_incident")
+    if event.recheck != "due" or event.handled_by == ctx.user_id:
+        hidden.update(("recheck_pass", "recheck_fail"))  # only a drawn closure, and never by whoever closed it
     if event.state == "MERGED" and (event.master_id is None
                                     or db.session.get(GridEvent, event.master_id).state in TERMINAL):
         hidden.add("unmerge")  # a merge is undone only while its master is open

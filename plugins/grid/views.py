@@ -1264,6 +1264,34 @@ def _emergency_page(status=HTTPStatus.OK, errors=None, form=None):
                            form=form or {}, **labels()), status
 
 
+@bp.get("/compliance")
+@requires("grid.view")
+def compliance():
+    """减负公示 (grid.md §10, §17.4): the anti-formalism rules in force here, any emergency-mode windows
+    (the only time check-ins or tracks exist), and every change of the module's settings, from the
+    audit log. Readable by all staff: they are the people the rules protect."""
+    from core.audit.models import AuditLog
+    from core.auth.models import UserAccount
+    from core.plugins import settings as plugin_settings
+    from core.plugins.manager import registry
+    from .models import EmergencyMode
+    values, sources = plugin_settings.effective(g.tenant, registry().plugins["grid"].manifest)
+    since = clock.utcnow() - timedelta(days=365)
+    modes = list(db.session.scalars(select(EmergencyMode).where(EmergencyMode.ends_at >= since)
+                                    .order_by(EmergencyMode.starts_at.desc()).limit(50)))
+    changes = list(db.session.scalars(select(AuditLog).where(
+        AuditLog.action.in_(("plugin.settings", "plugin.enable", "plugin.disable", "plugin.streets")),
+        AuditLog.object_id == "grid").order_by(AuditLog.id.desc()).limit(50)))
+    actors = dict(db.session.execute(select(UserAccount.id, UserAccount.display_name).where(
+        UserAccount.id.in_({c.actor_id for c in changes if c.actor_id}))).all()) if changes else {}
+    now = clock.utcnow()
+    running = {m.id for m in modes if clock.aware(m.starts_at) <= now <= clock.aware(m.ends_at)}
+    schema = plugin_settings.schema_for(registry().plugins["grid"].manifest)
+    field_labels = {name: f.metadata.get("label", name) for name, f in schema.fields.items()} if schema else {}
+    return render_template("grid/compliance.html", values=values, sources=sources, modes=modes, changes=changes,
+                           actors=actors, running=running, field_labels=field_labels)
+
+
 @bp.get("/emergency")
 @requires("grid.emergency.approve")
 def emergency():

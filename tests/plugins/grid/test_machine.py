@@ -306,3 +306,41 @@ def test_unreachable_needs_three_attempts_over_two_working_days(app, gw):
     finally:
         clock.reset()
     assert state_of(app, gw, e)[0] == "CLOSED"
+
+
+def set_sample(app, gw, pct):
+    from core.testing.factories import post
+    resp = post(client_for(app, gw.admin), f"/t/{gw.street.slug}/admin/modules/grid/settings",
+                {"min_ranking_sample": "10", "reopen_window_days": "15", "public_reports": "on",
+                 "self_handle_sample_pct": str(pct)}, headers={"HX-Request": "true"})
+    assert resp.status_code == HTTPStatus.OK, resp.text[:300]
+
+
+def test_a_drawn_on_the_spot_closure_is_rechecked_by_someone_else_and_a_failure_is_rework(app, gw):
+    from core.ui.models import Notification
+    set_sample(app, gw, 100)
+    e = report(app, gw, code="SA-CORRIDOR", source="GRID_PATROL")
+    act(app, gw, gw.worker, e, "self_handle", result="现场清理完毕")
+    assert (event_row(app, gw, e).state, event_row(app, gw, e).recheck) == ("CLOSED", "due")
+    with app.app_context(), tenant_scope(gw.street.id, commit=False):
+        told = db.session.scalars(select(Notification.user_id).where(Notification.title.contains("抽查复核"))).all()
+    assert told == [gw.checker.id]  # the grid's leader, not the worker who closed it
+    assert 'data-action="recheck_pass"' not in client_for(app, gw.worker).get(f"/t/{gw.street.slug}/grid/{e}").text
+    assert "办结人以外" in act(app, gw, gw.worker, e, "recheck_pass").text
+    assert "已抽中" in client_for(app, gw.checker).get(f"/t/{gw.street.slug}/grid/{e}").text
+    act(app, gw, gw.checker, e, "recheck_fail", reason="楼道仍有纸箱")
+    row = event_row(app, gw, e)
+    assert (row.state, row.recheck, row.rework_n, row.closed_at) == ("IN_PROGRESS", "failed", 1, None)
+
+    passed = report(app, gw, code="SA-CORRIDOR", source="GRID_PATROL")
+    act(app, gw, gw.worker, passed, "self_handle", result="已清理")
+    act(app, gw, gw.checker, passed, "recheck_pass")
+    assert (event_row(app, gw, passed).state, event_row(app, gw, passed).recheck) == ("CLOSED", "passed")
+    assert "没有被抽中" in act(app, gw, gw.checker, passed, "recheck_pass").text
+
+
+def test_with_no_sample_nothing_is_drawn(app, gw):
+    set_sample(app, gw, 0)
+    e = report(app, gw, code="SA-CORRIDOR", source="GRID_PATROL")
+    act(app, gw, gw.worker, e, "self_handle", result="现场清理完毕")
+    assert event_row(app, gw, e).recheck is None

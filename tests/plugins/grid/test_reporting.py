@@ -162,3 +162,15 @@ def test_a_street_can_close_its_public_report_page(app, gw):
                 headers={"HX-Request": "true"})  # public_reports unticked
     assert resp.status_code == HTTPStatus.OK
     assert app.test_client().get(f"/t/{gw.street.slug}/grid/report").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_the_compliance_board_shows_the_rules_in_force_and_their_changes(app, gw):
+    from core.testing.factories import post
+    admin = client_for(app, gw.admin)
+    post(admin, f"/t/{gw.street.slug}/admin/modules/grid/settings",
+         {"min_ranking_sample": "20", "reopen_window_days": "15", "public_reports": "on", "self_handle_sample_pct": "15"},
+         headers={"HX-Request": "true"})
+    page = client_for(app, gw.worker).get(f"/t/{gw.street.slug}/grid/compliance")  # every staff member may read it
+    assert page.status_code == HTTPStatus.OK
+    assert "不设打卡" in page.text and "样本少于 20 件" in page.text and "抽查复核比例：15%" in page.text
+    assert "近一年没有启用应急模式" in page.text and "修改设置" in page.text and "现场办结抽查比例" in page.text
