@@ -14,7 +14,8 @@ from core.db import db, lock_for_update
 from core.org.models import OrgUnit
 from core.tenancy.context import current
 
-from .machine import Refused, Stale
+from .machine import Refused
+from .services import lock_versioned
 from .models import (FOLLOW_UP_DAYS, Category, GridEvent, MediationCase, MediationLog, Patrol, ProxyService,
                      ServiceLog, VisitPlan)
 
@@ -24,14 +25,6 @@ def today() -> date:
     return clock.utcnow().astimezone(clock.SHANGHAI).date()
 
 
-def _locked(model, row_id: int, version: int | None):
-    """Lock one row; a stale form version means someone else changed it first."""
-    row = db.session.scalars(lock_for_update(select(model).where(model.id == row_id))).first()
-    if row is None:
-        raise LookupError(row_id)
-    if version is not None and row.version != version:
-        raise Stale(row_id)
-    return row
 
 
 # --- households ----------------------------------------------------------------------------------
@@ -72,7 +65,7 @@ def add_proxy(log: ServiceLog, data: dict) -> ProxyService:
 
 def update_proxy(proxy_id: int, data: dict) -> ProxyService:
     """Record progress; once done or handed back to the resident the record is closed."""
-    row = _locked(ProxyService, proxy_id, data.pop("version"))
+    row = lock_versioned(ProxyService, proxy_id, data.pop("version"))
     if row.status != "in_progress":
         raise Refused(_("这项代办已经办结，不能再修改"))
     if data.get("docs_out") and data.get("docs_out_on") and row.docs_in_on and data["docs_out_on"] < row.docs_in_on:
@@ -134,7 +127,7 @@ def _not_in_future(day: date) -> None:
 
 
 def add_meeting(case_id: int, data: dict) -> MediationLog:
-    case = _locked(MediationCase, case_id, None)
+    case = lock_versioned(MediationCase, case_id, None)
     if case.handoff_on is not None:
         raise Refused(_("已移交人民调解委员会，不再记录网格调解"))
     _not_in_future(data["held_on"])
@@ -148,7 +141,7 @@ def add_meeting(case_id: int, data: dict) -> MediationLog:
 
 def record_agreement(case_id: int, data: dict) -> MediationCase:
     """The agreement is recorded once; its date fixes the two follow-up dates."""
-    case = _locked(MediationCase, case_id, data["version"])
+    case = lock_versioned(MediationCase, case_id, data["version"])
     if case.agreement_on is not None:
         raise Refused(_("调解协议已经记录"))
     if case.handoff_on is not None:
@@ -161,7 +154,7 @@ def record_agreement(case_id: int, data: dict) -> MediationCase:
 
 
 def add_follow_up(case_id: int, data: dict) -> MediationLog:
-    case = _locked(MediationCase, case_id, data["version"])
+    case = lock_versioned(MediationCase, case_id, data["version"])
     if case.agreement_on is None:
         raise Refused(_("达成调解协议后才有回访"))
     day = data["follow_up_day"]
@@ -180,7 +173,7 @@ def add_follow_up(case_id: int, data: dict) -> MediationLog:
 
 def hand_off(case_id: int, data: dict) -> MediationCase:
     """Beyond the grid's reach: the case goes to the people's mediation committee (人民调解委员会)."""
-    case = _locked(MediationCase, case_id, data["version"])
+    case = lock_versioned(MediationCase, case_id, data["version"])
     if case.handoff_on is not None:
         raise Refused(_("已经移交"))
     _not_in_future(data["handoff_on"])

@@ -123,14 +123,19 @@ def _log(event, code, action, from_state, to_state, actor_id, reason, payload=No
                               actor_id=actor_id, reason=reason, payload=payload or {}))
 
 
+def lock_versioned(model, row_id: int, version: int | None):
+    """Lock one row; a stale form version means someone else changed it first."""
+    row = db.session.scalars(lock_for_update(select(model).where(model.id == row_id))).first()
+    if row is None:
+        raise LookupError(row_id)
+    if version is not None and row.version != version:
+        raise Stale(row_id)
+    return row
+
+
 def load_for_update(event_id: int, version: int | None) -> GridEvent:
     """Lock the event row; a stale form version means someone else acted first."""
-    event = db.session.scalars(lock_for_update(select(GridEvent).where(GridEvent.id == event_id))).first()
-    if event is None:
-        raise LookupError(event_id)
-    if version is not None and event.version != version:
-        raise Stale(event_id)
-    return event
+    return lock_versioned(GridEvent, event_id, version)
 
 
 def perform(event: GridEvent, name: str, data: dict) -> GridEvent:
