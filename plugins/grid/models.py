@@ -473,3 +473,25 @@ class Subscriber(TenantScoped, db.Model):
     phone: Mapped[str] = mapped_column(String(20))
     created_by: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utc_default)
+
+
+SHIFTS = {"day": _l("白班"), "night": _l("夜班")}
+
+
+class Duty(TenantScoped, db.Model):
+    """Who is on duty (值班) for a street or community on a day, so that 24-hour intake has a name
+    behind it. One person holds a unit's shift once."""
+
+    __tablename__ = "grid__duty"
+    __table_args__ = tenant_table_args(
+        tenant_fk("org_unit_id", "org_unit"), tenant_fk("person_id", "person"),
+        UniqueConstraint("tenant_id", "org_unit_id", "duty_date", "shift", "person_id",
+                         name="uq_grid__duty_tenant_id_org_unit_id_duty_date_shift_person_id"),
+        Index("ix_grid__duty_tenant_id_duty_date_org_unit_id", "tenant_id", "duty_date", "org_unit_id"))
+
+    org_unit_id: Mapped[int] = mapped_column(BigId)
+    duty_date: Mapped[date]
+    shift: Mapped[str] = mapped_column(String(8))
+    person_id: Mapped[int] = mapped_column(BigId)
+    created_by: Mapped[int | None] = mapped_column(BigId)
+    created_at: Mapped[datetime] = mapped_column(default=utc_default)

@@ -28,13 +28,13 @@ HANDLERS = ("tenant_admin", "street_staff", "community_staff", "grid_leader", "g
 def register_blueprints(app):
     from core.web import register_model_converters
 
-    from .models import (Assignment, Category, EmergencyMode, GridEvent, MediationCase, Photo, ProxyService, Share,
-                         Summons)
+    from .models import (Assignment, Category, Duty, EmergencyMode, GridEvent, MediationCase, Photo, ProxyService,
+                         Share, Summons)
     from . import open311  # noqa: F401 - its Open311 routes join the plugin's blueprint
     from .views import bp
     register_model_converters(app, grid_event=GridEvent, grid_assignment=Assignment, grid_photo=Photo,
                               grid_category=Category, grid_emergency=EmergencyMode, grid_proxy=ProxyService,
-                              grid_mediation=MediationCase, grid_summons=Summons, grid_share=Share)
+                              grid_mediation=MediationCase, grid_summons=Summons, grid_share=Share, grid_duty=Duty)
     return [bp]
 
 
@@ -80,6 +80,7 @@ def nav_items(ctx):
                 NavItem("work", _l("街道共享事件"), "grid.shared", "grid.shared.view", order=31)]
     return [NavItem("work", _l("网格事件"), "grid.events", "grid.view", order=30),
             NavItem("work", _l("网格档案"), "grid.grids_page", "grid.view", order=29),
+            NavItem("work", _l("值班表"), "grid.duty", "grid.view", order=36),
             NavItem("work", _l("网格地图"), "grid.map_page", "grid.view", order=29),
             NavItem("work", _l("上报事件"), "grid.new", "grid.event.report", order=31),
             NavItem("work", _l("网格统计"), "grid.stats_page", "grid.reports.view", order=32),

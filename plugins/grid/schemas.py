@@ -451,3 +451,14 @@ class SubscribeIn(Schema):
     @pre_load
     def _blank_is_missing(self, data, **_kw):
         return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+
+
+class DutyIn(Schema):
+    """One person on one unit's shift on one day."""
+
+    org_unit_id = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择单位")})
+    duty_date = fields.Date(required=True, error_messages={"required": _l("请填写日期"), "null": _l("请填写日期"),
+                                                           "invalid": _l("日期格式不正确")})
+    shift = fields.String(required=True, error_messages=REQUIRED,
+                          validate=validate.OneOf(("day", "night"), error=_l("请选择班次")))
+    person_id = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择人员")})

@@ -1254,6 +1254,99 @@ def add_patrol(grid_id: int):
     return see_other(url_for("grid.grid_page", grid_id=grid_id))
 
 
+# --- duty roster (值班) --------------------------------------------------------------------------
+
+
+def _duty_units(to_edit: bool = False) -> list[OrgUnit]:
+    """The street and communities that keep a duty roster: to read, those around the user's part of the
+    tree too (a grid worker sees who is on duty in their community and street); to edit, those inside it."""
+    units = list(db.session.scalars(select(OrgUnit).where(OrgUnit.kind.in_(("street", "community")))
+                                    .order_by(OrgUnit.path).limit(200)))
+    paths = current().scope_paths("grid.config.grids" if to_edit else "grid.view")
+    return [u for u in units if any(u.path.startswith(p) or (not to_edit and p.startswith(u.path)) for p in paths)]
+
+
+def _duty_page(status=HTTPStatus.OK, errors=None, form=None):
+    """A week of the roster from Monday, Beijing dates, with who is on each unit's day and night shift."""
+    from core.org.models import Person
+    from .models import SHIFTS, Duty
+    from .records import today
+    try:
+        start = date.fromisoformat(request.args.get("week", "")) if request.args.get("week") else today()
+    except ValueError:
+        abort(400)
+    monday = start - timedelta(days=start.weekday())
+    days = [monday + timedelta(days=i) for i in range(7)]
+    units = _duty_units()
+    rows = db.session.execute(select(Duty, Person.name).join(
+        Person, (Person.id == Duty.person_id) & (Person.tenant_id == Duty.tenant_id)).where(
+        Duty.duty_date.between(days[0], days[-1]), Duty.org_unit_id.in_([u.id for u in units]))
+        .order_by(Duty.duty_date, Duty.shift, Duty.id)).all()
+    cells: dict = {}
+    for duty, name in rows:
+        cells.setdefault((duty.org_unit_id, duty.duty_date, duty.shift), []).append((duty, name))
+    people = _duty_people()
+    return render_template("grid/duty.html", days=days, units=units, cells=cells, shifts=SHIFTS, people=people,
+                           editable={u.id for u in _duty_units(to_edit=True)},
+                           today=today(), prev_week=(monday - timedelta(days=7)).isoformat(),
+                           next_week=(monday + timedelta(days=7)).isoformat(), errors=errors or {},
+                           form=form or {"duty_date": today().isoformat()}), status
+
+
+def _duty_people():
+    """People of the units in the user's part of the tree, who can be put on duty."""
+    from core.org.models import Person
+    stmt = select(Person.id, Person.name).join(
+        OrgUnit, (OrgUnit.id == Person.org_unit_id) & (OrgUnit.tenant_id == Person.tenant_id)).where(
+        Person.erased_at.is_(None), OrgUnit.kind.in_(("street", "community", "grid")))
+    return list(db.session.execute(scoped_units(stmt).order_by(Person.name).limit(500)).all())
+
+
+@bp.get("/duty")
+@requires("grid.view")
+def duty():
+    """值班表: who takes reports for the street and each community, day and night."""
+    return _duty_page()
+
+
+@bp.post("/duty")
+@requires("grid.config.grids")
+def add_duty():
+    from core.org.models import Person
+    from .models import Duty
+    from .schemas import DutyIn
+    try:
+        data = DutyIn().load(form_data())
+        if data["org_unit_id"] not in {u.id for u in _duty_units(to_edit=True)}:
+            raise ValidationError({"org_unit_id": [_("请选择本人负责范围内的街道或社区")]})
+        if db.session.get(Person, data["person_id"]) is None:
+            raise ValidationError({"person_id": [_("请选择人员")]})
+        exists = db.session.scalar(select(Duty.id).where(
+            Duty.org_unit_id == data["org_unit_id"], Duty.duty_date == data["duty_date"], Duty.shift == data["shift"],
+            Duty.person_id == data["person_id"]))
+        if exists is not None:
+            raise ValidationError({"person_id": [_("此人已在这个班次")]})
+    except ValidationError as err:
+        db.session.rollback()
+        return _duty_page(HTTPStatus.UNPROCESSABLE_ENTITY, errors=err.messages, form=request.form)
+    db.session.add(Duty(**data, created_by=current().user_id))
+    db.session.commit()
+    return see_other(url_for("grid.duty", week=data["duty_date"].isoformat()))
+
+
+@bp.post("/duty/<grid_duty:duty_id>/remove")
+@requires("grid.config.grids")
+def remove_duty(duty_id: int):
+    from .models import Duty
+    row = db.session.get(Duty, duty_id)
+    if row is None or row.org_unit_id not in {u.id for u in _duty_units(to_edit=True)}:
+        abort(404)
+    week = row.duty_date.isoformat()
+    db.session.delete(row)
+    db.session.commit()
+    return see_other(url_for("grid.duty", week=week))
+
+
 # --- emergency mode ------------------------------------------------------------------------------
 
 
