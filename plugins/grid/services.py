@@ -222,9 +222,15 @@ def _ask_for_recheck(event) -> None:
 
     from core.ui.models import Notification
     from .jobs import _grid_staff
+    from core.org.models import OrgUnit
     if event.grid_id is None:
         return
-    for user_id in _grid_staff(event.grid_id, "grid.event.check") - {event.handled_by}:
+    checkers = _grid_staff(event.grid_id, "grid.event.check") - {event.handled_by}
+    if not checkers:  # a grid without its own leader: the community's checkers re-check
+        grid = db.session.get(OrgUnit, event.grid_id)
+        if grid is not None and grid.parent_id is not None:
+            checkers = _grid_staff(grid.parent_id, "grid.event.check") - {event.handled_by}
+    for user_id in checkers:
         db.session.add(Notification(user_id=user_id, source="grid", link=f"/t/{g.tenant.slug}/grid/{event.id}",
                                     title=_("抽查复核：%(r)s %(t)s（现场办结）", r=event.ref_no, t=event.title)[:200]))
 
@@ -244,7 +250,13 @@ def _recheck_pass(event, category, data, now, ctx):
 
 def _recheck_fail(event, category, data, now, ctx):
     """A failed sample reopens the case (T24) and counts as rework."""
+    from flask import g
+
+    from core.ui.models import Notification
     _recheck(event, ctx)
+    if event.handled_by is not None:  # whoever closed it on the spot hears that it came back
+        db.session.add(Notification(user_id=event.handled_by, source="grid", link=f"/t/{g.tenant.slug}/grid/{event.id}",
+                                    title=_("抽查复核不通过，已返工：%(r)s %(t)s", r=event.ref_no, t=event.title)[:200]))
     event.recheck = "failed"
     event.rework_n += 1
     event.reopen_n += 1
@@ -273,6 +285,8 @@ def _merge(event, category, data, now, ctx):
                         r=category.dup_radius_m))
     master.demand_n += event.demand_n
     master.version += 1
+    _log(master, "T7M", "merged_in", master.state, master.state, ctx.user_id, data.get("reason"),
+         {"ref_no": event.ref_no, "demand_n": master.demand_n})
     event.master_id = master.id
     return "MERGED"
 

@@ -56,7 +56,7 @@ def labels() -> dict:
 
 EXTRA_STEPS = {"summon": _l("吹哨报到"), "summon_sign": _l("吹哨单位报到"), "summon_respond": _l("吹哨单位反馈"),
                "summon_late": _l("吹哨单位超时未报到"), "share": _l("共享给区级部门"), "unshare": _l("撤回区级共享"),
-               "root_cause": _l("填写根源分析")}
+               "root_cause": _l("填写根源分析"), "subscribe": _l("来电人登记关注"), "merged_in": _l("并入重复事件")}
 
 
 def _label_tables() -> dict:
@@ -941,10 +941,15 @@ def grids_page():
     return render_template("grid/grids.html", rows=[r for r in staffing.grids_overview() if r["grid"].id in visible])
 
 
-def _grid_or_404(grid_id: int) -> OrgUnit:
+def _grid_or_404(grid_id: int, for_new_work: bool = False) -> OrgUnit:
+    """A grid in the user's part of the tree; ``for_new_work`` also refuses a grid merged into another."""
     grid = db.session.scalars(scoped_units(select(OrgUnit).where(OrgUnit.id == grid_id, OrgUnit.kind == "grid"))).first()
     if grid is None:
         abort(404)
+    if for_new_work:
+        from .profiles import retired_ids
+        if grid.id in retired_ids():
+            abort(404)  # its work continues in the grid it joined
     return grid
 
 
@@ -1145,7 +1150,7 @@ def poster(grid_id: int):
 def assign_staff(grid_id: int):
     from . import staffing
     from .schemas import AssignIn
-    grid = _grid_or_404(grid_id)
+    grid = _grid_or_404(grid_id, for_new_work=True)
     try:
         data = AssignIn().load(form_data())
         staffing.assign(grid, data["person_id"], data["role"], data.get("agency"), data["handover"])
@@ -1179,7 +1184,7 @@ def end_assignment(assignment_id: int):
 def add_service_log(grid_id: int):
     """Record one act of service (走访、代办、调解 …) in a few taps."""
     from . import records, staffing
-    grid = _grid_or_404(grid_id)
+    grid = _grid_or_404(grid_id, for_new_work=True)
     try:
         data, proxy, mediation = _load_service_log(form_data())
         log = staffing.log_service(grid, data)
@@ -1240,7 +1245,7 @@ def add_patrol(grid_id: int):
     """Record a patrol (time span and findings; no location track)."""
     from . import staffing
     from .schemas import PatrolIn
-    grid = _grid_or_404(grid_id)
+    grid = _grid_or_404(grid_id, for_new_work=True)
     try:
         staffing.record_patrol(grid, PatrolIn().load(form_data()))
     except ValidationError as err:

@@ -141,6 +141,7 @@ def test_a_merge_is_undone_while_the_master_is_open_and_not_after(app, gw):
     assert event_row(app, gw, master).demand_n == 1
     page = client_for(app, gw.clerk).get(f"/t/{gw.street.slug}/grid/{master}").text
     assert "撤销合并" in page and "不是同一处井盖" in page  # the master's timeline says it lost a demand
+    assert "并入重复事件" in page and event_row(app, gw, dup).ref_no in page  # and which event had joined it
 
     act(app, gw, gw.clerk, dup, "merge", master_ref=ref)
     act(app, gw, gw.clerk, master, "reject", reason_code="NOT_TRUE", reason="核实不属实")
@@ -331,6 +332,9 @@ def test_a_drawn_on_the_spot_closure_is_rechecked_by_someone_else_and_a_failure_
     act(app, gw, gw.checker, e, "recheck_fail", reason="楼道仍有纸箱")
     row = event_row(app, gw, e)
     assert (row.state, row.recheck, row.rework_n, row.closed_at) == ("IN_PROGRESS", "failed", 1, None)
+    with app.app_context(), tenant_scope(gw.street.id, commit=False):
+        back = db.session.scalars(select(Notification.user_id).where(Notification.title.contains("已返工"))).all()
+    assert back == [gw.worker.id]
 
     passed = report(app, gw, code="SA-CORRIDOR", source="GRID_PATROL")
     act(app, gw, gw.worker, passed, "self_handle", result="已清理")

@@ -161,6 +161,9 @@ def test_merging_moves_open_events_and_staff_in_one_step_and_keeps_the_history(a
     assert f'value="{gw.other_grid.id}"' not in c.get(f"/t/{gw.street.slug}/grid/new").text
     assert "幸福第二网格" not in c.get(f"/t/{gw.street.slug}/grid/grids").text
     assert c.get(f"/t/{gw.street.slug}/grid/grids/{gw.other_grid.id}/poster").status_code == HTTPStatus.NOT_FOUND
+    assert 'id="patrol-form"' not in merged_page and 'id="log-form"' not in merged_page
+    assert post(c, f"/t/{gw.street.slug}/grid/grids/{gw.other_grid.id}/patrols",
+                {"started_at": "2026-11-27T09:00", "ended_at": "2026-11-27T10:00"}).status_code == HTTPStatus.NOT_FOUND
     public_page = app.test_client().get(f"/t/{gw.street.slug}/grid/report?grid_id={gw.other_grid.id}").text
     assert f'<option value="{gw.grid.id}" selected>' in public_page
 

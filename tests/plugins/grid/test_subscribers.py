@@ -37,6 +37,7 @@ def test_the_duplicate_panel_offers_to_follow_and_following_counts_a_demand(app,
     assert again.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "已在关注" in again.text
     page = clerk.get(f"/t/{gw.street.slug}/grid/{e}").text
     assert "139****1111" in page and "13900001111" not in page and "关注人" in page
+    assert "来电人登记关注" in page and "<strong>SUB</strong>" not in page  # the timeline says it in words
 
 
 def test_a_closed_event_cannot_be_followed(app, gw):
