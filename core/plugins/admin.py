@@ -126,13 +126,18 @@ def save_settings(tenant_id: int, name: str, form: dict) -> dict:
         if f.__class__.__name__ == "Boolean" and fname not in submitted:
             submitted[fname] = False
     data = schema.load(submitted)
+    # only what the form changes becomes the tenant's own: a value left as the district set it (or as
+    # the default) keeps following the district instead of being pinned by an unrelated save
+    changed = {k: v for k, v in schema.dump(data).items() if k in submitted and v != old.get(k)}
+    if not changed:
+        return old
     row = _row(tenant_id, name) or TenantPlugin(tenant_id=tenant_id, plugin=name, settings={})
-    row.settings = {**(row.settings or {}), **{k: v for k, v in schema.dump(data).items() if k in submitted}}
+    row.settings = {**(row.settings or {}), **changed}
     db.session.add(row)
     _bump(tenant_id)
     new, _source = plugin_settings.effective(tenant, manifest)
     registry().call_for(name, "on_settings_changed", tenant=tenant, old=old, new=new)
-    audit.record("plugin.settings", "plugin", name, fields=sorted(submitted))
+    audit.record("plugin.settings", "plugin", name, fields=sorted(changed))
     db.session.flush()
     return new
 

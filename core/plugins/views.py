@@ -18,7 +18,8 @@ bp = Blueprint("modules", __name__, url_prefix="/t/<tenant>/admin/modules")
 platform_bp = Blueprint("platform_plugins", __name__, url_prefix="/platform")
 
 
-def _cards(errors: dict | None = None, forms: dict | None = None, refused: dict | None = None):
+def _cards(errors: dict | None = None, forms: dict | None = None, refused: dict | None = None,
+           saved: str | None = None):
     tenant = g.tenant
     on = admin.enabled_now(tenant)
     cards = []
@@ -31,7 +32,7 @@ def _cards(errors: dict | None = None, forms: dict | None = None, refused: dict 
                       "fields": plugin_settings.form_fields(schema) if schema else [],
                       "depends": m.depends, "needed_by": [n for n in on if name in registry().plugins[n].manifest.depends],
                       "lock": lock, "errors": (errors or {}).get(name, {}), "form": (forms or {}).get(name),
-                      "refused": (refused or {}).get(name)})
+                      "refused": (refused or {}).get(name), "saved": saved == name})
     return {"cards": cards, "is_district": tenant.kind == "district"}
 
 
@@ -96,7 +97,7 @@ def save_settings(name: str):
         return _card_response(name, HTTPStatus.UNPROCESSABLE_ENTITY, errors={name: err.messages},
                               forms={name: request.form})
     db.session.commit()
-    return _card_response(name)
+    return _card_response(name, saved=name)
 
 
 @bp.post("/<name>/streets")

@@ -192,3 +192,16 @@ def test_hook_erase_person(fc, street, create_person):
     person = create_person(street)
     post(fc, f"/t/{street.slug}/people/{person.id}/erase", {"confirm": "ERASE"})
     assert (person.id,) in CALLS["erase_person"]
+
+
+def test_saving_settings_keeps_what_was_not_changed_following_its_source(full_app, fc, street):
+    """Changing one setting must not pin the others at today's default (or district) value."""
+    from core.plugins import settings as plugin_settings
+    from core.tenancy.models import Tenant
+    resp = post(fc, f"/t/{street.slug}/admin/modules/full/settings", {"greeting": "你好", "limit": "7"},
+                headers={"HX-Request": "true"})
+    assert resp.status_code == HTTPStatus.OK and 'data-testid="settings-saved"' in resp.text
+    with full_app.app_context(), tenant_scope(street.id, commit=False) as session:
+        values, source = plugin_settings.effective(session.get(Tenant, street.id),
+                                                   full_app.extensions["jiceng.plugins"].plugins["full"].manifest)
+    assert values == {"greeting": "你好", "limit": 7} and source == {"greeting": "default", "limit": "own"}
