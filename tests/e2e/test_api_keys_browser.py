@@ -30,6 +30,8 @@ def test_an_admin_issues_and_revokes_a_key_on_a_phone(page, live_server, create_
         page.screenshot(path=os.path.join(os.environ["JICENG_SCREENSHOTS"], "api-keys.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
+    revoke = page.locator("#api-keys button:has-text('撤销')").bounding_box()
+    assert revoke["x"] + revoke["width"] <= 375, "revoking a key needs no sideways scrolling on a phone"
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#api-keys button:has-text('撤销')")
     expect(page.locator("#api-keys")).to_contain_text("已撤销")
