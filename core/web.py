@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import (Flask, abort, current_app, g, jsonify, make_response, redirect, render_template, request, session,
                    url_for)
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
@@ -99,6 +99,8 @@ def _before():
     elif request.method in UNSAFE:  # on an api rule, never start a session just to refuse
         _check_csrf(session.get("csrf", "") if kind == "api" else csrf_token())
     load_user()
+    if g.user is not None and g.user.must_change_password and request.endpoint not in PASSWORD_CHANGE_OPEN:
+        return _password_change_required()
     if kind in OPEN and not g.tenant_slug:
         return None
     if g.user is None and kind not in OPEN:
@@ -123,6 +125,22 @@ def _before():
         if enter_tenant(g.tenant, g.user, member_id) is None:
             abort(404)
     return None
+
+
+#: what an account signed in with a one-time password may reach before choosing its own password
+PASSWORD_CHANGE_OPEN = frozenset({"auth.change_password", "auth.logout", "site.set_language", "static"})
+
+
+def _password_change_required():
+    """A one-time password opens nothing but the change form: whoever relayed it must not use it."""
+    target = url_for("auth.change_password")
+    if request.headers.get("HX-Request"):
+        resp = make_response("", HTTPStatus.NO_CONTENT)
+        resp.headers["HX-Redirect"] = target
+        return resp
+    if _wants_json():
+        return _json_error(HTTPStatus.FORBIDDEN, "password_change_required")
+    return redirect(target, HTTPStatus.SEE_OTHER)
 
 
 def _check_csrf(expected: str) -> None:
@@ -224,6 +242,14 @@ MESSAGES = {
 }
 
 
+class Refused(Forbidden):
+    """A 403 whose reason the user should read (not the generic "no permission")."""
+
+    def __init__(self, message: str):
+        super().__init__(description="refused")
+        self.message = message
+
+
 def _http_error(exc: HTTPException):
     from flask_babel import gettext
     status = exc.code or 500
@@ -236,6 +262,8 @@ def _http_error(exc: HTTPException):
         return answer(status, missing_key_message() if exc.description == "csrf" else message)
     if status == 403 and exc.description == "csrf":
         message = gettext("页面已过期，请刷新")
+    elif isinstance(exc, Refused):
+        message = exc.message
     if _wants_json():
         return _json_error(status, exc.name.lower().replace(" ", "_"), message)
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):

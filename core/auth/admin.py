@@ -16,11 +16,13 @@ from ..db import db, get_or_404
 from ..org.models import OrgUnit
 from ..tenancy.context import current
 from ..ui.render import form_data, invalid_form, see_other
+from ..web import Refused
 from . import apikeys, passwords, sessions
 from .models import ApiKey, Membership, Role, RoleGrant, UserAccount
 from .permissions import requires, step_up
 from .schemas import ApiKeyIn, GrantIn, UserIn
-from .services import GrantRefused, create_user, ensure_membership, grant, tenant_user_or_none
+from .services import (GrantRefused, create_user, ensure_membership, grant, tenant_user_or_none,
+                       users_beyond_scope)
 
 bp = Blueprint("admin", __name__, url_prefix="/t/<tenant>/admin")
 
@@ -39,16 +41,27 @@ def _users_page(**extra):
     roles = db.session.scalars(select(Role).order_by(Role.id)).all()
     units = db.session.scalars(select(OrgUnit).where(OrgUnit.kind.in_(("district", "street", "community", "grid")))
                                .order_by(OrgUnit.path).limit(500)).all()
+    beyond = users_beyond_scope(u.id for u in users)
     context = {"users": users, "grants": grants, "roles": roles, "units": units, "errors": {}, "form": {},
+               "beyond": beyond, "grantable": [u for u in users if u.id not in beyond],
                "grant_errors": {}, "grant_form": {}, "new_password": None}
     context.update(extra)
     return context
 
 
 def _members_only(user_id: int) -> UserAccount:
+    """A member of this tenant whose every membership this admin answers for.
+
+    An account that also works elsewhere (a district admin, a colleague in another street) or a
+    platform admin is refused: resetting or signing it out would reach beyond this tenant.
+    """
     user = tenant_user_or_none(user_id)
     if user is None:
         abort(404)
+    if users_beyond_scope([user.id]):
+        audit.record("user.admin_refused", "user", user.id, outcome="denied", path=request.path)
+        db.session.commit()
+        raise Refused(_("该账号也在其他单位任职，只能由上级单位或平台管理员处理。"))
     return user
 
 
@@ -145,6 +158,8 @@ def create_grant():
     """Grant a role at a node of the tree."""
     try:
         data = GrantIn().load(form_data())
+        if users_beyond_scope([data["user_id"]]):
+            raise GrantRefused(_("该账号也在其他单位任职，只能由上级单位或平台管理员处理。"))
         grant(data["user_id"], data["role"], data["org_unit_id"])
     except ValidationError as err:
         return invalid_form("admin/users.html", "admin/_grant_form.html", "grant-form",
@@ -162,6 +177,7 @@ def create_grant():
 @step_up
 def revoke_grant(grant_id: int):
     row = get_or_404(RoleGrant, grant_id)
+    _members_only(row.user_id)
     audit.record("grant.revoke", "role_grant", row.id, user_id=row.user_id)
     db.session.delete(row)
     db.session.commit()

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import BigInteger, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..audit import service as audit
 from ..db import db
@@ -58,6 +59,37 @@ def tenant_user_or_none(user_id: int) -> UserAccount | None:
                               .where(UserAccount.id == user_id, Membership.tenant_id == current().active)).first()
 
 
+def admin_scope() -> tuple[int, ...]:
+    """The tenants a tenant admin answers for: their own, and a district's streets."""
+    from ..tenancy.models import Tenant
+    ctx = current()
+    streets = db.session.scalars(select(Tenant.id).where(Tenant.parent_id == ctx.active)).all()
+    return (ctx.active, *streets)
+
+
+_BEYOND_PG = text("SELECT jiceng_users_beyond(:users, :scope)").bindparams(
+    bindparam("users", type_=ARRAY(BigInteger)), bindparam("scope", type_=ARRAY(BigInteger)))
+
+
+def users_beyond_scope(user_ids) -> set[int]:
+    """Accounts among ``user_ids`` that this admin must not reset, sign out or change: those with a
+    membership in a tenant outside :func:`admin_scope`, and platform admins.
+
+    A password reset acts on the whole account, so an admin who owns only part of it would take over
+    the rest. On PostgreSQL row-level security hides the other memberships, so a SECURITY DEFINER
+    function answers with user ids only.
+    """
+    ids = sorted(set(user_ids))
+    if not ids:
+        return set()
+    scope = list(admin_scope())
+    if db.session.get_bind().dialect.name == "postgresql":
+        return set(db.session.scalars(_BEYOND_PG, {"users": ids, "scope": scope}))
+    outside = select(Membership.user_id).where(Membership.user_id.in_(ids), Membership.tenant_id.not_in(scope))
+    admins = select(UserAccount.id).where(UserAccount.id.in_(ids), UserAccount.is_platform_admin.is_(True))
+    return set(db.session.scalars(outside.union(admins)))
+
+
 def grant(user_id: int, role_code: str, org_unit_id: int) -> RoleGrant:
     """Grant a role at a node of the active tenant's tree (covers the subtree)."""
     ctx = current()
@@ -79,3 +111,19 @@ def grant(user_id: int, role_code: str, org_unit_id: int) -> RoleGrant:
     db.session.flush()
     audit.record("grant.create", "role_grant", row.id, user_id=user_id, role=role_code, org_unit_id=unit.id)
     return row
+
+
+def security_notice(user_id: int, title: str, body: str) -> None:
+    """Put a warning in the account owner's inbox (their first tenant), in its own transaction.
+
+    Sign-in pages run before any tenant context, and the owner's memberships are hidden from them,
+    so this platform action writes through the owner role. Call it after the request's own commit.
+    """
+    from ..tenancy.scopes import system_scope
+    from ..ui.models import Notification
+    with system_scope("security notice to an account owner") as session:
+        tenant_id = session.scalar(select(Membership.tenant_id).where(Membership.user_id == user_id)
+                                   .order_by(Membership.id).limit(1))
+        if tenant_id is not None:
+            session.add(Notification(tenant_id=tenant_id, user_id=user_id, title=title[:200], body=body,
+                                     link="/account", source="core.security"))
