@@ -40,6 +40,11 @@ def from_env(overrides: dict | None = None) -> dict:
         # A whole street office shares one NAT address, so the per-address limit is high.
         "LOGIN_MAX_FAILURES_ADDRESS": int(os.environ.get("JICENG_LOGIN_MAX_FAILURES_ADDRESS", 100)),
         "LOGIN_THROTTLE_MINUTES": 15,
+        # Guessing one account from many addresses slows down (unknown devices only) after this many failures.
+        "LOGIN_SLOWDOWN_AFTER": int(os.environ.get("JICENG_LOGIN_SLOWDOWN_AFTER", 10)),
+        # Wrong second-factor codes: per pending sign-in, then the password again; per account in a window.
+        "TOTP_MAX_FAILURES": 5,
+        "TOTP_MAX_FAILURES_ACCOUNT": 10,
         # A platform forwards a whole street's 12345 calls through one key.
         "API_KEY_POSTS_PER_HOUR": int(os.environ.get("JICENG_API_KEY_POSTS_PER_HOUR", 600)),
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",

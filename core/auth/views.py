@@ -4,7 +4,8 @@ from __future__ import annotations
 import secrets
 from http import HTTPStatus
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import (Blueprint, abort, current_app, g, make_response, redirect, render_template, request, session,
+                   url_for)
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -13,10 +14,11 @@ from .. import clock
 from ..audit.service import record_platform
 from ..db import db
 from ..ui.render import form_data, see_other
-from . import passwords, sessions, throttle, totp
+from . import devices, passwords, sessions, throttle, totp
 from .models import UserAccount, UserSession
 from .permissions import audience
 from .schemas import LoginIn, PasswordIn, TotpIn
+from .services import security_notice
 
 bp = Blueprint("auth", __name__)
 
@@ -30,7 +32,7 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @audience("public")
 def login():
-    """Sign in with account name and password; throttled per account and per address."""
+    """Sign in with account name and password; throttled per (account, address) and per address."""
     if request.method == "GET":
         return render_template("auth/login.html", form={"next": request.args.get("next", "")}, errors={})
     try:
@@ -38,19 +40,25 @@ def login():
     except ValidationError as err:
         return render_template("auth/login.html", form=request.form, errors=err.messages), HTTPStatus.UNPROCESSABLE_ENTITY
     ip = sessions.client_ip()
-    if throttle.blocked(data["username"], ip):
-        minutes = current_app.config["LOGIN_THROTTLE_MINUTES"]
-        message = _("登录失败次数过多，请 %(n)s 分钟后再试，或联系管理员重置密码。", n=minutes)
-        return render_template("auth/login.html", form=request.form, errors={"_": [message]}), HTTPStatus.TOO_MANY_REQUESTS
+    device = devices.known(data["username"])
+    refusal = throttle.login_refusal(data["username"], ip, device)
+    if refusal is not None:
+        resp = make_response(render_template("auth/login.html", form=request.form, errors={"_": [refusal.message]}),
+                             HTTPStatus.TOO_MANY_REQUESTS)
+        resp.headers["Retry-After"] = str(refusal.retry_after)
+        return resp
     user = db.session.scalars(select(UserAccount).where(UserAccount.username == data["username"].strip())).first()
     ok = passwords.verify_password(user.password_hash if user else _dummy_hash(), data["password"])
     if not ok or user is None or not user.is_active:
-        throttle.record_failure(data["username"], ip)
-        record_platform("auth.login_failed", None, user_id=user.id if user else None, ip=ip)
+        failures = throttle.record_login_failure(data["username"], ip, device)
+        user_id = user.id if user else None
+        record_platform("auth.login_failed", None, user_id=user_id, ip=ip)
         db.session.commit()
+        if user_id is not None and failures == current_app.config["LOGIN_SLOWDOWN_AFTER"]:
+            _warn_owner(user_id, _("有人多次用错误的密码尝试登录您的账号"), failures)
         return (render_template("auth/login.html", form=request.form, errors={"_": [_("账号或密码不正确")]}),
                 HTTPStatus.UNPROCESSABLE_ENTITY)
-    throttle.record_success(data["username"])
+    throttle.record_login_success(data["username"], ip, device)
     record_platform("auth.login", None, user_id=user.id, ip=ip)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(data["password"])
@@ -59,9 +67,17 @@ def login():
     if user.totp_enabled:
         session["next"] = _safe_next(data.get("next"))
         return see_other(url_for("auth.totp_step"))
+    devices.remember(user.username)
     if user.must_change_password:
         return see_other(url_for("auth.change_password"))
     return see_other(_safe_next(data.get("next")))
+
+
+def _warn_owner(user_id: int, title: str, failures: int) -> None:
+    body = _("最近 %(m)s 分钟内有 %(n)s 次失败的尝试（最近一次来自 %(ip)s）。如果不是您本人，请修改密码；"
+             "在您常用的设备上登录不受影响。", m=current_app.config["LOGIN_THROTTLE_MINUTES"], n=failures,
+             ip=sessions.client_ip())
+    security_notice(user_id, title, body)
 
 
 _DUMMY = {}
@@ -78,10 +94,18 @@ def _dummy_hash() -> str:
 @bp.route("/login/totp", methods=["GET", "POST"])
 @audience("public")
 def totp_step():
-    """Second step of sign-in for accounts with a TOTP authenticator."""
+    """Second step of sign-in for accounts with a TOTP authenticator.
+
+    A pending sign-in gets ``TOTP_MAX_FAILURES`` wrong codes, then the password step again; an
+    account gets ``TOTP_MAX_FAILURES_ACCOUNT`` in a window across sign-ins, then waits and is told.
+    """
     user = getattr(g, "totp_pending_user", None)
     if user is None:
         return redirect(url_for("auth.login"))
+    minutes = current_app.config["LOGIN_THROTTLE_MINUTES"]
+    pending_key, account_key = f"totp-s:{g.user_session.token_hash[:32]}", f"totp-a:{user.id}"
+    if throttle.peek(account_key, minutes)[0] >= current_app.config["TOTP_MAX_FAILURES_ACCOUNT"]:
+        return _totp_restart(_("验证码错误次数过多，请 %(n)s 分钟后重新登录。", n=minutes), minutes * 60)
     if request.method == "GET":
         return render_template("auth/totp.html", errors={})
     try:
@@ -89,13 +113,39 @@ def totp_step():
     except ValidationError as err:
         return render_template("auth/totp.html", errors=err.messages), HTTPStatus.UNPROCESSABLE_ENTITY
     if not (totp.verify(user, code) or totp.use_recovery_code(user, code)):
+        in_sign_in = throttle.hit(pending_key, minutes)
+        on_account = throttle.hit(account_key, minutes)
+        record_platform("auth.totp_failed", None, user_id=user.id, ip=sessions.client_ip(), attempt=in_sign_in)
+        if on_account == current_app.config["TOTP_MAX_FAILURES_ACCOUNT"]:
+            user_id = user.id
+            record_platform("auth.totp_locked", None, user_id=user_id, ip=sessions.client_ip())
+            db.session.commit()  # the notice is written apart, after this request's own work
+            security_notice(user_id, _("有人输对了您的密码，但多次输错了验证码"),
+                            _("请立即修改密码。验证码已暂停 %(n)s 分钟。", n=minutes))
+            return _totp_restart(_("验证码错误次数过多，请 %(n)s 分钟后重新登录。", n=minutes), minutes * 60)
+        if in_sign_in >= current_app.config["TOTP_MAX_FAILURES"]:
+            record_platform("auth.totp_restart", None, user_id=user.id, ip=sessions.client_ip())
+            return _totp_restart(_("验证码错误次数过多，请重新输入密码。"), 0)
         db.session.commit()
         return render_template("auth/totp.html", errors={"code": [_("验证码不正确或已使用")]}), HTTPStatus.UNPROCESSABLE_ENTITY
+    throttle.clear(pending_key, account_key)
     next_url = session.pop("next", "/")
     sessions.end_session()
     sessions.start_session(user)  # a new session id once fully authenticated
     db.session.commit()
+    devices.remember(user.username)
     return see_other(_safe_next(next_url))
+
+
+def _totp_restart(message: str, retry_after: int):
+    """End the pending sign-in: whoever holds it must prove the password again."""
+    sessions.end_session()
+    db.session.commit()
+    resp = make_response(render_template("auth/login.html", form={}, errors={"_": [message]}),
+                         HTTPStatus.TOO_MANY_REQUESTS)
+    if retry_after:
+        resp.headers["Retry-After"] = str(retry_after)
+    return resp
 
 
 @bp.post("/logout")
