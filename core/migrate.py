@@ -69,6 +69,11 @@ def upgrade(url: str, revision: str = "heads", plugins=None) -> list[str]:
                         raise MigrationRefused(f"plugin {name} needs core migration {needed}, "
                                                f"which is not applied (core is at {core_rev})")
                     _run(conn, url, name, location, "heads")
+                if pg:  # every upgrade ends with the runtime role's privileges as declared
+                    from .migrate_ops import app_role
+                    from .tenancy import privileges
+                    privileges.apply(conn, app_role())
+                    conn.commit()
                 installed = set(reg.plugins)
                 for table in inspect(conn).get_table_names():
                     if table.startswith("alembic_version__") and table.removeprefix("alembic_version__") not in installed:

@@ -34,6 +34,8 @@ class PlatformAudit(db.Model):
     __tablename__ = "platform_audit"
     #: global: actions across tenants by platform admins and maintenance commands.
     __tenancy__ = "global"
+    #: the runtime role may only insert here, so the new id comes from the sequence, not RETURNING
+    __table_args__ = {"implicit_returning": False}
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(default=utc_default)

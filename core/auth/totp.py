@@ -17,11 +17,11 @@ def provisioning_uri(secret: str, username: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="Jiceng")
 
 
-def verify(user, code: str) -> bool:
+def verify(user, code: str, secret: str | None) -> bool:
     """Accept a code within ±1 step that is newer than the last one used (no replay)."""
-    if not user.totp_secret:
+    if not secret:
         return False
-    totp = pyotp.TOTP(user.totp_secret)
+    totp = pyotp.TOTP(secret)
     now = clock.utcnow().timestamp()
     step_now = int(now // totp.interval)
     for step in (step_now - 1, step_now, step_now + 1):
@@ -38,10 +38,11 @@ def new_recovery_codes(n: int = 8) -> tuple[list[str], list[str]]:
     return codes, [hashlib.sha256(c.encode()).hexdigest() for c in codes]
 
 
-def use_recovery_code(user, code: str) -> bool:
+def use_recovery_code(user, code: str, stored: list[str]) -> bool:
+    """Spend a recovery code: the account keeps the others (``stored`` from core.auth.credentials)."""
     digest = hashlib.sha256(code.encode()).hexdigest()
-    if digest in (user.recovery_codes or []):
-        user.recovery_codes = [c for c in user.recovery_codes if c != digest]
+    if digest in stored:
+        user.recovery_codes = [c for c in stored if c != digest]
         return True
     return False
 

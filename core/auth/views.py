@@ -14,7 +14,7 @@ from .. import clock
 from ..audit.service import record_platform
 from ..db import db
 from ..ui.render import form_data, see_other
-from . import devices, passwords, sessions, throttle, totp
+from . import credentials, devices, passwords, sessions, throttle, totp
 from .models import UserAccount, UserSession
 from .permissions import audience
 from .schemas import LoginIn, PasswordIn, TotpIn
@@ -48,7 +48,8 @@ def login():
         resp.headers["Retry-After"] = str(refusal.retry_after)
         return resp
     user = db.session.scalars(select(UserAccount).where(UserAccount.username == data["username"].strip())).first()
-    ok = passwords.verify_password(user.password_hash if user else _dummy_hash(), data["password"])
+    stored = credentials.of(user.id).password_hash if user else _dummy_hash()
+    ok = passwords.verify_password(stored, data["password"])
     if not ok or user is None or not user.is_active:
         failures = throttle.record_login_failure(data["username"], ip, device)
         user_id = user.id if user else None
@@ -60,7 +61,7 @@ def login():
                 HTTPStatus.UNPROCESSABLE_ENTITY)
     throttle.record_login_success(data["username"], ip, device)
     record_platform("auth.login", None, user_id=user.id, ip=ip)
-    if passwords.needs_rehash(user.password_hash):
+    if passwords.needs_rehash(stored):
         user.password_hash = passwords.hash_password(data["password"])
     sessions.start_session(user, totp_pending=user.totp_enabled)
     db.session.commit()
@@ -112,7 +113,8 @@ def totp_step():
         code = TotpIn().load(form_data())["code"]
     except ValidationError as err:
         return render_template("auth/totp.html", errors=err.messages), HTTPStatus.UNPROCESSABLE_ENTITY
-    if not (totp.verify(user, code) or totp.use_recovery_code(user, code)):
+    stored = credentials.of(user.id)
+    if not (totp.verify(user, code, stored.totp_secret) or totp.use_recovery_code(user, code, stored.recovery_codes)):
         in_sign_in = throttle.hit(pending_key, minutes)
         on_account = throttle.hit(account_key, minutes)
         record_platform("auth.totp_failed", None, user_id=user.id, ip=sessions.client_ip(), attempt=in_sign_in)
@@ -164,7 +166,7 @@ def confirm():
     """Type the password again before a sensitive action (step-up)."""
     if request.method == "GET":
         return render_template("auth/confirm.html", errors={}, next=_safe_next(request.args.get("next")))
-    if not passwords.verify_password(g.user.password_hash, request.form.get("password", "")):
+    if not passwords.verify_password(credentials.of(g.user.id).password_hash, request.form.get("password", "")):
         return render_template("auth/confirm.html", errors={"password": [_("密码不正确")]},
                                next=_safe_next(request.form.get("next"))), HTTPStatus.UNPROCESSABLE_ENTITY
     g.user_session.reauth_at = clock.utcnow()
@@ -197,7 +199,7 @@ def change_password():
     if request.method == "GET":
         return render_template("auth/password.html", errors={})
     current_pw = request.form.get("current_password", "")
-    if not passwords.verify_password(g.user.password_hash, current_pw):
+    if not passwords.verify_password(credentials.of(g.user.id).password_hash, current_pw):
         return render_template("auth/password.html", errors={"current_password": [_("当前密码不正确")]}), \
             HTTPStatus.UNPROCESSABLE_ENTITY
     try:
@@ -226,17 +228,17 @@ def totp_enroll():
     secret = session.get("totp_secret")
     if not secret:
         abort(400)
-    g.user.totp_secret = secret
     try:
         code = TotpIn().load(form_data())["code"]
     except ValidationError as err:
         return render_template("auth/totp_enroll.html", secret=secret, uri=totp.provisioning_uri(secret, g.user.username),
                                errors=err.messages, codes=None), HTTPStatus.UNPROCESSABLE_ENTITY
-    if not totp.verify(g.user, code):
+    if not totp.verify(g.user, code, secret):
         db.session.rollback()
         return render_template("auth/totp_enroll.html", secret=secret, uri=totp.provisioning_uri(secret, g.user.username),
                                errors={"code": [_("验证码不正确")]}, codes=None), HTTPStatus.UNPROCESSABLE_ENTITY
     codes, hashes = totp.new_recovery_codes()
+    g.user.totp_secret = secret
     g.user.totp_enabled = True
     g.user.recovery_codes = hashes
     session.pop("totp_secret", None)

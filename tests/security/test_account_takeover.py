@@ -49,8 +49,9 @@ def _grant(app, create_user, tenant, account):
 def _state(app, user_id):
     from core.tenancy.scopes import system_scope
     with app.app_context(), system_scope("test: read account state") as session:
-        user = session.get(UserAccount, user_id)
-        return (user.password_hash, user.must_change_password,
+        password_hash, must_change = session.execute(select(UserAccount.password_hash, UserAccount.must_change_password)
+                                                     .where(UserAccount.id == user_id)).one()
+        return (password_hash, must_change,
                 session.scalar(select(func.count()).select_from(UserSession).where(UserSession.user_id == user_id)),
                 session.scalar(select(func.count()).select_from(RoleGrant).where(RoleGrant.user_id == user_id)))
 

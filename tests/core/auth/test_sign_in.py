@@ -128,10 +128,9 @@ def test_htmx_request_after_expiry_is_redirected_not_swapped(client, street):
 
 
 def test_passwords_are_argon2id(app, staff):
-    from core.auth.models import UserAccount
-    from core.db import db
+    from core.auth import credentials
     with app.app_context():
-        stored = db.session.scalar(select(UserAccount.password_hash).where(UserAccount.id == staff.id))
+        stored = credentials.of(staff.id).password_hash
     assert stored.startswith("$argon2id$")
 
 

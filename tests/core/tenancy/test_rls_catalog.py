@@ -5,11 +5,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from core.db import db
+from core.tenancy import privileges
 
 pytestmark = pytest.mark.postgres
-
-#: functions that run with the owner's rights, each answering one narrow question
-SECURITY_DEFINERS = {"jiceng_users_beyond"}
 
 
 def tenant_tables():
@@ -44,6 +42,6 @@ def test_runtime_role_is_neither_superuser_nor_bypassrls_and_owns_nothing(pg_dat
             assert owned == 0
             definers = set(conn.execute(text("SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
                                              "WHERE n.nspname = 'public' AND p.prosecdef")).scalars())
-            assert definers <= SECURITY_DEFINERS
+            assert definers <= privileges.SECURITY_DEFINERS
     finally:
         engine.dispose()
