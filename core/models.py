@@ -2,6 +2,7 @@
 from .audit.models import AuditLog, PlatformAudit  # noqa: F401
 from .events.models import EventOutbox, JobRun  # noqa: F401
 from .calendar import CalendarDay, CalendarOverride  # noqa: F401
+from .cases.models import CaseFile, CaseStep  # noqa: F401
 from .auth.models import ApiKey, LoginThrottle, Membership, Role, RoleGrant, UserAccount, UserSession  # noqa: F401
 from .org.models import (CentralHouseholdLink, OrgUnit, OrgUnitHistory, PartyOrg, Person,  # noqa: F401
                          ResidentUnit)
