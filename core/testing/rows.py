@@ -21,6 +21,7 @@ def tenant_models() -> list[type]:
 def _makers():
     from ..audit.models import AuditLog
     from ..auth.models import ApiKey, Role, RoleGrant
+    from ..cases.models import CaseFile, CaseStep
     from ..events.models import EventOutbox, JobRun
     from ..org.models import CentralHouseholdLink, OrgUnit, OrgUnitHistory, PartyOrg, Person, ResidentUnit
     from ..org.services import create_unit, save_person
@@ -56,6 +57,14 @@ def _makers():
         s.add(key)
         s.flush()
         rows[ApiKey] = key.id
+        case = CaseFile(number=f"C{tenant.id:07d}", title=f"{canary}-案件")
+        s.add(case)
+        s.flush()
+        step = CaseStep(case_id=case.id, plugin="core", kind="core.canary", object_id=canary[:64], label=f"{canary}-环节",
+                        endpoint="home.dashboard", url_args={}, org_unit_id=grid.id, permission="core.dashboard.view")
+        s.add(step)
+        s.flush()
+        rows.update({CaseFile: case.id, CaseStep: step.id})
         s.add(AuditLog(action="test.canary", detail={"canary": canary}))
         s.add_all([EventOutbox(name="core.canary", payload={"canary": canary}, dispatched_at=None),
                    JobRun(job=f"{canary}.job")])
