@@ -71,13 +71,19 @@ def test_a_year_without_a_notice_is_provisional_until_one_is_loaded(ctx):
 
 
 def test_street_and_district_overrides(ctx, create_tenant):
+    """Each tenant writes its own overrides; a street reads its district's (row-level security on PG)."""
+    from core.tenancy.services import acting_in
     district = create_tenant("district")
     street = create_tenant("street", parent=district)
-    db.session.add(CalendarOverride(tenant_id=district.id, day=date(2026, 11, 23), day_type="holiday", reason="区防汛停工"))
-    db.session.flush()
-    d = WorkCalendar((street.id, district.id)).add(datetime(2026, 11, 20, 10, 0, tzinfo=SH), 1, "working_day")
-    assert due_local(d) == datetime(2026, 11, 24, 10, 0) and "区防汛停工" in d.explain()
-    db.session.add(CalendarOverride(tenant_id=street.id, day=date(2026, 11, 23), day_type="workday", reason="街道照常上班"))
-    db.session.flush()
-    d = WorkCalendar((street.id, district.id)).add(datetime(2026, 11, 20, 10, 0, tzinfo=SH), 1, "working_day")
-    assert due_local(d) == datetime(2026, 11, 23, 10, 0), "the street's own override wins"
+    with acting_in(district.id):
+        db.session.add(CalendarOverride(tenant_id=district.id, day=date(2026, 11, 23), day_type="holiday",
+                                        reason="区防汛停工"))
+        db.session.flush()
+    with acting_in(street.id):
+        d = WorkCalendar((street.id, district.id)).add(datetime(2026, 11, 20, 10, 0, tzinfo=SH), 1, "working_day")
+        assert due_local(d) == datetime(2026, 11, 24, 10, 0) and "区防汛停工" in d.explain()
+        db.session.add(CalendarOverride(tenant_id=street.id, day=date(2026, 11, 23), day_type="workday",
+                                        reason="街道照常上班"))
+        db.session.flush()
+        d = WorkCalendar((street.id, district.id)).add(datetime(2026, 11, 20, 10, 0, tzinfo=SH), 1, "working_day")
+        assert due_local(d) == datetime(2026, 11, 23, 10, 0), "the street's own override wins"

@@ -144,9 +144,12 @@ def test_the_audit_chain_verifies_and_detects_an_edited_row(app, client, signed_
         post(client, f"/t/{signed_in.slug}/people/{person.id}/reveal", {"field": "phone", "reason": reason})
     assert 'id="chain"' in client.get(f"/t/{signed_in.slug}/admin/audit?verify=1").text
     assert "日志完整" in client.get(f"/t/{signed_in.slug}/admin/audit?verify=1").text
+    from core.tenancy.scopes import system_scope
     with app.app_context(), tenant_scope(signed_in.id):
         first = db.session.scalar(select(AuditLog.id).where(AuditLog.action == "pii.reveal").order_by(AuditLog.id))
-        db.session.execute(update(AuditLog).where(AuditLog.id == first).values(detail={"field": "phone", "reason": "改"}))
+    with app.app_context(), system_scope("test: tamper as the owner role") as session:
+        # the runtime role cannot update audit rows at all; only someone with the owner's rights can
+        session.execute(update(AuditLog).where(AuditLog.id == first).values(detail={"field": "phone", "reason": "改"}))
     assert "被改动过" in client.get(f"/t/{signed_in.slug}/admin/audit?verify=1").text
 
 
@@ -161,7 +164,8 @@ def test_sign_in_and_out_are_recorded_in_the_platform_log(app, client, create_te
     client.post("/login", data={"username": account.username, "password": "wrong-password", "csrf_token": csrf_token(client)})
     login(client, account)
     post(client, "/logout")
-    with app.app_context():
-        actions = [a for a, d in db.session.execute(select(PlatformAudit.action, PlatformAudit.detail))
+    from core.tenancy.scopes import system_scope
+    with app.app_context(), system_scope("test: read the platform log") as session:
+        actions = [a for a, d in session.execute(select(PlatformAudit.action, PlatformAudit.detail).order_by(PlatformAudit.id))
                    if d.get("user_id") == account.id]
     assert actions == ["auth.login_failed", "auth.login", "auth.logout"]
