@@ -242,7 +242,7 @@ MESSAGES = {
 }
 
 
-class Refused(Forbidden):
+class NotAllowed(Forbidden):
     """A 403 whose reason the user should read (not the generic "no permission")."""
 
     def __init__(self, message: str):
@@ -262,7 +262,7 @@ def _http_error(exc: HTTPException):
         return answer(status, missing_key_message() if exc.description == "csrf" else message)
     if status == 403 and exc.description == "csrf":
         message = gettext("页面已过期，请刷新")
-    elif isinstance(exc, Refused):
+    elif isinstance(exc, NotAllowed):
         message = exc.message
     if _wants_json():
         return _json_error(status, exc.name.lower().replace(" ", "_"), message)

@@ -56,3 +56,12 @@ def verify_chain(tenant_id: int) -> tuple[bool, int | None]:
             return False, row.id
         prev = row.row_hash
     return True, None
+
+
+def record_in(tenant_id: int, action: str, object_type: str | None = None, object_id=None, outcome: str = "ok",
+              **detail) -> AuditLog:
+    """Add one audit row to another tenant's log, in this unit of work: a district's read of a
+    street's shared case belongs in the street's log, where the street can see who looked."""
+    from ..tenancy.services import acting_in
+    with acting_in(tenant_id, current().user_id):
+        return record(action, object_type, object_id, outcome, **detail)

@@ -16,7 +16,7 @@ from ..db import db, get_or_404
 from ..org.models import OrgUnit
 from ..tenancy.context import current
 from ..ui.render import form_data, invalid_form, see_other
-from ..web import Refused
+from ..web import NotAllowed
 from . import apikeys, passwords, sessions
 from .models import ApiKey, Membership, Role, RoleGrant, UserAccount
 from .permissions import requires, step_up
@@ -61,7 +61,7 @@ def _members_only(user_id: int) -> UserAccount:
     if users_beyond_scope([user.id]):
         audit.record("user.admin_refused", "user", user.id, outcome="denied", path=request.path)
         db.session.commit()
-        raise Refused(_("该账号也在其他单位任职，只能由上级单位或平台管理员处理。"))
+        raise NotAllowed(_("该账号也在其他单位任职，只能由上级单位或平台管理员处理。"))
     return user
 
 

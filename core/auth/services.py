@@ -127,3 +127,17 @@ def security_notice(user_id: int, title: str, body: str) -> None:
         if tenant_id is not None:
             session.add(Notification(tenant_id=tenant_id, user_id=user_id, title=title[:200], body=body,
                                      link="/account", source="core.security"))
+
+
+def users_holding(permission: str, unit) -> set[int]:
+    """Accounts that hold ``permission`` on ``unit``: a grant of a role carrying it at the unit or
+    anywhere above it (a grant covers its subtree). Used to find who should hear about work."""
+    roles = [r.id for r in db.session.scalars(select(Role)) if permission in (r.permissions or ())]
+    if not roles:
+        return set()
+    covering = bindparam("path", unit.path).startswith(OrgUnit.path)
+    return set(db.session.scalars(
+        select(RoleGrant.user_id).join(OrgUnit, (OrgUnit.id == RoleGrant.org_unit_id)
+                                       & (OrgUnit.tenant_id == RoleGrant.tenant_id))
+        .join(UserAccount, UserAccount.id == RoleGrant.user_id)
+        .where(RoleGrant.role_id.in_(roles), covering, UserAccount.is_active.is_(True))))

@@ -130,3 +130,15 @@ def account_failures(username: str) -> int:
 def record_login_success(username: str, ip: str, device: str | None) -> None:
     keys = _keys(username, ip, device)
     clear(keys["pair"], keys["account"], *([keys["device"]] if device else []))
+
+
+def rate_limit(key: str, limit: int, minutes: int) -> bool:
+    """Count one use of ``key`` and say whether it is still within ``limit`` per window.
+
+    One atomic statement: twelve requests at once get exactly ``limit`` yeses, never an error.
+    Keys are namespaced by the current tenant when there is one.
+    """
+    from ..tenancy.context import current_or_none
+    ctx = current_or_none()
+    scoped = f"rl:{ctx.active}:{key}" if ctx is not None else f"rl:-:{key}"
+    return hit(scoped, minutes) <= limit

@@ -86,3 +86,14 @@ def enable_cmd(name, tenant_slug):
 @with_appcontext
 def disable_cmd(name, tenant_slug):
     _toggle(name, tenant_slug, False)
+
+
+@plugins_group.command("events")
+@click.option("--markdown", is_flag=True, help="the catalogue as Markdown (core/plugins/EVENTS.md)")
+@with_appcontext
+def events_cmd(markdown):
+    """Every event type the installed plugins emit: name, plugin, fields and types, when."""
+    from ..events import catalogue
+    from ..plugins.manager import registry
+    types = registry().event_types
+    click.echo(catalogue.markdown(types) if markdown else catalogue.plain(types), nl=not markdown)

@@ -26,7 +26,7 @@ from .manifest import API_VERSION, PluginManifest
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "jiceng.plugins"
-CORE_PLUGINS = ("core.ui.plugin", "core.org.plugin", "core.auth.plugin", "core.plugins.plugin")
+CORE_PLUGINS = ("core.ui.plugin", "core.org.plugin", "core.auth.plugin", "core.plugins.plugin", "core.cases.plugin")
 REPO_PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
 
 

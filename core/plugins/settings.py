@@ -56,3 +56,14 @@ def form_fields(schema: Schema) -> list[dict]:
                     "secret": bool(f.metadata.get("secret")), "inherit": bool(f.metadata.get("inherit")),
                     "choices": f.metadata.get("choices", ()), "step": "any" if isinstance(f, fields.Float) else "1"})
     return out
+
+
+def current_settings(plugin: str) -> dict:
+    """The settings in force for the current tenant (district values and defaults applied)."""
+    from ..tenancy.context import current
+    from .manager import registry
+    loaded = registry().plugins.get(plugin)
+    if loaded is None:
+        raise LookupError(f"no installed plugin {plugin}")
+    tenant = db.session.get(Tenant, current().active)
+    return effective(tenant, loaded.manifest)[0]

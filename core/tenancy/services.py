@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import select
 
+from ..db import db
 from ..org.models import OrgUnit
 from .context import TenantContext, reset_context, set_context
 from .models import Tenant
@@ -60,3 +61,15 @@ def acting_in(tenant_id: int, user_id: int | None = None):
 def root_unit(session, tenant_id: int) -> OrgUnit:
     return session.scalars(select(OrgUnit).where(OrgUnit.tenant_id == tenant_id, OrgUnit.parent_id.is_(None))
                            .order_by(OrgUnit.id)).first()
+
+
+_SLUGS: dict[tuple, str] = {}
+
+
+def tenant_slug(tenant_id: int) -> str:
+    """A tenant's slug (its URL prefix), remembered: slugs never change once made."""
+    key = (str(db.engine.url), tenant_id)
+    slug = _SLUGS.get(key)
+    if slug is None:
+        slug = _SLUGS[key] = db.session.scalar(select(Tenant.slug).where(Tenant.id == tenant_id))
+    return slug

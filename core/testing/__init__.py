@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from .events import deliver_event  # noqa: F401  (fixture)
 from .factories import *  # noqa: F401,F403  (fixtures)
 from .world import world  # noqa: F401  (fixture)
 

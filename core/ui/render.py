@@ -40,3 +40,47 @@ def invalid_form(page: str, fragment: str, form_id: str, **context):
 def see_other(location: str):
     from flask import redirect
     return redirect(location, HTTPStatus.SEE_OTHER)
+
+
+class Refused(ValueError):
+    """A rule of the domain says no: the message is for the person at the form (422)."""
+
+
+class Stale(Exception):
+    """Someone else changed the record first: show them the current one instead (409)."""
+
+    def __init__(self, template: str, **context):
+        super().__init__(template)
+        self.template, self.context = template, context
+
+
+def form_action(schema, service, *, page: str, fragment: str, form_id: str, context, done, message: str | None = None):
+    """The whole life of a form post, the same in every module:
+
+    validate with ``schema`` → ``service(data)`` (flushes only) → commit → 303 to ``done(result)``;
+    invalid input or :class:`Refused` → 422 with the form and the message, nothing written;
+    :class:`Stale` → 409 with the current card. ``context(errors=…, form=…)`` gives the template
+    context; ``message`` is shown on the page the user lands on.
+    """
+    from flask import flash
+    from marshmallow import ValidationError
+
+    from ..db import db
+    try:
+        data = schema.load(form_data())
+        result = service(data)
+    except ValidationError as err:
+        db.session.rollback()
+        return invalid_form(page, fragment, form_id, **context(errors=err.messages, form=request.form))
+    except Refused as err:
+        db.session.rollback()
+        return invalid_form(page, fragment, form_id, **context(errors={"_": [str(err)]}, form=request.form))
+    except Stale as err:
+        db.session.rollback()
+        resp = make_response(render_template(err.template, **err.context), HTTPStatus.CONFLICT)
+        resp.vary.update(("HX-Request", "HX-Target"))
+        return resp
+    db.session.commit()
+    if message:
+        flash(str(message))
+    return see_other(done(result))
