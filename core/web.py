@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import secrets
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -20,6 +21,8 @@ from .tenancy.context import TenantContext, _current, _user, reset_context, set_
 from .tenancy.resolve import UNSAFE, enter_tenant, load_member_tenant, load_tenant, needs_write_for_get
 
 log = logging.getLogger(__name__)
+#: a caller's request id is kept (logs, audit) only when it is a plain token
+REQUEST_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -85,8 +88,10 @@ OPEN = ("public", "api")
 def _before():
     from .auth.apikeys import presented_key
     from .auth.sessions import csrf_token, load_user
-    g.request_id = request.headers.get("X-Request-ID", "")[:64] or secrets.token_hex(8)
+    sent_id = request.headers.get("X-Request-ID", "")
+    g.request_id = sent_id if REQUEST_ID.fullmatch(sent_id) else secrets.token_hex(8)
     g.tenant = None
+    _refuse_nul()
     view = view_function()
     kind = getattr(view, "_audience", "tenant" if g.tenant_slug else "signed_in") if view else "public"
     # a machine request: the session was never opened (MachineAwareSessions) and the key replaces CSRF
@@ -123,6 +128,17 @@ def _before():
         if enter_tenant(g.tenant, g.user, member_id) is None:
             abort(404)
     return None
+
+
+def _refuse_nul() -> None:
+    """NUL is in nothing a person types, and PostgreSQL can neither store nor compare it: a request
+    carrying one in its address, query or form is refused here, before anything reads the value."""
+    texts = [request.path, *(part for item in request.args.items(multi=True) for part in item)]
+    if request.method in UNSAFE:
+        texts += [part for item in request.form.items(multi=True) for part in item]
+        texts += [f.filename or "" for f in request.files.values()]
+    if any("\x00" in t for t in texts):
+        abort(400)
 
 
 def _check_csrf(expected: str) -> None:
