@@ -40,17 +40,28 @@ class SheetError(ValueError):
     """The file itself cannot be read; the message is for the user."""
 
 
-def cell_value(value) -> str:
-    """A cell's text without the control characters a sheet cannot hold (rows stored before they
-    were refused still export)."""
+#: a cell starting with one of these is a formula to Excel and WPS (OWASP "CSV injection")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_value(value):
+    """Numbers stay numbers; anything else is text without the control characters a sheet cannot hold."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
     return ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
 
 
+def _csv_cell(value):
+    """Text a spreadsheet would run as a formula gets a leading apostrophe, as OWASP advises."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def download(fmt: str, title: str, header: list[str], rows: list[list]) -> Response:
+    """Every sheet staff download goes through here, so no cell of any export runs as a formula."""
     cells = [[cell_value(v) for v in row] for row in [header, *rows]]
     if fmt == "csv":
         buf = io.StringIO()
-        csv.writer(buf).writerows(cells)
+        csv.writer(buf).writerows([[_csv_cell(v) for v in row] for row in cells])
         body, mime = ("\ufeff" + buf.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
     else:
         wb = Workbook()
@@ -58,9 +69,13 @@ def download(fmt: str, title: str, header: list[str], rows: list[list]) -> Respo
         ws.title = title[:31]
         for row in cells:
             ws.append(row)
-        for col in ws.iter_cols(min_row=1):
-            for cell in col:
-                cell.number_format = "@"  # text: 18-digit numbers keep every digit
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # "=…" is text here, never a formula openpyxl would write
+                    cell.number_format = "@"  # text: 18-digit numbers keep every digit, and a typed edit stays text
+                    if cell.value.startswith(FORMULA_START):
+                        cell.quotePrefix = True  # Excel's own leading apostrophe
         out = io.BytesIO()
         wb.save(out)
         body, mime = out.getvalue(), XLSX
