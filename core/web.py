@@ -10,11 +10,12 @@ from urllib.parse import urlsplit
 
 from flask import (Flask, abort, current_app, g, jsonify, make_response, redirect, render_template, request, session,
                    url_for)
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
 from .db import db, write_transaction
+from .fields import MAX_ID
 from .plugins.manager import hooks_for
 from .plugins.state import enabled_for
 from .tenancy.context import TenantContext, _current, _user, reset_context, set_context
@@ -28,7 +29,17 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
-class ModelIdConverter(IntegerConverter):
+class IdConverter(IntegerConverter):
+    """A number in a URL that no row can have (past 64 bits) is a bad request, not a database error."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_ID:
+            raise BadRequest()
+        return number
+
+
+class ModelIdConverter(IdConverter):
     """An id in a URL that names a model, so the isolation sweep knows what to ask for."""
 
     model = None
@@ -67,6 +78,7 @@ def init_web(app: Flask) -> None:
         if app.url_map.is_endpoint_expecting(endpoint, "tenant"):
             values["tenant"] = g.tenant_slug
 
+    app.url_map.converters["int"] = IdConverter
     from .auth.apikeys import MachineAwareSessions
     app.session_interface = MachineAwareSessions()
     app.view_functions["static"]._audience = "public"
