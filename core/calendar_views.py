@@ -15,6 +15,8 @@ from .audit.service import record, record_platform
 from .auth.permissions import audience, requires
 from .calendar import CalendarDay, CalendarOverride, WorkCalendar, load_notice
 from .db import db
+from .fields import CONTROL, in_range
+from .params import arg, parse_year
 from .tenancy.context import current
 from .ui.render import see_other
 
@@ -34,8 +36,20 @@ def _parse_lines(text: str, with_name: bool) -> list:
             d = date.fromisoformat(day)
         except ValueError as exc:
             raise ValueError(_("第 %(n)s 行的日期应写成 2027-01-01", n=n)) from exc
+        if not in_range(d):
+            raise ValueError(_("日期应在 1900 年至 2200 年之间"))
         out.append((d, name.strip() or _("法定节假日")) if with_name else d)
     return out
+
+
+def _form_day(raw: str) -> date:
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValueError(_("日期应写成 2027-01-01")) from exc
+    if not in_range(day):
+        raise ValueError(_("日期应在 1900 年至 2200 年之间"))
+    return day
 
 
 @platform_bp.route("/", methods=["GET", "POST"])
@@ -65,20 +79,22 @@ def notices():
 @requires("core.calendar.edit")
 def year_view():
     """The year as staff plan it: holidays, 调休 working days and this unit's own changes."""
-    year = request.args.get("year", type=int) or clock.utcnow().astimezone(clock.SHANGHAI).year
+    year = arg("year", parse_year) or clock.utcnow().astimezone(clock.SHANGHAI).year
     errors = {}
     status = HTTPStatus.OK
     if request.method == "POST":
         try:
-            day = date.fromisoformat(request.form.get("day", ""))
+            day = _form_day(request.form.get("day", ""))
             kind = request.form.get("day_type")
             if kind not in ("holiday", "workday"):
                 raise ValueError(_("请选择放假或上班"))
             reason = request.form.get("reason", "").strip()[:200]
             if not reason:
                 raise ValueError(_("请填写原因"))
+            if CONTROL.search(reason):
+                raise ValueError(_("不能包含换行、制表符等控制字符"))
         except ValueError as err:
-            errors = {"_": [str(err) if "Invalid" not in str(err) else _("日期应写成 2027-01-01")]}
+            errors = {"_": [str(err)]}
             status = HTTPStatus.UNPROCESSABLE_ENTITY
         else:
             db.session.execute(delete(CalendarOverride).where(CalendarOverride.tenant_id == current().active,

@@ -4,13 +4,14 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from flask import Blueprint, Flask, abort, render_template, request, url_for
-from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, validate
 from sqlalchemy import select
 
 from .audit.service import record_platform
 from .auth.permissions import audience
 from .db import db
+from .fields import REQUIRED, Text
 from .tenancy.models import Tenant
 from .tenancy.services import create_tenant
 from .ui.render import form_data, see_other
@@ -19,10 +20,11 @@ bp = Blueprint("platform", __name__, url_prefix="/platform")
 
 
 class TenantIn(Schema):
-    slug = fields.String(required=True, error_messages={"required": _("必填项")})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100), error_messages={"required": _("必填项")})
-    kind = fields.String(required=True, error_messages={"required": _("必填项")})
-    parent = fields.String(load_default=None, allow_none=True)
+    slug = Text(required=True, error_messages=REQUIRED)
+    name = Text(required=True, error_messages=REQUIRED, validate=[validate.Length(min=1, error=_l("必填项")),
+                                                                  validate.Length(max=100, error=_l("名称过长"))])
+    kind = Text(required=True, error_messages=REQUIRED)
+    parent = Text(load_default=None, allow_none=True)
 
 
 def _page(**extra):
@@ -60,10 +62,11 @@ def update(tenant_id: int):
     name = request.form.get("name", "").strip()
     status = request.form.get("status")
     if name:
-        if len(name) > 100:
-            return render_template("platform/tenants.html", **_page(errors={"name": [_("名称过长")]})), \
+        try:
+            tenant.name = TenantIn(only=("name",)).load({"name": name})["name"]
+        except ValidationError as err:
+            return render_template("platform/tenants.html", **_page(errors=err.messages)), \
                 HTTPStatus.UNPROCESSABLE_ENTITY
-        tenant.name = name
     if status in ("active", "suspended"):
         tenant.status = status
     record_platform("tenant.update", tenant.id, name=bool(name), status=status)

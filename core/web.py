@@ -3,29 +3,43 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import secrets
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from flask import (Flask, abort, current_app, g, jsonify, make_response, redirect, render_template, request, session,
                    url_for)
-from werkzeug.exceptions import Forbidden, HTTPException
+from werkzeug.exceptions import BadRequest, Forbidden, HTTPException
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
 from .db import db, write_transaction
+from .fields import MAX_ID
 from .plugins.manager import hooks_for
 from .plugins.state import enabled_for
 from .tenancy.context import TenantContext, _current, _user, reset_context, set_context
 from .tenancy.resolve import UNSAFE, enter_tenant, load_member_tenant, load_tenant, needs_write_for_get
 
 log = logging.getLogger(__name__)
+#: a caller's request id is kept (logs, audit) only when it is a plain token
+REQUEST_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
-class ModelIdConverter(IntegerConverter):
+class IdConverter(IntegerConverter):
+    """A number in a URL that no row can have (past 64 bits) is a bad request, not a database error."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_ID:
+            raise BadRequest()
+        return number
+
+
+class ModelIdConverter(IdConverter):
     """An id in a URL that names a model, so the isolation sweep knows what to ask for."""
 
     model = None
@@ -64,6 +78,7 @@ def init_web(app: Flask) -> None:
         if app.url_map.is_endpoint_expecting(endpoint, "tenant"):
             values["tenant"] = g.tenant_slug
 
+    app.url_map.converters["int"] = IdConverter
     from .auth.apikeys import MachineAwareSessions
     app.session_interface = MachineAwareSessions()
     app.view_functions["static"]._audience = "public"
@@ -85,8 +100,10 @@ OPEN = ("public", "api")
 def _before():
     from .auth.apikeys import presented_key
     from .auth.sessions import csrf_token, load_user
-    g.request_id = request.headers.get("X-Request-ID", "")[:64] or secrets.token_hex(8)
+    sent_id = request.headers.get("X-Request-ID", "")
+    g.request_id = sent_id if REQUEST_ID.fullmatch(sent_id) else secrets.token_hex(8)
     g.tenant = None
+    _refuse_nul()
     view = view_function()
     kind = getattr(view, "_audience", "tenant" if g.tenant_slug else "signed_in") if view else "public"
     # a machine request: the session was never opened (MachineAwareSessions) and the key replaces CSRF
@@ -141,6 +158,17 @@ def _password_change_required():
     if _wants_json():
         return _json_error(HTTPStatus.FORBIDDEN, "password_change_required")
     return redirect(target, HTTPStatus.SEE_OTHER)
+
+
+def _refuse_nul() -> None:
+    """NUL is in nothing a person types, and PostgreSQL can neither store nor compare it: a request
+    carrying one in its address, query or form is refused here, before anything reads the value."""
+    texts = [request.path, *(part for item in request.args.items(multi=True) for part in item)]
+    if request.method in UNSAFE:
+        texts += [part for item in request.form.items(multi=True) for part in item]
+        texts += [f.filename or "" for f in request.files.values()]
+    if any("\x00" in t for t in texts):
+        abort(400)
 
 
 def _check_csrf(expected: str) -> None:

@@ -1,7 +1,7 @@
 """Tenant administration from pages: users, one-time passwords, role grants, sessions, API keys, audit log."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from http import HTTPStatus
 
 from flask import Blueprint, abort, render_template, request, url_for
@@ -14,6 +14,7 @@ from ..audit import service as audit
 from ..audit.models import AuditLog
 from ..db import db, get_or_404
 from ..org.models import OrgUnit
+from ..params import arg, parse_date, parse_id
 from ..tenancy.context import current
 from ..ui.render import form_data, invalid_form, see_other
 from ..web import NotAllowed
@@ -234,8 +235,8 @@ def audit_log():
     stmt = select(AuditLog).order_by(AuditLog.id.desc())
     action = request.args.get("action", "").strip()
     actor = request.args.get("actor", "").strip()
-    day_from = _day(request.args.get("from"))
-    day_to = _day(request.args.get("to"))
+    day_from = _day(arg("from", parse_date))
+    day_to = _day(arg("to", parse_date))
     if action:
         stmt = stmt.where(AuditLog.action.startswith(action))
     if actor:
@@ -245,7 +246,7 @@ def audit_log():
         stmt = stmt.where(AuditLog.at >= day_from)
     if day_to:
         stmt = stmt.where(AuditLog.at < day_to + timedelta(days=1))
-    before = request.args.get("before", type=int)
+    before = arg("before", parse_id)
     if before:
         stmt = stmt.where(AuditLog.id < before)
     rows = db.session.scalars(stmt.limit(51)).all()
@@ -262,13 +263,10 @@ def audit_log():
                                    chain_ok=chain_ok, broken_at=broken_at)
 
 
-def _day(value: str | None):
-    if not value:
+def _day(day: date | None) -> datetime | None:
+    """The start of a Beijing day, in UTC as stored."""
+    if day is None:
         return None
-    try:
-        d = datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        return None
-    return datetime.combine(d, time.min, tzinfo=clock.SHANGHAI).astimezone(clock.timezone_utc())
+    return datetime.combine(day, time.min, tzinfo=clock.SHANGHAI).astimezone(clock.timezone_utc())
 
 

@@ -4,36 +4,21 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from ..fields import REQUIRED, Id, Text, text
 from .models import CHILD_KINDS, GRID_TYPES, MGMT_CATEGORIES, SITE_TYPES, UNIT_KINDS
-
-REQUIRED = {"required": _l("必填项"), "null": _l("必填项")}
-
-
-class Stripped(fields.String):
-    """Text with surrounding spaces removed: " " is as empty as "" to a person."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
-
-
-def text(max_len: int, required: bool = True, **kw):
-    checks = [validate.Length(max=max_len, error=_l("最多 {max} 个字符"))]
-    if required:
-        checks.insert(0, validate.Length(min=1, error=_l("必填项")))
-    return Stripped(required=required, error_messages=REQUIRED if required else {}, validate=checks, **kw)
 
 
 class UnitIn(Schema):
     """A new node under ``parent``."""
 
     name = text(100)
-    code = fields.String(required=True, error_messages=REQUIRED, validate=validate.Regexp(
+    code = Text(required=True, error_messages=REQUIRED, validate=validate.Regexp(
         r"^[A-Za-z0-9_\-]{1,64}$", error=_l("编码为 1–64 位字母、数字、下划线或短横线")))
-    kind = fields.String(required=True, error_messages=REQUIRED,
+    kind = Text(required=True, error_messages=REQUIRED,
                          validate=validate.OneOf(UNIT_KINDS, error=_l("类型无效")))
-    grid_type = fields.String(load_default=None, allow_none=True,
+    grid_type = Text(load_default=None, allow_none=True,
                               validate=validate.OneOf(GRID_TYPES, error=_l("网格类型无效")))
-    site_type = fields.String(load_default=None, allow_none=True,
+    site_type = Text(load_default=None, allow_none=True,
                               validate=validate.OneOf((*SITE_TYPES, ""), error=_l("场所类型无效")))
 
     @validates_schema
@@ -47,7 +32,7 @@ class RenameIn(Schema):
 
 
 class MoveIn(Schema):
-    parent_id = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择新的上级节点")})
+    parent_id = Id(required=True, error_messages={**REQUIRED, "invalid": _l("请选择新的上级节点")})
 
 
 def check_child_kind(parent_kind: str, kind: str) -> None:
@@ -57,14 +42,14 @@ def check_child_kind(parent_kind: str, kind: str) -> None:
 
 class PersonIn(Schema):
     name = text(64)
-    phone = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+    phone = Text(load_default=None, allow_none=True, validate=validate.Regexp(
         r"^(|1\d{10}|100\d{8})$", error=_l("手机号应为 11 位数字")))
-    id_number = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+    id_number = Text(load_default=None, allow_none=True, validate=validate.Regexp(
         r"^(|\d{17}[\dXx])$", error=_l("身份证号应为 18 位，最后一位可为 X")))
-    org_unit_id = fields.Integer(load_default=None, allow_none=True,
+    org_unit_id = Id(load_default=None, allow_none=True,
                                  error_messages={"invalid": _l("请选择所属组织节点")})
     party_member = fields.Boolean(load_default=False, truthy={"on", "1", "true", "y"})
-    mgmt_category = fields.String(load_default=None, allow_none=True,
+    mgmt_category = Text(load_default=None, allow_none=True,
                                   validate=validate.OneOf((*MGMT_CATEGORIES, ""), error=_l("管理类别无效")))
     employer = text(100, required=False, load_default=None, allow_none=True)
 
@@ -82,5 +67,5 @@ def id_checksum_ok(value: str) -> bool:
 
 
 class RevealIn(Schema):
-    field = fields.String(required=True, validate=validate.OneOf(("phone", "id_number")))
+    field = Text(required=True, validate=validate.OneOf(("phone", "id_number")))
     reason = text(200)

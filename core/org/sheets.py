@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -10,9 +11,11 @@ from urllib.parse import quote
 from flask import Response
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 
 from ..db import db
+from ..fields import CONTROL
 from .models import CHILD_KINDS, GRID_TYPES, SITE_TYPES, OrgUnit
 
 ORG_HEADER = ["编码", "名称", "类型", "上级编码", "网格类型", "场所类型"]
@@ -29,6 +32,7 @@ def org_example(root_code: str) -> list[list[str]]:
 KIND_BY_LABEL = {"区": "district", "街道": "street", "社区": "community", "小区": "compound", "网格": "grid",
                  "楼栋": "building", "户": "household"}
 MAX_ROWS = 5000
+LINE_BREAKS = re.compile(r"[\t\n\r]+")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -36,23 +40,42 @@ class SheetError(ValueError):
     """The file itself cannot be read; the message is for the user."""
 
 
+#: a cell starting with one of these is a formula to Excel and WPS (OWASP "CSV injection")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_value(value):
+    """Numbers stay numbers; anything else is text without the control characters a sheet cannot hold."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
+
+
+def _csv_cell(value):
+    """Text a spreadsheet would run as a formula gets a leading apostrophe, as OWASP advises."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def download(fmt: str, title: str, header: list[str], rows: list[list]) -> Response:
+    """Every sheet staff download goes through here, so no cell of any export runs as a formula."""
+    cells = [[cell_value(v) for v in row] for row in [header, *rows]]
     if fmt == "csv":
         buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(header)
-        writer.writerows(rows)
+        csv.writer(buf).writerows([[_csv_cell(v) for v in row] for row in cells])
         body, mime = ("\ufeff" + buf.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
     else:
         wb = Workbook()
         ws = wb.active
         ws.title = title[:31]
-        ws.append(header)
-        for row in rows:
-            ws.append([str(v) if v is not None else "" for v in row])
-        for col in ws.iter_cols(min_row=1):
-            for cell in col:
-                cell.number_format = "@"  # text: 18-digit numbers keep every digit
+        for row in cells:
+            ws.append(row)
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # "=…" is text here, never a formula openpyxl would write
+                    cell.number_format = "@"  # text: 18-digit numbers keep every digit, and a typed edit stays text
+                    if cell.value.startswith(FORMULA_START):
+                        cell.quotePrefix = True  # Excel's own leading apostrophe
         out = io.BytesIO()
         wb.save(out)
         body, mime = out.getvalue(), XLSX
@@ -75,7 +98,7 @@ def read_upload(upload) -> list[list[str]]:
             raise SheetError(_("文件不是有效的 XLSX 表格"))
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            rows = [["" if v is None else str(v).strip() for v in r] for r in wb.active.iter_rows(values_only=True)]
+            rows = [[_read_cell(v) for v in r] for r in wb.active.iter_rows(values_only=True)]
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             raise SheetError(_("文件不是有效的 XLSX 表格")) from exc
     elif name.endswith(".csv"):
@@ -87,7 +110,7 @@ def read_upload(upload) -> list[list[str]]:
                 continue
         else:
             raise SheetError(_("无法识别 CSV 文件的编码"))
-        rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text))]
+        rows = [[_read_cell(c) for c in r] for r in csv.reader(io.StringIO(text))]
     else:
         raise SheetError(_("只支持 .xlsx 和 .csv 文件"))
     rows = [r for r in rows if any(r)]
@@ -96,6 +119,13 @@ def read_upload(upload) -> list[list[str]]:
     if len(rows) > MAX_ROWS + 1:
         raise SheetError(_("一次最多导入 %(n)s 行", n=MAX_ROWS))
     return rows
+
+
+def _read_cell(value) -> str:
+    """A cell's text as one line: line breaks typed in a cell become spaces, other control
+    characters (NUL, which PostgreSQL refuses, among them) are dropped."""
+    text = "" if value is None else str(value)
+    return CONTROL.sub("", LINE_BREAKS.sub(" ", text)).strip()
 
 
 @dataclass

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from ..auth.permissions import can, requires, step_up
 from ..db import db, get_or_404
+from ..params import arg, parse_id
 from ..tenancy.context import current
 from ..tenancy.resolve import district_rollup, writes_on_get
 from ..ui.render import form_data, invalid_form, render_page_or_fragment, see_other
@@ -251,7 +252,7 @@ def import_units():
 def people():
     """People, masked; search by name, pinyin initials or the phone's last four digits."""
     q = request.args.get("q", "")[:64]
-    after = request.args.get("after", type=int)
+    after = arg("after", parse_id)
     rows = services.search_people(q, limit=51, after_id=after, within=current().scope_paths("core.people.view"))
     more = len(rows) > 50
     rows = rows[:50]

@@ -82,7 +82,8 @@ def search(ctx, query, limit):
 
 @hookspec(firstresult=True)
 def resolve_exporter(fmt, ctx):
-    """Return an exporter for ``fmt``, or None. The first non-None result wins."""
+    """Return an exporter for ``fmt``, or None. The first non-None result wins. A sheet is made with
+    ``core.org.sheets.download``, which keeps typed text from running as a formula."""
 
 
 # --- tenant lifecycle: called for this plugin only --------------------------------------------

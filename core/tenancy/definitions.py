@@ -11,36 +11,37 @@ from pathlib import Path
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
+from ..fields import Text
 from ..org.models import SITE_TYPES, OrgUnit, PartyOrg, ResidentUnit
 from .models import Tenant
 from .services import create_tenant
 
 
 class CompoundDef(Schema):
-    code = fields.String(required=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    code = Text(required=True)
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
 
 
 class GridDef(Schema):
-    code = fields.String(required=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    compound = fields.String(load_default=None)
-    also = fields.String(load_default=None)
-    type = fields.String(load_default="residential", validate=validate.OneOf(("residential", "exclusive")))
-    site = fields.String(load_default=None, validate=validate.OneOf(SITE_TYPES))
+    code = Text(required=True)
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    compound = Text(load_default=None)
+    also = Text(load_default=None)
+    type = Text(load_default="residential", validate=validate.OneOf(("residential", "exclusive")))
+    site = Text(load_default=None, validate=validate.OneOf(SITE_TYPES))
 
 
 class ResidentUnitDef(Schema):
-    name = fields.String(required=True)
-    uscc = fields.String(required=True, validate=validate.Length(equal=18))
-    kind = fields.String(load_default="其他")
+    name = Text(required=True)
+    uscc = Text(required=True, validate=validate.Length(equal=18))
+    kind = Text(load_default="其他")
 
 
 class CommunityDef(Schema):
-    code = fields.String(required=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    brand = fields.String(load_default=None)
-    party = fields.String(load_default=None)
+    code = Text(required=True)
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    brand = Text(load_default=None)
+    party = Text(load_default=None)
     compounds = fields.List(fields.Nested(CompoundDef), load_default=list)
     grids = fields.List(fields.Nested(GridDef), load_default=list)
     resident_units = fields.List(fields.Nested(ResidentUnitDef), load_default=list)
@@ -50,13 +51,13 @@ class TenantDef(Schema):
     class Meta:
         unknown = EXCLUDE  # plugin sections are read by the plugin framework
 
-    slug = fields.String(required=True)
-    name = fields.String(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(("district", "street")))
-    parent = fields.String(load_default=None)
+    slug = Text(required=True)
+    name = Text(required=True)
+    kind = Text(required=True, validate=validate.OneOf(("district", "street")))
+    parent = Text(load_default=None)
     demo = fields.Boolean(load_default=False)
-    party = fields.String(load_default=None)
-    streets = fields.List(fields.String(), load_default=list)
+    party = Text(load_default=None)
+    streets = fields.List(Text(), load_default=list)
     community = fields.List(fields.Nested(CommunityDef), load_default=list)
 
 

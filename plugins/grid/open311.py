@@ -26,6 +26,7 @@ from core.auth.apikeys import api_key_required
 from core.auth.permissions import audience
 from core.db import db
 from core.org.models import OrgUnit
+from core.params import parse_moment
 from core.web import example_args
 
 from . import services
@@ -134,10 +135,9 @@ def _when(name: str) -> datetime | None:
     if not raw:
         return None
     try:
-        value = datetime.fromisoformat(raw)
+        return parse_moment(raw, clock.SHANGHAI)
     except ValueError:
         raise Open311Error(HTTPStatus.BAD_REQUEST, _("%(f)s 应为 ISO-8601 时间，如 2026-05-01T00:00:00+08:00", f=name))
-    return value if value.tzinfo else value.replace(tzinfo=clock.SHANGHAI)
 
 
 def _listed(arg: str) -> list[str]:

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from core.clock import SHANGHAI
-from core.org.schemas import Stripped, text
+from core.fields import AwareDateTime, Date, Id, Integer, Stripped, Text, text
 
 from .categories import STAFF_SOURCES, URGENCIES
 from .machine import CALLBACK_RESULTS, REJECT_REASONS, RETURN_REASONS, SUSPEND_REASONS
@@ -16,12 +16,12 @@ REQUIRED = {"required": _l("必填项"), "null": _l("必填项"), "invalid": _l(
 
 
 class Settings(Schema):
-    min_ranking_sample = fields.Integer(load_default=10, validate=validate.Range(min=1, max=1000),
+    min_ranking_sample = Integer(load_default=10, validate=validate.Range(min=1, max=1000),
                                         metadata={"label": "排名最小样本量", "inherit": True})
-    reopen_window_days = fields.Integer(load_default=15, validate=validate.Range(min=1, max=90),
+    reopen_window_days = Integer(load_default=15, validate=validate.Range(min=1, max=90),
                                         metadata={"label": "重新办理期限（天）", "inherit": True})
     public_reports = fields.Boolean(load_default=True, metadata={"label": "开放居民上报页面"})
-    self_handle_sample_pct = fields.Integer(load_default=10, validate=validate.Range(min=0, max=100),
+    self_handle_sample_pct = Integer(load_default=10, validate=validate.Range(min=0, max=100),
                                             metadata={"label": "现场办结抽查比例（%）", "inherit": True})
 
 
@@ -58,19 +58,19 @@ class EventIn(_NoGridIsNone, Schema):
 
     title = text(100)
     description = text(2000, required=False, load_default="")
-    category_id = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择类别")})
-    urgency = fields.String(load_default="NORMAL", validate=validate.OneOf(tuple(URGENCIES), error=_l("请选择紧急程度")))
-    source = fields.String(load_default="GRID_PATROL", validate=validate.OneOf(tuple(STAFF_SOURCES), error=_l("请选择来源")))
-    grid_id = fields.Integer(load_default=None, allow_none=True, error_messages={"invalid": _l("请选择网格")})
+    category_id = Id(required=True, error_messages={**REQUIRED, "invalid": _l("请选择类别")})
+    urgency = Text(load_default="NORMAL", validate=validate.OneOf(tuple(URGENCIES), error=_l("请选择紧急程度")))
+    source = Text(load_default="GRID_PATROL", validate=validate.OneOf(tuple(STAFF_SOURCES), error=_l("请选择来源")))
+    grid_id = Id(load_default=None, allow_none=True, error_messages={"invalid": _l("请选择网格")})
     address = text(200, required=False, load_default="")
     reporter_name = text(64, required=False, load_default=None, allow_none=True)
-    reporter_phone = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+    reporter_phone = Text(load_default=None, allow_none=True, validate=validate.Regexp(
         r"^(|1\d{10})$", error=_l("手机号应为 11 位数字")))
     lat = _degrees(-90, 90, LAT)
     lng = _degrees(-180, 180, LNG)
     #: set by the browser when an offline draft is sent later: when the device captured the report
-    device_captured_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc,
-                                              error_messages={"invalid": _l("草稿时间格式不正确")})
+    device_captured_at = AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc,
+                                       error_messages={"invalid": _l("草稿时间格式不正确")})
 
     @validates_schema
     def _place(self, data, **_kw):
@@ -83,16 +83,16 @@ class PublicReportIn(_NoGridIsNone, Schema):
 
     title = text(100)
     description = text(2000)
-    category_id = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择类别")})
-    grid_id = fields.Integer(load_default=None, allow_none=True, error_messages={"invalid": _l("请选择网格")})
+    category_id = Id(required=True, error_messages={**REQUIRED, "invalid": _l("请选择类别")})
+    grid_id = Id(load_default=None, allow_none=True, error_messages={"invalid": _l("请选择网格")})
     address = text(200)
     reporter_name = text(64, required=False, load_default=None, allow_none=True)
-    reporter_phone = fields.String(required=True, error_messages=REQUIRED, validate=validate.Regexp(
+    reporter_phone = Text(required=True, error_messages=REQUIRED, validate=validate.Regexp(
         r"^1\d{10}$", error=_l("手机号应为 11 位数字，便于回访")))
-    anonymity = fields.String(load_default="named", validate=validate.OneOf(("named", "handler_anon", "public_anon")))
+    anonymity = Text(load_default="named", validate=validate.OneOf(("named", "handler_anon", "public_anon")))
     lat = _degrees(-90, 90, LAT)
     lng = _degrees(-180, 180, LNG)
-    website = fields.String(load_default="")  # the trap: people never see it, robots fill it
+    website = Text(load_default="")  # the trap: people never see it, robots fill it
 
 
 def _action(*names, **extra) -> type[Schema]:
@@ -100,27 +100,27 @@ def _action(*names, **extra) -> type[Schema]:
         "reason": text(500),
         "answer": text(1000),
         "result": text(1000),
-        "reason_code": fields.String(required=True, error_messages=REQUIRED),
+        "reason_code": Text(required=True, error_messages=REQUIRED),
         "master_ref": Stripped(required=True, error_messages=REQUIRED, validate=validate.Length(min=1, max=32)),
-        "handler_unit_id": fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择处置单位")}),
+        "handler_unit_id": Id(required=True, error_messages={**REQUIRED, "invalid": _l("请选择处置单位")}),
         "dispatch_error": fields.Boolean(load_default=False, truthy={"on", "1", "true"}),
-        "closure_type": fields.String(required=True, error_messages=REQUIRED, validate=validate.OneOf(
+        "closure_type": Text(required=True, error_messages=REQUIRED, validate=validate.OneOf(
             ("RESOLVED", "PARTLY_RESOLVED", "UNRESOLVABLE_EXPLAINED"), error=_l("请选择办理结果"))),
-        "days": fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请填写天数")},
+        "days": Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请填写天数")},
                                validate=validate.Range(min=1, max=10, error=_l("延期 1–10 个工作日"))),
-        "hours": fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请填写小时数")},
+        "hours": Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请填写小时数")},
                                 validate=validate.Range(min=1, max=168, error=_l("持续 1–168 小时"))),
-        "callback_result": fields.String(required=True, error_messages=REQUIRED, validate=validate.OneOf(
+        "callback_result": Text(required=True, error_messages=REQUIRED, validate=validate.OneOf(
             tuple(CALLBACK_RESULTS), error=_l("请选择回访结果"))),
     }
     attrs = {n: spec[n] for n in names}
-    attrs["version"] = fields.Integer(required=True, error_messages=REQUIRED)
+    attrs["version"] = Integer(required=True, error_messages=REQUIRED)
     attrs.update(extra)
     return Schema.from_dict(attrs)
 
 
 def _codes(options):
-    return fields.String(required=True, error_messages=REQUIRED,
+    return Text(required=True, error_messages=REQUIRED,
                          validate=validate.OneOf(tuple(options), error=_l("请选择原因")))
 
 
@@ -150,9 +150,9 @@ ACTION_SCHEMAS = {
 
 
 class AssignIn(Schema):
-    person_id = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择人员")})
-    role = fields.String(required=True, error_messages=REQUIRED)
-    agency = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    person_id = Id(required=True, error_messages={**REQUIRED, "invalid": _l("请选择人员")})
+    role = Text(required=True, error_messages=REQUIRED)
+    agency = Text(load_default=None, allow_none=True, validate=validate.Length(max=32))
     handover = fields.Boolean(load_default=False, truthy={"on", "1", "true"})
 
 
@@ -165,21 +165,21 @@ class ServiceLogIn(Schema):
             data = data.to_dict()
         return {**data, "household_id": data.get("household_id") or None}
 
-    service_type = fields.String(required=True, error_messages=REQUIRED, validate=validate.OneOf(
+    service_type = Text(required=True, error_messages=REQUIRED, validate=validate.OneOf(
         ("POLICY", "INFO", "OPINION", "PROXY", "ORDER", "MEDIATION", "URBAN", "SUPERVISE"), error=_l("请选择服务内容")))
-    form = fields.String(load_default="home_visit", validate=validate.OneOf(
+    form = Text(load_default="home_visit", validate=validate.OneOf(
         ("home_visit", "phone", "online", "desk", "patrol", "meeting"), error=_l("请选择服务方式")))
     summary = text(1000)
-    household_id = fields.Integer(load_default=None, allow_none=True, error_messages={"invalid": _l("请选择户")})
+    household_id = Id(load_default=None, allow_none=True, error_messages={"invalid": _l("请选择户")})
 
 
 class PatrolIn(Schema):
     """Times from datetime-local inputs, which carry Beijing time without a zone."""
 
-    started_at = fields.AwareDateTime(required=True, default_timezone=SHANGHAI, format="%Y-%m-%dT%H:%M",
-                                      error_messages={**REQUIRED, "invalid": _l("请填写开始时间")})
-    ended_at = fields.AwareDateTime(required=True, default_timezone=SHANGHAI, format="%Y-%m-%dT%H:%M",
-                                    error_messages={**REQUIRED, "invalid": _l("请填写结束时间")})
+    started_at = AwareDateTime(required=True, default_timezone=SHANGHAI, format="%Y-%m-%dT%H:%M",
+                               error_messages={**REQUIRED, "invalid": _l("请填写开始时间")})
+    ended_at = AwareDateTime(required=True, default_timezone=SHANGHAI, format="%Y-%m-%dT%H:%M",
+                             error_messages={**REQUIRED, "invalid": _l("请填写结束时间")})
     findings = text(2000, required=False, load_default="")
     route = text(2000, required=False, load_default=None, allow_none=True)
 
@@ -187,16 +187,16 @@ class PatrolIn(Schema):
 class EmergencyIn(Schema):
     task_name = text(100)
     reason = text(1000)
-    days = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请填写天数")})
-    grid_ids = fields.List(fields.Integer(), required=True, error_messages={**REQUIRED, "invalid": _l("请选择网格")})
+    days = Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请填写天数")})
+    grid_ids = fields.List(Id(), required=True, error_messages={**REQUIRED, "invalid": _l("请选择网格")})
 
 
 class LimitIn(Schema):
     """A category's handling limit (also a proposed one in the what-if replay)."""
 
-    limit_value = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请填写整数")},
+    limit_value = Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请填写整数")},
                                  validate=validate.Range(min=1, max=365, error=_l("时限应在 1 到 365 之间")))
-    limit_unit = fields.String(required=True, error_messages=REQUIRED, validate=validate.OneOf(
+    limit_unit = Text(required=True, error_messages=REQUIRED, validate=validate.OneOf(
         ("minute", "hour", "working_hour", "working_day", "day"), error=_l("请选择时限单位")))
 
 
@@ -220,7 +220,7 @@ class Boundary(fields.Field):
 
 
 def _households():
-    return fields.Integer(load_default=None, allow_none=True, error_messages={"invalid": _l("请填写整数")},
+    return Integer(load_default=None, allow_none=True, error_messages={"invalid": _l("请填写整数")},
                           validate=validate.Range(min=0, max=100000, error=_l("户数应在 0 到 100000 之间")))
 
 
@@ -238,18 +238,18 @@ class BoundaryIn(_Redraw):
     boundary = Boundary(required=True, error_messages=REQUIRED)
     households_est = _households()
     reason = text(500)
-    based_on = fields.Integer(required=True, error_messages=REQUIRED)
+    based_on = Integer(required=True, error_messages=REQUIRED)
 
 
 class SplitIn(BoundaryIn):
     new_name = text(100)
     new_boundary = Boundary(required=True, error_messages=REQUIRED)
     new_households_est = _households()
-    building_ids = fields.List(fields.Integer(), load_default=list)
+    building_ids = fields.List(Id(), load_default=list)
 
 
 class MergeIn(BoundaryIn):
-    other_id = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择要并入的网格")})
+    other_id = Id(required=True, error_messages={**REQUIRED, "invalid": _l("请选择要并入的网格")})
 
 
 # --- service-log sub-records and care visits ---------------------------------------------------
@@ -258,8 +258,8 @@ def _date(required: bool = True, message=_l("请填写日期")):
     """A date from an <input type="date">; an empty optional one means none."""
     errors = {"required": message, "null": message, "invalid": _l("日期格式不正确")}
     if required:
-        return fields.Date(required=True, error_messages=errors)
-    return fields.Date(load_default=None, allow_none=True, error_messages=errors)
+        return Date(required=True, error_messages=errors)
+    return Date(load_default=None, allow_none=True, error_messages=errors)
 
 
 class _BlankIsNone:
@@ -281,7 +281,7 @@ class ProxyIn(_BlankIsNone, Schema):
     optional_blank = ("proxy_docs_in_on",)
     items = text(1000, data_key="proxy_items")
     docs_in = text(500, required=False, load_default="", data_key="proxy_docs_in")
-    docs_in_on = fields.Date(load_default=None, allow_none=True, data_key="proxy_docs_in_on",
+    docs_in_on = Date(load_default=None, allow_none=True, data_key="proxy_docs_in_on",
                              error_messages={"invalid": _l("日期格式不正确")})
 
     @validates_schema(skip_on_field_errors=False)
@@ -294,16 +294,16 @@ class ProxyUpdateIn(_BlankIsNone, Schema):
     """Progress of a 代办: documents handed back and the resident's acknowledgement."""
 
     optional_blank = ("docs_out_on", "ack_name", "ack_method", "ack_at")
-    version = fields.Integer(required=True, error_messages=REQUIRED)
-    status = fields.String(required=True, error_messages=REQUIRED, validate=validate.OneOf(
+    version = Integer(required=True, error_messages=REQUIRED)
+    status = Text(required=True, error_messages=REQUIRED, validate=validate.OneOf(
         ("in_progress", "done", "returned"), error=_l("请选择办理状态")))
     docs_out = text(500, required=False, load_default="")
     docs_out_on = _date(required=False)
     ack_name = text(64, required=False, load_default=None, allow_none=True)
-    ack_method = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+    ack_method = Text(load_default=None, allow_none=True, validate=validate.OneOf(
         ("paper", "phone"), error=_l("请选择确认方式")))
-    ack_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=SHANGHAI, format="%Y-%m-%dT%H:%M",
-                                  error_messages={"invalid": _l("时间格式不正确")})
+    ack_at = AwareDateTime(load_default=None, allow_none=True, default_timezone=SHANGHAI, format="%Y-%m-%dT%H:%M",
+                           error_messages={"invalid": _l("时间格式不正确")})
 
     @validates_schema
     def _complete(self, data, **_kw):
@@ -313,13 +313,16 @@ class ProxyUpdateIn(_BlankIsNone, Schema):
             raise ValidationError(_l("办结或退还须记录居民确认（姓名和确认方式）"), "ack_name")
 
 
-class Parties(fields.Field):
+class Parties(Text):
     """One party per line: 姓名 身份 [电话], separated by spaces or commas."""
+
+    def __init__(self, **kwargs):
+        super().__init__(lines=True, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         import re
         parties = []
-        for line in str(value or "").splitlines():
+        for line in super()._deserialize(value, attr, data, **kwargs).splitlines():
             parts = [p for p in re.split(r"[\s,，、]+", line.strip()) if p]
             if not parts:
                 continue
@@ -350,15 +353,15 @@ class MeetingIn(_BlankIsNone, Schema):
 
 class AgreementIn(_BlankIsNone, Schema):
     optional_blank = ("agreement_on",)
-    version = fields.Integer(required=True, error_messages=REQUIRED)
+    version = Integer(required=True, error_messages=REQUIRED)
     agreement_text = text(2000)
     agreement_on = _date()
 
 
 class FollowUpIn(_BlankIsNone, Schema):
     optional_blank = ("held_on",)
-    version = fields.Integer(required=True, error_messages=REQUIRED)
-    follow_up_day = fields.Integer(required=True, error_messages=REQUIRED, validate=validate.OneOf(
+    version = Integer(required=True, error_messages=REQUIRED)
+    follow_up_day = Integer(required=True, error_messages=REQUIRED, validate=validate.OneOf(
         (7, 30), error=_l("请选择回访节点")))
     held_on = _date()
     outcome = text(1000)
@@ -366,7 +369,7 @@ class FollowUpIn(_BlankIsNone, Schema):
 
 class HandoffIn(_BlankIsNone, Schema):
     optional_blank = ("handoff_on",)
-    version = fields.Integer(required=True, error_messages=REQUIRED)
+    version = Integer(required=True, error_messages=REQUIRED)
     handoff_on = _date()
     handoff_reason = text(500)
 
@@ -374,11 +377,11 @@ class HandoffIn(_BlankIsNone, Schema):
 class VisitPlanIn(_BlankIsNone, Schema):
     optional_blank = ("next_due", "household_id", "cadence_days")
     #: the grid select only narrows the household list; the plan's grid is the household's own
-    grid_id = fields.String(load_default="")
-    household_id = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择户")})
-    care_type = fields.String(required=True, error_messages=REQUIRED, validate=validate.OneOf(
+    grid_id = Text(load_default="")
+    household_id = Id(required=True, error_messages={**REQUIRED, "invalid": _l("请选择户")})
+    care_type = Text(required=True, error_messages=REQUIRED, validate=validate.OneOf(
         ("alone_elderly", "disabled", "hardship", "other"), error=_l("请选择关爱类型")))
-    cadence_days = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请填写整数")},
+    cadence_days = Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请填写整数")},
                                   validate=validate.Range(min=1, max=365, error=_l("走访周期应在 1 到 365 天之间")))
     next_due = _date()
     note = text(200, required=False, load_default="")
@@ -387,19 +390,19 @@ class VisitPlanIn(_BlankIsNone, Schema):
 class ViewReasonIn(Schema):
     """Why the sensitive care list is opened; the code goes into the audit log."""
 
-    reason = fields.String(required=True, error_messages={"required": _l("请选择查看原因"), "null": _l("请选择查看原因")},
+    reason = Text(required=True, error_messages={"required": _l("请选择查看原因"), "null": _l("请选择查看原因")},
                            validate=validate.OneOf(("visit", "help", "supervision", "verify"), error=_l("请选择查看原因")))
 
 
 class SummonIn(Schema):
     """吹哨: units of the street chosen from lists, outside departments typed in (one per line or 、)."""
 
-    unit_ids = fields.List(fields.Integer(error_messages={"invalid": _l("请选择单位")}), load_default=list)
-    resident_unit_ids = fields.List(fields.Integer(error_messages={"invalid": _l("请选择单位")}), load_default=list)
-    departments = fields.String(load_default="", validate=validate.Length(max=300, error=_l("最多 {max} 个字符")))
+    unit_ids = fields.List(Id(error_messages={"invalid": _l("请选择单位")}), load_default=list)
+    resident_unit_ids = fields.List(Id(error_messages={"invalid": _l("请选择单位")}), load_default=list)
+    departments = Text(lines=True, load_default="", validate=validate.Length(max=300, error=_l("最多 {max} 个字符")))
     mandatory = fields.Boolean(load_default=False, truthy={"on", "1", "true"}, falsy={"", "0", "false", "off"})
     reason = text(500)
-    version = fields.Integer(required=True, error_messages=REQUIRED)
+    version = Integer(required=True, error_messages=REQUIRED)
 
     @validates_schema(skip_on_field_errors=False)
     def _someone(self, data, **_kw):
@@ -428,7 +431,7 @@ class RespondIn(Schema):
 class ShareIn(Schema):
     department = text(64)
     reason = text(500)
-    version = fields.Integer(required=True, error_messages=REQUIRED)
+    version = Integer(required=True, error_messages=REQUIRED)
 
 
 class WithdrawIn(Schema):
@@ -437,14 +440,14 @@ class WithdrawIn(Schema):
 
 class RootCauseIn(Schema):
     root_cause = text(1000)
-    version = fields.Integer(required=True, error_messages=REQUIRED)
+    version = Integer(required=True, error_messages=REQUIRED)
 
 
 class SubscribeIn(Schema):
     """A caller follows an event in progress instead of reporting it again: who to call back."""
 
     reporter_name = text(64, required=False, load_default=None, allow_none=True)
-    reporter_phone = fields.String(required=True, error_messages={"required": _l("请填写反映人电话，回访时联系"),
+    reporter_phone = Text(required=True, error_messages={"required": _l("请填写反映人电话，回访时联系"),
                                                                   "null": _l("请填写反映人电话，回访时联系")},
                                    validate=validate.Regexp(r"^1\d{10}$", error=_l("手机号应为 11 位数字")))
 
@@ -456,9 +459,9 @@ class SubscribeIn(Schema):
 class DutyIn(Schema):
     """One person on one unit's shift on one day."""
 
-    org_unit_id = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择单位")})
-    duty_date = fields.Date(required=True, error_messages={"required": _l("请填写日期"), "null": _l("请填写日期"),
+    org_unit_id = Id(required=True, error_messages={**REQUIRED, "invalid": _l("请选择单位")})
+    duty_date = Date(required=True, error_messages={"required": _l("请填写日期"), "null": _l("请填写日期"),
                                                            "invalid": _l("日期格式不正确")})
-    shift = fields.String(required=True, error_messages=REQUIRED,
+    shift = Text(required=True, error_messages=REQUIRED,
                           validate=validate.OneOf(("day", "night"), error=_l("请选择班次")))
-    person_id = fields.Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请选择人员")})
+    person_id = Id(required=True, error_messages={**REQUIRED, "invalid": _l("请选择人员")})

@@ -19,6 +19,7 @@ from core.auth.permissions import audience, requires
 from core.db import db, get_or_404
 from core.org.models import OrgUnit
 from core.org.services import path_filter, units_within
+from core.params import arg, as_id, parse_date, parse_id, parse_moment
 from core.tenancy.context import current
 from core.tenancy.resolve import district_rollup, writes_on_get
 from core.ui import local_dt, tenant_url
@@ -131,6 +132,12 @@ def _queue_statement(group: str, filters: frozenset):
     return stmt.order_by(GridEvent.created_at.desc(), GridEvent.id.desc()).limit(PAGE + 1)
 
 
+def _cursor(raw: str) -> tuple[datetime, int]:
+    """A page key of the event list: ``<created_at>_<id>`` of the last row shown."""
+    at, _sep, ident = raw.partition("_")
+    return parse_moment(at, clock.timezone_utc()), parse_id(ident)
+
+
 @functools.cache
 def _category_choices():
     return select(Category.id, Category.name).where(Category.active.is_(True)).order_by(Category.bucket, Category.code)
@@ -142,7 +149,7 @@ def events():
     """Events, newest first, filtered by stage, category and urgency; the rows alone for htmx."""
     group = request.args.get("group", "open")
     params: dict = {}
-    category = request.args.get("category", type=int)
+    category = arg("category", parse_id)
     if category:
         params["category"] = category
     urgency = request.args.get("urgency")
@@ -152,13 +159,9 @@ def events():
     if q:
         # a title starting with what was typed: % and _ are letters here, not wildcards
         params.update(ref_no=q, title_prefix=q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
-    before = request.args.get("before", "")
+    before = arg("before", _cursor)
     if before:  # keyset paging on (created_at, id): constant cost whatever the page
-        try:
-            at, _, ident = before.partition("_")
-            params.update(before_at=datetime.fromisoformat(at), before_id=int(ident))
-        except ValueError:
-            abort(400)
+        params.update(before_at=before[0], before_id=before[1])
     # scoped users (a grid worker, a community) add their part of the tree to the shared statement
     stmt = scoped(_queue_statement(group if group in STATE_GROUPS or group == "open" else "all", frozenset(params)))
     rows = db.session.execute(stmt, params).all()
@@ -196,7 +199,7 @@ def new():
     """Report an event in under a minute: category, place, what happened. Opened from a service log
     or a patrol finding (转为事件), the form comes prefilled and the event will link back."""
     form = {"grid_id": request.args.get("grid_id", "")}
-    kind, row_id = request.args.get("from_kind", ""), request.args.get("from_id", type=int)
+    kind, row_id = request.args.get("from_kind", ""), arg("from_id", parse_id)
     if kind and row_id:
         form.update(_prefill_from(kind, row_id))
     return _new_page(form=form)
@@ -234,7 +237,8 @@ def create():
                 raise ValidationError({"lat": [_("该位置属于其他网格，只能在自己负责的网格上报")]})
         source_row = None
         if origin[0]:
-            source_row = records.source_row(origin[0], int(origin[1])) if origin[1].isdigit() else None
+            row_id = as_id(origin[1])
+            source_row = records.source_row(origin[0], row_id) if row_id else None
             if source_row is None or source_row.grid_id not in mine:
                 abort(404)
         origin_ref = None
@@ -279,7 +283,7 @@ def public_report():
         abort(404)  # the street has closed its public report page
     settings_ok = True
     if request.method == "GET":
-        grid_id = request.args.get("grid_id", type=int)
+        grid_id = arg("grid_id", parse_id)
         if grid_id is not None:
             from .profiles import retired_ids, successor
             if grid_id in retired_ids():  # a poster of a grid since merged: report to the grid it joined
@@ -638,14 +642,8 @@ def _period(two_years: bool = False) -> tuple[date, date]:
     if two_years and not request.args.get("from"):
         from .demo import default_window
         return default_window()
-    try:
-        start = date.fromisoformat(request.args.get("from", ""))
-    except ValueError:
-        start = today.replace(day=1)
-    try:
-        end = date.fromisoformat(request.args.get("to", ""))
-    except ValueError:
-        end = today
+    start = arg("from", parse_date) or today.replace(day=1)
+    end = arg("to", parse_date) or today
     return (start, end) if start <= end else (end, start)
 
 
@@ -894,8 +892,8 @@ def save_category(category_id: int):
 def duplicates():
     """Likely duplicates of a report being typed: with a point, open events of the category within its
     radius and the last 14 days; without one, the same category in the same grid."""
-    category = db.session.get(Category, request.args.get("category_id", type=int) or 0)
-    grid_id = request.args.get("grid_id", type=int)
+    category = db.session.get(Category, arg("category_id", parse_id) or 0)
+    grid_id = arg("grid_id", parse_id)
     lat, lng = request.args.get("lat", type=float), request.args.get("lng", type=float)
     rows, radius = [], None
     if category is not None and lat is not None and lng is not None and -90 <= lat <= 90 and -180 <= lng <= 180:
@@ -1276,10 +1274,7 @@ def _duty_page(status=HTTPStatus.OK, errors=None, form=None):
     from core.org.models import Person
     from .models import SHIFTS, Duty
     from .records import today
-    try:
-        start = date.fromisoformat(request.args.get("week", "")) if request.args.get("week") else today()
-    except ValueError:
-        abort(400)
+    start = arg("week", parse_date) or today()
     monday = start - timedelta(days=start.weekday())
     days = [monday + timedelta(days=i) for i in range(7)]
     units = _duty_units()
