@@ -68,7 +68,7 @@ def download(fmt: str, title: str, header: list[str], rows: list[list]) -> Respo
         wb.save(out)
         body, mime = out.getvalue(), XLSX
     name = f"{title}.{fmt}"
-    return Response(body, mimetype=mime, headers={
+    return Response(body, content_type=mime, headers={  # content_type: mimetype= would add a second charset
         "Content-Disposition": f"attachment; filename=export.{fmt}; filename*=UTF-8''{quote(name)}",
         "Cache-Control": "no-store"})
 
