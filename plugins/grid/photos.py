@@ -29,7 +29,7 @@ _heif_ready = False
 def _open(data: bytes) -> Image.Image:
     """The decoded photo. Its size is read from the header and checked before any pixel is
     decoded: a small file can declare a huge picture (a PNG of compressed zeros), and a decoded
-    pixel costs 3 bytes or more, so the limit bounds the memory one upload can take."""
+    pixel costs up to 4 bytes, so the limit bounds the memory one upload can take."""
     global _heif_ready
     if not _heif_ready:
         from pillow_heif import register_heif_opener
@@ -47,8 +47,8 @@ def _open(data: bytes) -> Image.Image:
         image = Image.open(io.BytesIO(data))
     except Refused:
         raise
-    except Image.DecompressionBombError as exc:  # Pillow's own, far larger limit
-        raise too_big from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:  # Pillow's own, larger limit
+        raise too_big from exc  # (its warning is an exception where warnings are errors)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise Refused(_("只能上传照片（JPG、PNG、HEIC）")) from exc
     try:

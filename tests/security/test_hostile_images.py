@@ -88,6 +88,13 @@ def test_a_small_png_declaring_a_huge_picture_is_refused_before_decoding(app, st
     assert kept(app, street) == (0, [])
 
 
+@pytest.mark.filterwarnings("error::PIL.Image.DecompressionBombWarning")
+def test_pillows_own_warning_is_a_refusal_where_warnings_are_errors(app, street):
+    resp = upload(street, png_of_zeros(10000, 10000), "photo.png")  # 100 MP: Pillow warns, it does not refuse
+    assert resp.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "照片像素太大" in resp.text
+    assert kept(app, street) == (0, [])
+
+
 def test_the_pixel_limit_is_a_setting(app, street, monkeypatch):
     monkeypatch.setitem(app.config, "PHOTO_MAX_PIXELS", 1_000_000)
     refused = upload(street, jpeg(1200, 900), "IMG_0002.JPG")
