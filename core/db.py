@@ -13,6 +13,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (JSON, BigInteger, DateTime, ForeignKey, ForeignKeyConstraint, Integer, MetaData,
                         TypeDecorator, event, select)
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.orm import registry as orm_registry
 
@@ -94,6 +95,26 @@ def _sqlite_connect(dbapi_conn, _record):
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write_transaction.get() else "BEGIN")
+
+
+#: PostgreSQL answers that mean "not now": connection exceptions (class 08), shutting down, crashed,
+#: starting up. psycopg gives no SQLSTATE at all when the server never answered.
+_PG_UNAVAILABLE = ("08", "57P01", "57P02", "57P03")
+#: SQLite: the file or its folder cannot be opened, or the disk fails.
+_SQLITE_UNAVAILABLE = ("SQLITE_CANTOPEN", "SQLITE_IOERR")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached right now (down, restarting, its file gone), as opposed to a
+    bad statement or a conflict: the same request may succeed later, so it answers 503, not 500."""
+    if isinstance(exc, DisconnectionError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    orig = exc.orig
+    if hasattr(orig, "sqlstate"):  # psycopg
+        return orig.sqlstate is None or orig.sqlstate.startswith(_PG_UNAVAILABLE)
+    return (getattr(orig, "sqlite_errorname", None) or "").startswith(_SQLITE_UNAVAILABLE)
 
 
 def is_postgres() -> bool:

@@ -10,11 +10,12 @@ from urllib.parse import urlsplit
 
 from flask import (Flask, abort, current_app, g, jsonify, make_response, redirect, render_template, request, session,
                    url_for)
-from werkzeug.exceptions import BadRequest, Forbidden, HTTPException
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, ServiceUnavailable
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
-from .db import db, write_transaction
+from .db import db, is_unavailable, write_transaction
 from .fields import MAX_ID
 from .plugins.manager import hooks_for
 from .plugins.state import enabled_for
@@ -86,6 +87,8 @@ def init_web(app: Flask) -> None:
     app.after_request(_after)
     app.teardown_request(_teardown)
     app.register_error_handler(HTTPException, _http_error)
+    for error in (OperationalError, InterfaceError, DisconnectionError):
+        app.register_error_handler(error, _database_error)
     app.register_error_handler(Exception, _server_error)
 
 
@@ -267,7 +270,10 @@ MESSAGES = {
     400: _l("请求有误"), 401: _l("请先登录"), 403: _l("没有权限执行此操作"), 404: _l("页面不存在或无权访问"),
     405: _l("不支持此操作"), 409: _l("数据已被他人修改，请刷新后重试"), 413: _l("上传的文件太大"),
     422: _l("提交的内容有误"), 429: _l("操作过于频繁，请稍后再试"), 500: _l("系统出错了"),
+    503: _l("系统暂时无法使用，请稍后再试"),
 }
+#: seconds a client is asked to wait when the database cannot be reached
+RETRY_AFTER = 30
 
 
 class NotAllowed(Forbidden):
@@ -312,3 +318,20 @@ def _server_error(exc: Exception):
         raise exc
     from werkzeug.exceptions import InternalServerError
     return _http_error(InternalServerError())
+
+
+def _database_error(exc: Exception):
+    """The database is down or restarting: 503 with Retry-After and the error page, not 500."""
+    if not is_unavailable(exc):
+        return _server_error(exc)
+    log.error("database unavailable, request %s: %s", g.get("request_id"), str(exc).splitlines()[0][:200])
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is already gone
+        pass
+    # the page is drawn as for a visitor: the account, its tenant and their menus need the database
+    g.user = g.tenant = None
+    _current.set(None)
+    resp = make_response(_http_error(ServiceUnavailable()))
+    resp.headers["Retry-After"] = str(RETRY_AFTER)
+    return resp

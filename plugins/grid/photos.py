@@ -27,21 +27,34 @@ _heif_ready = False
 
 
 def _open(data: bytes) -> Image.Image:
+    """The decoded photo. Its size is read from the header and checked before any pixel is
+    decoded: a small file can declare a huge picture (a PNG of compressed zeros), and a decoded
+    pixel costs up to 4 bytes, so the limit bounds the memory one upload can take."""
     global _heif_ready
     if not _heif_ready:
         from pillow_heif import register_heif_opener
         register_heif_opener()
         _heif_ready = True
+    limit = current_app.config["PHOTO_MAX_PIXELS"]
+    too_big = Refused(_("照片像素太大（最多 %(n)s 万像素），请缩小后再上传", n=limit // 10_000))
     try:
-        image = Image.open(io.BytesIO(data))
+        image = Image.open(io.BytesIO(data))  # lazy: reads the header only
+        if image.format not in FORMATS:
+            raise Refused(_("只能上传照片（JPG、PNG、HEIC）"))
+        if image.width * image.height > limit:
+            raise too_big
         image.verify()  # structure check; the image must be reopened after verify
         image = Image.open(io.BytesIO(data))
+    except Refused:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:  # Pillow's own, larger limit
+        raise too_big from exc  # (its warning is an exception where warnings are errors)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise Refused(_("只能上传照片（JPG、PNG、HEIC）")) from exc
-    if image.format not in FORMATS:
-        raise Refused(_("只能上传照片（JPG、PNG、HEIC）"))
-    if image.width * image.height > 60_000_000:
-        raise Refused(_("照片像素太大"))
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError) as exc:  # a truncated or corrupt file fails while decoding
+        raise Refused(_("照片文件不完整或已损坏，请重新选择")) from exc
     return image
 
 
@@ -60,14 +73,17 @@ def save(event_id: int, upload, kind: str) -> Photo:
     data = upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise Refused(_("照片不能超过 8 MB"))
-    image = ImageOps.exif_transpose(_open(data)).convert("RGB")  # upright as shot, then no EXIF at all
+    image = _open(data)
+    ImageOps.exif_transpose(image, in_place=True)  # upright as shot; no copy of the whole picture
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    width, height = image.size
     name = secrets.token_hex(16)
     base = folder(current().active)
-    image.save(base / f"{name}.jpg", format="JPEG", quality=85, optimize=True)
-    thumb = image.copy()
-    thumb.thumbnail((320, 320))
-    thumb.save(base / f"{name}_t.jpg", format="JPEG", quality=80)
-    photo = Photo(event_id=event_id, kind=kind, stored_name=name, width=image.width, height=image.height,
+    image.save(base / f"{name}.jpg", format="JPEG", quality=85, optimize=True)  # a new JPEG: no EXIF at all
+    image.thumbnail((320, 320))  # in place: the full picture is no longer needed
+    image.save(base / f"{name}_t.jpg", format="JPEG", quality=80)
+    photo = Photo(event_id=event_id, kind=kind, stored_name=name, width=width, height=height,
                   uploaded_by=current().user_id)
     db.session.add(photo)
     db.session.flush()

@@ -764,9 +764,10 @@ def shared_event(share_id: int):
 
 @bp.get("/export.xlsx")
 @requires("grid.reports.view")
+@writes_on_get
 def export():
     """The period's events as a sheet, with a watermark line (who exported, when); reporters'
-    phones masked unless the user may reveal them."""
+    phones masked unless the user may reveal them. Audited, so it writes on a GET."""
     from core.org import sheets
     from core.ui import mask_phone
     start, end = _period()
