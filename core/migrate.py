@@ -26,11 +26,15 @@ class MigrationRefused(RuntimeError):
     """A plugin's migrations cannot run against this core schema; the message names the plugin."""
 
 
-def alembic_config(url: str, branch: str = "core", location: Path | None = None) -> Config:
+def alembic_config(url: str, branch: str = "core", location: Path | None = None, plugins=None) -> Config:
     cfg = Config(str(ROOT / "migrations" / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     cfg.set_main_option("version_locations", str(location or ROOT / "migrations" / "versions" / branch))
     cfg.attributes["url"] = url
+    if plugins is not None:
+        cfg.attributes["plugins"] = plugins
+        if branch in plugins.plugins:
+            cfg.attributes["table_prefix"] = plugins.plugins[branch].manifest.prefix
     cfg.cmd_opts = type("Opts", (), {"x": [f"branch={branch}"]})()
     return cfg
 
@@ -133,15 +137,24 @@ def downgrade(url: str, revision: str, branch: str = "core", plugins=None) -> No
         engine.dispose()
 
 
-def revision(url: str, message: str, branch: str = "core", autogenerate: bool = True) -> None:
-    """Write a migration into a branch; a plugin's first one starts its branch from nothing."""
-    location = _location(branch, _installed())
+def revision(url: str, message: str, branch: str = "core", autogenerate: bool = True, plugins=None) -> Path | None:
+    """Write the branch's next migration (``<plugin>_0002`` after ``<plugin>_0001``; a plugin's first
+    starts its branch from nothing). Autogenerate sees only the branch's own tables, creates tenant
+    tables with row-level security and writes nothing when the models match the database.
+
+    Returns the script written, or None.
+    """
+    reg = plugins if plugins is not None else _installed()
+    location = _location(branch, reg)
     location.mkdir(parents=True, exist_ok=True)
-    cfg = alembic_config(url, branch, location)
+    cfg = alembic_config(url, branch, location, plugins=reg)
     script = ScriptDirectory.from_config(cfg)
     head = script.get_current_head()
-    command.revision(cfg, message=message, autogenerate=autogenerate, head=head or "base",
-                     version_path=str(location))
+    from .migrate_autogen import next_revision_id
+    written = command.revision(cfg, message=message, autogenerate=autogenerate, head=head or "base",
+                               rev_id=next_revision_id(script, branch), version_path=str(location),
+                               branch_label=branch if head is None and branch != "core" else None)
+    return Path(written.path) if written else None
 
 
 @dataclass(frozen=True)

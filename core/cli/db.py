@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import click
+from alembic.util import CommandError
 from flask.cli import with_appcontext
 
 from .. import migrate
@@ -51,11 +52,18 @@ def downgrade(revision, branch):
 @click.option("--autogenerate/--empty", default=True, show_default=True)
 @with_appcontext
 def revision(message, branch, autogenerate):
-    """Write a new migration into a branch."""
+    """Write the branch's next migration (numbered after its head) from the models: only the
+    branch's own tables, tenant tables with create_tenant_table. The database must be up to date."""
     try:
-        migrate.revision(migrate_url(), message, branch, autogenerate)
+        path = migrate.revision(migrate_url(), message, branch, autogenerate)
     except migrate.MigrationRefused as err:
         fail(str(err))
+    except CommandError as err:
+        fail(f"{err} (run `jiceng db upgrade` first)" if "not up to date" in str(err) else str(err))
+    if path is None:
+        click.echo(f"{branch}: the models match the database; nothing written")
+    else:
+        click.echo(f"wrote {path}")
 
 
 @db_group.command("status")
