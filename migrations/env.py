@@ -6,29 +6,37 @@ from sqlalchemy import create_engine, pool
 
 import core.models  # noqa: F401  (fills the metadata)
 from core.db import db
-
-try:  # a plugin's models, for autogenerate of its branch
-    from core.plugins.manager import registry as _registry
-    import importlib
-    for _loaded in _registry().plugins.values():
-        try:
-            importlib.import_module(_loaded.module.__name__.rpartition(".")[0] + ".models")
-        except ModuleNotFoundError:
-            pass
-except Exception:  # noqa: BLE001 - migrations of core never depend on plugins loading
-    pass
+from core.migrate_autogen import belongs, import_models, process_revision_directives, render_item
 
 config = context.config
+
+
+def _import_plugin_models() -> None:
+    """The plugins' models, for autogenerate of their branches."""
+    plugins = config.attributes.get("plugins")
+    if plugins is not None:  # writing a revision: models that fail to import must not read as dropped tables
+        import_models(plugins)
+        return
+    try:
+        from core.plugins.manager import registry
+        import_models(registry())
+    except Exception:  # noqa: BLE001 - upgrades never depend on plugins' models loading
+        pass
+
+
+_import_plugin_models()
 branch = context.get_x_argument(as_dictionary=True).get("branch", "core")
 url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
 version_table = "alembic_version" if branch == "core" else f"alembic_version__{branch}"
+prefix = config.attributes.get("table_prefix")
+
+
+def include_name(name, type_, parent_names):
+    return type_ != "table" or belongs(name, branch, prefix)
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    if type_ != "table":
-        return True
-    is_plugin_table = "__" in name
-    return (branch == "core" and not is_plugin_table) or (branch != "core" and name.startswith(f"{branch}__"))
+    return type_ != "table" or belongs(name, branch, prefix)
 
 
 def run() -> None:
@@ -38,9 +46,11 @@ def run() -> None:
         engine = create_engine(url, poolclass=pool.NullPool)
         connection = engine.connect()
     try:
+        # scripts are rendered in batch mode whatever the database, so they run on SQLite too
         context.configure(connection=connection, target_metadata=db.metadata, version_table=version_table,
-                          include_object=include_object, render_as_batch=connection.dialect.name == "sqlite",
-                          compare_type=True)
+                          include_name=include_name, include_object=include_object, render_as_batch=True,
+                          compare_type=True, render_item=render_item,
+                          process_revision_directives=process_revision_directives)
         with context.begin_transaction():
             context.run_migrations()
         if connection.in_transaction():

@@ -2,51 +2,80 @@
 from __future__ import annotations
 
 import click
+from alembic.util import CommandError
 from flask.cli import with_appcontext
 
 from .. import migrate
-from . import migrate_url
+from . import fail, migrate_url
 
 
 @click.group("db")
 def db_group():
-    """Database schema."""
+    """Database schema: core's migrations and each installed plugin's own branch."""
 
 
 @db_group.command("upgrade")
-@click.option("--revision", default="heads")
+@click.option("--revision", default="heads", show_default=True,
+              help="How far to take core; plugins always go to their newest revision.")
 @with_appcontext
 def upgrade(revision):
-    """Upgrade core to its newest revision."""
+    """Bring the database up to date: core first, then each installed plugin's branch in
+    dependency order (a plugin needing a core migration that is not applied is refused, by name),
+    then, on PostgreSQL, the runtime role's table privileges are set to the declared list.
+
+    Prints each branch's revision before and after. Run it once per deploy as the owner role
+    (JICENG_MIGRATE_DATABASE_URL), before the server starts; never from workers.
+    """
     try:
-        warnings = migrate.upgrade(migrate_url(), revision)
+        warnings = migrate.upgrade(migrate_url(), revision, report=click.echo)
     except migrate.MigrationRefused as err:
-        click.secho(str(err), fg="red", err=True)
-        raise SystemExit(1) from err
+        fail(str(err))
     for warning in warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
-    click.echo("database is up to date")
 
 
 @db_group.command("downgrade")
 @click.argument("revision")
-@click.option("--branch", default="core")
+@click.option("--branch", default="core", show_default=True, help="core, or the name of an installed plugin.")
 @with_appcontext
 def downgrade(revision, branch):
-    migrate.downgrade(migrate_url(), revision, branch)
+    """Take one branch back to REVISION (``base`` removes all of its tables)."""
+    try:
+        migrate.downgrade(migrate_url(), revision, branch)
+    except migrate.MigrationRefused as err:
+        fail(str(err))
 
 
 @db_group.command("revision")
 @click.option("-m", "--message", required=True)
-@click.option("--branch", default="core")
-@click.option("--autogenerate/--empty", default=True)
+@click.option("--branch", default="core", show_default=True, help="core, or the name of an installed plugin.")
+@click.option("--autogenerate/--empty", default=True, show_default=True)
 @with_appcontext
 def revision(message, branch, autogenerate):
-    """Write a new migration into a branch."""
-    migrate.revision(migrate_url(), message, branch, autogenerate)
+    """Write the branch's next migration (numbered after its head) from the models: only the
+    branch's own tables, tenant tables with create_tenant_table. The database must be up to date."""
+    try:
+        path = migrate.revision(migrate_url(), message, branch, autogenerate)
+    except migrate.MigrationRefused as err:
+        fail(str(err))
+    except CommandError as err:
+        fail(f"{err} (run `jiceng db upgrade` first)" if "not up to date" in str(err) else str(err))
+    if path is None:
+        click.echo(f"{branch}: the models match the database; nothing written")
+    else:
+        click.echo(f"wrote {path}")
 
 
 @db_group.command("status")
 @with_appcontext
 def status():
-    migrate.current(migrate_url())
+    """Each branch (core and every installed plugin's) with the revision applied and its newest."""
+    rows = migrate.status(migrate_url())
+    table = [("branch", "current", "head", "state")] + [
+        (r.branch, r.current or migrate.NONE, r.head or "-", r.state) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(3)]
+    for row in table:
+        click.echo("  ".join([*(cell.ljust(w) for cell, w in zip(row[:3], widths)), row[3]]))
+    behind = [r.branch for r in rows if r.state == "behind"]
+    if behind:
+        click.echo(f"behind: {', '.join(behind)}; run `jiceng db upgrade`")

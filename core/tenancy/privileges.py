@@ -32,11 +32,12 @@ def declared(table: str) -> frozenset[str]:
     return TABLES.get(table, DML)
 
 
-def apply(conn, role: str) -> None:
-    """Bring the runtime role's table privileges to the declared list (PostgreSQL)."""
+def apply(conn, role: str) -> bool:
+    """Bring the runtime role's table privileges to the declared list (PostgreSQL); False when the
+    cluster has no such role."""
     exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
     if not exists:
-        return
+        return False
     tables = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
     for table in tables:
         conn.exec_driver_sql(f'REVOKE ALL ON "{table}" FROM {role}')
@@ -47,3 +48,4 @@ def apply(conn, role: str) -> None:
                 "AND table_name = :t AND NOT (column_name = ANY (:secret)) ORDER BY ordinal_position"),
                 {"t": table, "secret": list(SECRET_COLUMNS[table])}).scalars().all()
             conn.exec_driver_sql(f'GRANT SELECT ({", ".join(columns)}) ON "{table}" TO {role}')
+    return True

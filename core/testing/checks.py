@@ -1,9 +1,11 @@
 """Checks shared by core's isolation suite and the plugin conformance kit."""
 from __future__ import annotations
 
-from sqlalchemy import ForeignKeyConstraint, UniqueConstraint
+from sqlalchemy import ForeignKeyConstraint, UniqueConstraint, create_engine, text
 
 from ..db import db
+
+POLICY_COMMANDS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"})
 
 
 def tenancy_by_table() -> dict[str, str | None]:
@@ -31,4 +33,58 @@ def tenant_table_problems(name: str) -> list[str]:
         if declared.get(target) == "tenant" and (fk.column_keys[0] != "tenant_id"
                                                   or fk.elements[0].column.name != "tenant_id"):
             problems.append(f"{name} → {target} must be a composite (tenant_id, …) foreign key")
+    return problems
+
+
+def schema_drift(url: str, branch: str, prefix: str | None = None) -> list:
+    """What autogenerate would still write for a branch's tables: its models against a migrated
+    database (``[]`` when the migrations create exactly what the models declare)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from ..migrate_autogen import belongs
+
+    def include_name(name, type_, parent_names):
+        return type_ != "table" or belongs(name, branch, prefix)
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        return type_ != "table" or belongs(name, branch, prefix)
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name,
+                                                             "include_object": include_object})
+            return compare_metadata(context, db.metadata)
+    finally:
+        engine.dispose()
+
+
+def rls_problems(conn, prefix: str, role: str) -> list[str]:
+    """PostgreSQL: why the tables starting with ``prefix`` are not held inside their tenant for the
+    runtime role (row-level security enabled and forced, a policy per command, grants as declared)."""
+    from ..tenancy import privileges
+    tables = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                               "AND left(tablename, length(:p)) = :p ORDER BY tablename"), {"p": prefix}).scalars().all()
+    if tables and not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first():
+        return [f"the runtime role {role} does not exist (deploy/postgres/roles.sql)"]
+    problems = []
+    for table in tables:
+        enabled, forced = conn.execute(text("SELECT relrowsecurity, relforcerowsecurity FROM pg_class "
+                                            "WHERE relname = :t AND relkind = 'r'"), {"t": table}).one()
+        if not enabled:
+            problems.append(f"{table}: row-level security is not enabled (create it with create_tenant_table)")
+        elif not forced:
+            problems.append(f"{table}: row-level security is not forced, so the table's owner bypasses it")
+        commands = set(conn.execute(text("SELECT cmd FROM pg_policies WHERE tablename = :t"), {"t": table}).scalars())
+        if "ALL" in commands:
+            commands |= POLICY_COMMANDS
+        problems += [f"{table}: no {cmd} policy" for cmd in sorted(POLICY_COMMANDS - commands)]
+        held = set(conn.execute(text(
+            "SELECT a.privilege_type FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, "
+            "aclexplode(c.relacl) a WHERE n.nspname = 'public' AND c.relname = :t AND c.relkind = 'r' "
+            "AND a.grantee = CAST(:r AS regrole)"), {"t": table, "r": role}).scalars())
+        if held != privileges.declared(table):
+            problems.append(f"{table}: the runtime role holds {sorted(held)}, "
+                            f"declared {sorted(privileges.declared(table))}")
     return problems

@@ -8,7 +8,10 @@ Subclass ``ConformanceSuite`` and name the plugin::
 The checks: the manifest loads in strict mode with no misspelled hook; importing ``plugin.py``
 has no side effects; every table carries the plugin's prefix and the tenant-table shape; every
 route answers 404 while the plugin is off and works once it is on (no restart); another
-tenant's ids answer 404 on every route and method; the migration branch goes up, down and up.
+tenant's ids answer 404 on every route and method; the migration branch goes up, down and up;
+the migrations create exactly what the models declare (SQLite, and PostgreSQL when
+``JICENG_TEST_PG_URL`` is set); on PostgreSQL every table has row-level security enabled and
+forced, a policy for each command, and the runtime role's grants as declared.
 """
 from __future__ import annotations
 
@@ -17,12 +20,12 @@ import sys
 from http import HTTPStatus
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 
 from ..db import TenantScoped, db
 from ..tenancy import tenant_scope
 from ..web import ModelIdConverter
-from .checks import tenancy_by_table, tenant_table_problems
+from .checks import rls_problems, schema_drift, tenancy_by_table, tenant_table_problems
 from .factories import csrf_token, login
 from .rows import make_generic
 
@@ -140,5 +143,37 @@ class ConformanceSuite:
             assert tables() == set()
             migrate.upgrade(url, plugins=reg)
             assert tables() == created
+        finally:
+            engine.dispose()
+
+    def test_migrations_match_the_models(self, app, database, tmp_path):
+        """Alembic finds nothing to add for the plugin's tables in a freshly migrated SQLite database."""
+        from .. import migrate
+        reg = app.extensions["jiceng.plugins"]
+        url = database["MIGRATE_DATABASE_URL"]
+        if not url.startswith("sqlite"):
+            url = f"sqlite:///{tmp_path}/fresh.db"
+            migrate.upgrade(url, plugins=reg)
+        self._assert_no_drift(app, url)
+
+    def test_migrations_match_the_models_on_postgresql(self, app, pg_database):
+        self._assert_no_drift(app, pg_database["MIGRATE_DATABASE_URL"])
+
+    def _assert_no_drift(self, app, url):
+        from ..migrate_autogen import import_models
+        reg = app.extensions["jiceng.plugins"]
+        import_models(reg)
+        drift = schema_drift(url, self.plugin, reg.plugins[self.plugin].manifest.prefix)
+        assert not drift, "the migrations and the models differ (Alembic would write):\n" + "\n".join(map(str, drift))
+
+    def test_tables_have_forced_row_level_security_and_declared_grants(self, app, pg_database):
+        """A migration that created a table with plain ``op.create_table`` left it open to every tenant."""
+        from ..migrate_ops import app_role
+        prefix = app.extensions["jiceng.plugins"].plugins[self.plugin].manifest.prefix
+        engine = create_engine(pg_database["MIGRATE_DATABASE_URL"])
+        try:
+            with engine.connect() as conn:
+                problems = rls_problems(conn, prefix, app_role())
+            assert not problems, "\n".join(problems)
         finally:
             engine.dispose()

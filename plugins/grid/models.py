@@ -154,7 +154,7 @@ class Transition(TenantScoped, db.Model):
 
     __tablename__ = "grid__event_transition"
     __table_args__ = tenant_table_args(tenant_fk("event_id", "grid__event"),
-                                       Index("ix_grid__event_transition_tenant_id_event_id", "tenant_id", "event_id", "id"))
+                                       Index("ix_grid__event_transition_tenant_id_event_id_id", "tenant_id", "event_id", "id"))
 
     event_id: Mapped[int] = mapped_column(BigId)
     code: Mapped[str] = mapped_column(String(8))
@@ -264,7 +264,7 @@ class KpiSnapshot(TenantScoped, db.Model):
 
     __tablename__ = "grid__kpi_snapshot"
     __table_args__ = tenant_table_args(tenant_fk("restates_id", "grid__kpi_snapshot"),
-                                       Index("ix_grid__kpi_snapshot_tenant_id_period", "tenant_id", "period", "metric"))
+                                       Index("ix_grid__kpi_snapshot_tenant_id_period_metric", "tenant_id", "period", "metric"))
 
     period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
     metric: Mapped[str] = mapped_column(String(24))
@@ -414,7 +414,7 @@ class Summons(TenantScoped, db.Model):
     __table_args__ = tenant_table_args(
         tenant_fk("event_id", "grid__event"), tenant_fk("unit_id", "org_unit"),
         tenant_fk("resident_unit_id", "resident_unit"),
-        Index("ix_grid__summons_tenant_id_event_id", "tenant_id", "event_id", "id"),
+        Index("ix_grid__summons_tenant_id_event_id_id", "tenant_id", "event_id", "id"),
         Index("ix_grid__summons_tenant_id_signed_at_sign_due", "tenant_id", "signed_at", "sign_due"))
 
     event_id: Mapped[int] = mapped_column(BigId)
@@ -442,7 +442,7 @@ class Share(TenantScoped, db.Model):
     __tablename__ = "grid__share"
     __table_args__ = tenant_table_args(
         tenant_fk("event_id", "grid__event"),
-        Index("ix_grid__share_tenant_id_event_id", "tenant_id", "event_id", "id"),
+        Index("ix_grid__share_tenant_id_event_id_id", "tenant_id", "event_id", "id"),
         # one live share per event, whatever two officers do at once
         Index("uq_grid__share_tenant_id_event_id_live", "tenant_id", "event_id", unique=True,
               sqlite_where=text("withdrawn_at IS NULL"), postgresql_where=text("withdrawn_at IS NULL")))
