@@ -139,6 +139,8 @@ def purge(name: str):
 @platform_bp.get("/plugins")
 @audience("platform")
 def installed():
-    """Installed plugins with versions, and those skipped with the reason."""
+    """Installed plugins with versions, those skipped with the reason, and each one's errors and
+    pauses per tenant, read from the table every worker writes to."""
+    from .health import overview
     reg = registry()
-    return render_template("modules/installed.html", plugins=reg.plugins, failed=reg.failed, errors=reg.errors)
+    return render_template("modules/installed.html", plugins=reg.plugins, failed=reg.failed, health=overview())
