@@ -89,6 +89,22 @@ def enable(tenant_id: int, name: str, by_district: bool = False) -> None:
     db.session.flush()
 
 
+def prepare(tenant_id: int, name: str) -> None:
+    """Call an enabled plugin's ``on_tenant_enable`` again (it is idempotent), so it prepares data
+    that was deleted under it, as a demo reset does."""
+    manifest = _manifest(name)
+    row = _row(tenant_id, name)
+    if row is None or not row.enabled:
+        return
+    tenant = _tenant(tenant_id)
+    values, _source = plugin_settings.effective(tenant, manifest)
+    new_version = registry().call_for(name, "on_tenant_enable", tenant=tenant, settings=values,
+                                      data_version=row.data_version)
+    if new_version is not None:
+        row.data_version = new_version
+    db.session.flush()
+
+
 def disable(tenant_id: int, name: str, by_district: bool = False) -> None:
     """Switch a plugin off; its data, settings and grants stay. Refused while another needs it."""
     _manifest(name)
