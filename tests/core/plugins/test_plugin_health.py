@@ -93,6 +93,7 @@ def test_past_the_threshold_the_plugin_pauses_in_that_tenant_only_and_comes_back
     fragment = client_a.get(f"/t/{a.slug}/moody/widget", headers={"HX-Request": "true"})
     assert fragment.status_code == HTTPStatus.SERVICE_UNAVAILABLE and "暂时停用" in fragment.text
 
+    assert 'data-testid="paused-moody"' in client_a.get(f"/t/{a.slug}/admin/modules/").text  # 模块管理 says so too
     other = client_b.get(f"/t/{b.slug}/").text
     assert "情绪导航" in other and "情绪卡片" in other
     assert client_b.get(f"/t/{b.slug}/moody/").text == "moody page"
