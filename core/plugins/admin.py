@@ -196,7 +196,7 @@ def purge(tenant_id: int, name: str) -> dict[str, int]:
         counts[table.name] = db.session.execute(delete(table).where(table.c.tenant_id == tenant_id)
                                                 .execution_options(tenant_checked=True)).rowcount
     if row is not None:
-        row.settings, row.data_version = {}, None
+        row.settings, row.data_version, row.demo_filled_at = {}, None, None
     _bump(tenant_id)
     audit.record("plugin.purge", "plugin", name, rows=counts)
     db.session.flush()

@@ -90,3 +90,13 @@ def test_reset_rebuilds_core_and_plugin_data_children_before_parents(demo_app):
     assert counts(demo_app) == before  # the same demo again, grid events and categories included
     assert [c[0] for c in demo_runs()] == [STREET]  # the street kept its switched-on plugin
     assert "demo data of" not in load(demo_app)
+
+
+def test_a_module_purged_and_switched_on_again_gets_its_demo_data_again(demo_app):
+    street = street_id(demo_app)
+    for step in (admin.disable, admin.purge, admin.enable):
+        with demo_app.app_context(), tenant_scope(street):
+            step(street, "full")
+    sample_plugins.CALLS.pop("demo_data", None)
+    assert f"{STREET}: demo data of full" in load(demo_app)
+    assert [c[0] for c in demo_runs()] == [STREET]
