@@ -50,6 +50,11 @@ def from_env(overrides: dict | None = None) -> dict:
         "TOTP_MAX_FAILURES_ACCOUNT": 10,
         # A platform forwards a whole street's 12345 calls through one key.
         "API_KEY_POSTS_PER_HOUR": int(os.environ.get("JICENG_API_KEY_POSTS_PER_HOUR", 600)),
+        # A plugin with this many hook errors in a tenant within the window is paused there for a while.
+        "PLUGIN_DEGRADE_ERRORS": int(os.environ.get("JICENG_PLUGIN_DEGRADE_ERRORS", 20)),
+        "PLUGIN_DEGRADE_WINDOW_MINUTES": int(os.environ.get("JICENG_PLUGIN_DEGRADE_WINDOW_MINUTES", 10)),
+        "PLUGIN_DEGRADE_MINUTES": int(os.environ.get("JICENG_PLUGIN_DEGRADE_MINUTES", 10)),
+        "PLUGIN_ERRORS_KEEP_DAYS": 7,
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "core" / "translations"),

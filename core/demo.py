@@ -216,15 +216,35 @@ def is_filled(session, tenant_id: int) -> bool:
     return bool(session.scalar(select(func.count()).select_from(Person).where(Person.tenant_id == tenant_id)))
 
 
-def reset_tenant(session, tenant_id: int) -> None:
-    """Delete a demo tenant's synthetic data (the definition is re-applied afterwards)."""
-    from .audit.models import AuditLog
-    from .auth.models import RoleGrant
-    from .org.models import OrgUnitHistory, ResidentUnit
-    from .ui.models import Notification
-    for model in (CentralHouseholdLink, Person, Notification, RoleGrant, AuditLog, OrgUnitHistory, ResidentUnit):
-        session.execute(delete(model).where(model.tenant_id == tenant_id))
-    session.execute(delete(PartyOrg).where(PartyOrg.tenant_id == tenant_id, PartyOrg.parent_id.is_not(None)))
-    session.execute(delete(PartyOrg).where(PartyOrg.tenant_id == tenant_id))
-    for kind in ("household", "building", "grid", "compound", "community"):
-        session.execute(delete(OrgUnit).where(OrgUnit.tenant_id == tenant_id, OrgUnit.kind == kind))
+#: what a reset keeps: who the tenant is and how it is set up (members, roles, module switches and
+#: settings, calendar, the platform's own audit), not what it holds
+KEPT_ON_RESET = frozenset({"tenant", "tenant_plugin", "membership", "role", "calendar_override", "platform_audit"})
+
+
+def reset_tenant(session, tenant_id: int) -> dict[str, int]:
+    """Delete a demo tenant's data, core's and every plugin's, children before parents (the
+    definition is re-applied and the data refilled afterwards). The foreign keys are read from the
+    database itself, so a plugin's tables are reached even when its models are not imported, and
+    the order is one the database accepts on SQLite and PostgreSQL alike."""
+    import warnings
+
+    from sqlalchemy import MetaData, update
+    from sqlalchemy.exc import SAWarning
+
+    from .tenancy.models import TenantPlugin
+    schema = MetaData()
+    with warnings.catch_warnings():  # only tables and foreign keys matter here, not exotic indexes
+        warnings.simplefilter("ignore", SAWarning)
+        schema.reflect(bind=session.connection())
+    counts: dict[str, int] = {}
+    for table in reversed(schema.sorted_tables):
+        if "tenant_id" not in table.c or table.name in KEPT_ON_RESET or table.name.startswith("alembic_"):
+            continue
+        stmt = delete(table).where(table.c.tenant_id == tenant_id)
+        if table.name == "org_unit":  # the root stays: the definition hangs the tree from it again
+            stmt = stmt.where(table.c.parent_id.is_not(None))
+        counts[table.name] = session.execute(stmt).rowcount
+    # every plugin prepares and fills its data again on the next load
+    session.execute(update(TenantPlugin).where(TenantPlugin.tenant_id == tenant_id)
+                    .values(demo_filled_at=None, data_version=None))
+    return counts

@@ -6,6 +6,7 @@ from .cases.models import CaseFile, CaseStep  # noqa: F401
 from .auth.models import ApiKey, LoginThrottle, Membership, Role, RoleGrant, UserAccount, UserSession  # noqa: F401
 from .org.models import (CentralHouseholdLink, OrgUnit, OrgUnitHistory, PartyOrg, Person,  # noqa: F401
                          ResidentUnit)
+from .plugins.models import PluginError  # noqa: F401
 from .tenancy.models import Tenant, TenantPlugin  # noqa: F401
 from .ui.models import Notification  # noqa: F401
 

@@ -15,10 +15,11 @@ from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, ServiceUna
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
+from . import clock
 from .db import db, is_unavailable, write_transaction
 from .fields import MAX_ID
 from .plugins.manager import hooks_for
-from .plugins.state import enabled_for
+from .plugins.state import degraded_for, enabled_for, running_for
 from .tenancy.context import TenantContext, _current, _user, reset_context, set_context
 from .tenancy.resolve import UNSAFE, enter_tenant, load_member_tenant, load_tenant, needs_write_for_get
 
@@ -138,13 +139,25 @@ def _before():
         if owner is not None and owner not in enabled:
             abort(404)  # a module this tenant has not switched on does not exist here
         if kind in OPEN:
-            g.ctx_token = set_context(TenantContext(active=g.tenant.id, visible=(g.tenant.id,), enabled=enabled,
-                                                    plugins_rev=g.tenant.plugins_rev, hooks=hooks_for(enabled),
+            running = running_for(g.tenant.id, g.tenant.plugins_rev)
+            g.ctx_token = set_context(TenantContext(active=g.tenant.id, visible=(g.tenant.id,), enabled=running,
+                                                    plugins_rev=g.tenant.plugins_rev, hooks=hooks_for(running),
                                                     kind=g.tenant.kind))
+            _refuse_paused(owner)
             return None
         if enter_tenant(g.tenant, g.user, member_id) is None:
             abort(404)
+        _refuse_paused(owner)
     return None
+
+
+def _refuse_paused(owner: str | None) -> None:
+    """A module paused after too many errors answers 503 with the reason, until it resumes."""
+    if owner is None:
+        return
+    paused = degraded_for(g.tenant.id, g.tenant.plugins_rev).get(owner)
+    if paused is not None:
+        raise ModulePaused(current_app.extensions["jiceng.plugins"].plugins[owner].manifest.title, paused)
 
 
 #: what an account signed in with a one-time password may reach before choosing its own password
@@ -241,6 +254,8 @@ def _teardown(_exc):
         db.session.rollback()
     except Exception:  # noqa: BLE001 - teardown must reset the context whatever happened
         log.exception("rollback in teardown failed")
+    from .plugins.health import flush
+    flush()  # hook errors of this request, now that its transaction has ended
     token = g.pop("ctx_token", None)
     if token is not None:
         try:
@@ -284,26 +299,47 @@ class NotAllowed(Forbidden):
         self.message = message
 
 
+class ModulePaused(ServiceUnavailable):
+    """A 503 for a module paused in this tenant: says so, why, and when it comes back."""
+
+    def __init__(self, title, paused):
+        from flask_babel import gettext
+        super().__init__(description="paused")
+        self.message = gettext("“%(title)s”模块暂时停用", title=title)
+        self.detail = gettext("它在 %(minutes)s 分钟内出错 %(errors)s 次，系统已自动暂停它，以免影响其他工作；"
+                              "%(until)s 自动恢复。", minutes=paused.reason.get("minutes", "?"),
+                              errors=paused.reason.get("errors", "?"),
+                              until=clock.local(paused.until).strftime("%H:%M"))
+        self.retry_after = max(1, int((paused.until - clock.utcnow()).total_seconds()))
+
+
 def _http_error(exc: HTTPException):
     from flask_babel import gettext
     status = exc.code or 500
     if status in (301, 302, 303, 307, 308):
         return exc
-    message = str(MESSAGES.get(status, exc.name))
+    message = exc.message if isinstance(exc, (Refused, ModulePaused)) else str(MESSAGES.get(status, exc.name))
+    detail = exc.detail if isinstance(exc, ModulePaused) else None
     answer = getattr(view_function(), "_api_answer", None)
     if answer is not None:  # an api rule answers in its own format; a keyless POST lacks its key
         from .auth.apikeys import missing_key_message
-        return answer(status, missing_key_message() if exc.description == "csrf" else message)
+        return answer(status, missing_key_message() if exc.description == "csrf" else
+                      f"{message}：{detail}" if detail else message)
     if status == 403 and exc.description == "csrf":
         message = gettext("页面已过期，请刷新")
     elif isinstance(exc, NotAllowed):
         message = exc.message
     if _wants_json():
-        return _json_error(status, exc.name.lower().replace(" ", "_"), message)
-    if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
-        resp = make_response(render_template("errors/_message.html", status=status, message=message), status)
+        resp = make_response(_json_error(status, exc.name.lower().replace(" ", "_"),
+                                         f"{message}：{detail}" if detail else message))
+    elif request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+        resp = make_response(render_template("errors/_message.html", status=status,
+                                             message=f"{message}：{detail}" if detail else message), status)
     else:
-        resp = make_response(render_template("errors/error.html", status=status, message=message), status)
+        resp = make_response(render_template("errors/error.html", status=status, message=message, detail=detail),
+                             status)
+    if isinstance(exc, ModulePaused):
+        resp.headers["Retry-After"] = str(exc.retry_after)
     if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
         resp.headers["Allow"] = ", ".join(exc.valid_methods)
     return resp

@@ -13,7 +13,36 @@ def _create(*_args, **_kwargs):
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create, add_default_commands=True)
+NOT_INITIALISED = "数据库尚未初始化，请先运行 jiceng db upgrade (the database is not initialised: run jiceng db upgrade first)"
+
+
+def missing_table(exc: BaseException | None) -> bool:
+    """A "no such table" (SQLite) or undefined-table (PostgreSQL) error anywhere in the chain."""
+    from sqlalchemy.exc import DBAPIError
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, DBAPIError):
+            orig = exc.orig
+            if getattr(orig, "sqlstate", None) == "42P01" or "no such table" in str(orig):
+                return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+class JicengGroup(FlaskGroup):
+    """Every command on a database that was never migrated says so, instead of a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if ctx.invoked_subcommand != "db" and missing_table(exc):  # db upgrade's own errors stay as they are
+                fail(NOT_INITIALISED)
+            raise
+
+
+@click.group(cls=JicengGroup, create_app=_create, add_default_commands=True)
 def main():
     """Jiceng (基层) operations."""
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from . import fail
 
@@ -90,24 +90,45 @@ def load(households, reset, tenants_dir, window_end):
 
 
 def _plugin_demo_data(defs, window_end) -> None:
-    """Every installed first-party plugin is on in the demo; each fills its own data (``demo_data``)."""
+    """First-party plugins are switched on in every demo tenant; every plugin on there fills its own
+    data (``demo_data``) once, marked per plugin and tenant, so a plugin switched on after a load is
+    filled by the next one and a load after that changes nothing. Data and mark share a transaction."""
+    from .. import clock
     from ..db import db
     from ..plugins import admin
     from ..plugins.manager import registry
-    from ..tenancy.models import Tenant
+    from ..tenancy.models import Tenant, TenantPlugin
     from ..tenancy.scopes import tenant_scope
     reg = registry()
-    first_party = [n for n, p in reg.plugins.items() if p.first_party]
+    failed = []
     for _folder, definition in defs:
         tenant_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == definition["slug"]))
         db.session.remove()
-        for name in first_party:
+        for name in reg.order():
             with tenant_scope(tenant_id) as session:
-                tenant = session.get(Tenant, tenant_id)
-                if name not in admin.enabled_now(tenant):
+                row = session.scalars(select(TenantPlugin).where(TenantPlugin.tenant_id == tenant_id,
+                                                                 TenantPlugin.plugin == name)).first()
+                if row is not None and row.enabled and row.demo_filled_at is not None:
+                    continue
+                if row is None or not row.enabled:
+                    if not reg.plugins[name].first_party:
+                        continue  # a third-party plugin is filled once the tenant switches it on
                     admin.enable(tenant_id, name)
-            with tenant_scope(tenant_id) as session:
-                reg.call_for(name, "demo_data", tenant=session.get(Tenant, tenant_id), scale=1, window_end=window_end)
+                else:
+                    admin.prepare(tenant_id, name)  # its data may have been reset
+            try:
+                with tenant_scope(tenant_id) as session:
+                    reg.call_for(name, "demo_data", tenant=session.get(Tenant, tenant_id), scale=1,
+                                 window_end=window_end)
+                    session.execute(update(TenantPlugin).where(TenantPlugin.tenant_id == tenant_id,
+                                                               TenantPlugin.plugin == name)
+                                    .values(demo_filled_at=clock.utcnow()))
+            except Exception as exc:  # noqa: BLE001 - one plugin's demo must not stop the others
+                failed.append(f"{definition['slug']}: {name}: {type(exc).__name__}: {exc}")
+                continue
+            click.echo(f"{definition['slug']}: demo data of {name}")
+    if failed:
+        fail("demo data failed (the next load tries again):\n  " + "\n  ".join(failed))
 
 
 def _window_end(value: str | None):

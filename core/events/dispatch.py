@@ -45,8 +45,13 @@ def deliver(tenant_id: int, event_id: int) -> bool:
                     impl.function(*[{"event": event, "ctx": ctx}[a] for a in impl.argnames])
             except Exception as exc:  # noqa: BLE001 - isolation is the point
                 log.exception("plugin %s failed on event %s", impl.plugin_name, row.id)
-                registry().count_error(impl.plugin_name, "on_event")
+                registry().count_error(impl.plugin_name, "on_event", exc)
                 failures.append(f"{impl.plugin_name}: {exc}")
+        paused = _paused_subscribers(ctx)
+        if paused and not failures:  # kept for when they resume, without counting as an attempt
+            row.last_error = "paused: " + ", ".join(sorted(paused))
+            row.next_attempt_at = max(paused.values())
+            return False
         if failures:
             row.attempts += 1
             row.last_error = "; ".join(failures)[:2000]
@@ -55,6 +60,17 @@ def deliver(tenant_id: int, event_id: int) -> bool:
             return False
         row.dispatched_at = clock.utcnow()
         return True
+
+
+def _paused_subscribers(ctx) -> dict:
+    """Subscribers switched on here but paused after too many errors, with when they resume."""
+    from ..plugins.manager import registry
+    from ..plugins.state import degraded_for
+    paused = degraded_for(ctx.active, ctx.plugins_rev)
+    if not paused:
+        return {}
+    subscribers = {impl.plugin_name for impl in registry().pm.hook.on_event.get_hookimpls()}
+    return {name: d.until for name, d in paused.items() if name in subscribers}
 
 
 def deliver_many(pairs: list[tuple[int, int]]) -> None:

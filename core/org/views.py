@@ -89,7 +89,9 @@ def unit_json(unit_id: int):
     for impl in ctx.hooks.impls("extend_payload"):
         try:
             part = impl.function(*[{"kind": "org_unit", "obj": unit, "ctx": ctx}[a] for a in impl.argnames])
-        except Exception:  # noqa: BLE001 - one plugin's payload must not break the response
+        except Exception as exc:  # noqa: BLE001 - one plugin's payload must not break the response
+            from ..plugins.manager import registry
+            registry().count_error(impl.plugin_name, "extend_payload", exc)
             continue
         if part:
             extra[impl.plugin_name] = part

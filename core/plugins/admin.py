@@ -89,6 +89,22 @@ def enable(tenant_id: int, name: str, by_district: bool = False) -> None:
     db.session.flush()
 
 
+def prepare(tenant_id: int, name: str) -> None:
+    """Call an enabled plugin's ``on_tenant_enable`` again (it is idempotent), so it prepares data
+    that was deleted under it, as a demo reset does."""
+    manifest = _manifest(name)
+    row = _row(tenant_id, name)
+    if row is None or not row.enabled:
+        return
+    tenant = _tenant(tenant_id)
+    values, _source = plugin_settings.effective(tenant, manifest)
+    new_version = registry().call_for(name, "on_tenant_enable", tenant=tenant, settings=values,
+                                      data_version=row.data_version)
+    if new_version is not None:
+        row.data_version = new_version
+    db.session.flush()
+
+
 def disable(tenant_id: int, name: str, by_district: bool = False) -> None:
     """Switch a plugin off; its data, settings and grants stay. Refused while another needs it."""
     _manifest(name)
@@ -180,7 +196,7 @@ def purge(tenant_id: int, name: str) -> dict[str, int]:
         counts[table.name] = db.session.execute(delete(table).where(table.c.tenant_id == tenant_id)
                                                 .execution_options(tenant_checked=True)).rowcount
     if row is not None:
-        row.settings, row.data_version = {}, None
+        row.settings, row.data_version, row.demo_filled_at = {}, None, None
     _bump(tenant_id)
     audit.record("plugin.purge", "plugin", name, rows=counts)
     db.session.flush()

@@ -94,6 +94,8 @@ class PluginRegistry:
     #: blueprint name → plugin name, for gating routes per request.
     blueprint_owner: dict[str, str] = field(default_factory=dict)
     errors: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: hook errors noted in this worker, written by ``health.flush`` once their unit of work ends
+    pending: list = field(default_factory=list)
     _relays: dict = field(default_factory=dict)
 
     def relay(self, enabled: frozenset[str]) -> "GatedHooks":
@@ -113,8 +115,11 @@ class PluginRegistry:
                 return impl.function(*[kwargs[a] for a in impl.argnames])
         return None
 
-    def count_error(self, plugin: str, hook: str) -> None:
+    def count_error(self, plugin: str, hook: str, exc: BaseException | None = None) -> None:
+        """Count in this worker and note it for the table every worker reads (``health``)."""
         self.errors[(plugin, hook)] = self.errors.get((plugin, hook), 0) + 1
+        from .health import note
+        note(self, plugin, hook, exc)
 
 
 class GatedHooks:
@@ -139,9 +144,9 @@ class GatedHooks:
         for impl in self.impls(hook):
             try:
                 result = impl.function(*[kwargs[a] for a in impl.argnames])
-            except Exception:  # noqa: BLE001 - isolation is the point
+            except Exception as exc:  # noqa: BLE001 - isolation is the point
                 log.exception("plugin %s failed in hook %s", impl.plugin_name, hook)
-                self._registry.count_error(impl.plugin_name, hook)
+                self._registry.count_error(impl.plugin_name, hook, exc)
                 continue
             if result:
                 items.extend(result)
@@ -152,9 +157,9 @@ class GatedHooks:
         for impl in self.impls(hook):
             try:
                 result = impl.function(*[kwargs[a] for a in impl.argnames])
-            except Exception:  # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001
                 log.exception("plugin %s failed in hook %s", impl.plugin_name, hook)
-                self._registry.count_error(impl.plugin_name, hook)
+                self._registry.count_error(impl.plugin_name, hook, exc)
                 continue
             if result is not None:
                 return result

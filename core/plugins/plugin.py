@@ -15,6 +15,15 @@ def register_blueprints(app):
 
 
 @hookimpl
+def register_jobs():
+    from datetime import timedelta
+
+    from ..events.jobs import JobSpec
+    from .health import purge_old
+    return [JobSpec("core.plugin_errors_purge", timedelta(days=1), purge_old)]
+
+
+@hookimpl
 def register_permissions():
     return [Permission("core.plugins.manage", _l("启用和设置模块"), ("tenant_admin",))]
 

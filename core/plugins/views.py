@@ -13,6 +13,7 @@ from ..tenancy.context import current
 from ..ui.render import form_data, see_other
 from . import admin, settings as plugin_settings
 from .manager import registry
+from .state import degraded_for
 
 bp = Blueprint("modules", __name__, url_prefix="/t/<tenant>/admin/modules")
 platform_bp = Blueprint("platform_plugins", __name__, url_prefix="/platform")
@@ -22,6 +23,7 @@ def _cards(errors: dict | None = None, forms: dict | None = None, refused: dict 
            saved: str | None = None):
     tenant = g.tenant
     on = admin.enabled_now(tenant)
+    paused = degraded_for(tenant.id, tenant.plugins_rev)
     cards = []
     for name, loaded in registry().plugins.items():
         m = loaded.manifest
@@ -32,7 +34,7 @@ def _cards(errors: dict | None = None, forms: dict | None = None, refused: dict 
                       "fields": plugin_settings.form_fields(schema) if schema else [],
                       "depends": m.depends, "needed_by": [n for n in on if name in registry().plugins[n].manifest.depends],
                       "lock": lock, "errors": (errors or {}).get(name, {}), "form": (forms or {}).get(name),
-                      "refused": (refused or {}).get(name), "saved": saved == name})
+                      "refused": (refused or {}).get(name), "saved": saved == name, "paused": paused.get(name)})
     return {"cards": cards, "is_district": tenant.kind == "district"}
 
 
@@ -139,6 +141,8 @@ def purge(name: str):
 @platform_bp.get("/plugins")
 @audience("platform")
 def installed():
-    """Installed plugins with versions, and those skipped with the reason."""
+    """Installed plugins with versions, those skipped with the reason, and each one's errors and
+    pauses per tenant, read from the table every worker writes to."""
+    from .health import overview
     reg = registry()
-    return render_template("modules/installed.html", plugins=reg.plugins, failed=reg.failed, errors=reg.errors)
+    return render_template("modules/installed.html", plugins=reg.plugins, failed=reg.failed, health=overview())

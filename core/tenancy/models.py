@@ -45,3 +45,9 @@ class TenantPlugin(db.Model):
     data_version: Mapped[int | None] = mapped_column(Integer)
     enabled_at: Mapped[datetime | None]
     enabled_by: Mapped[int | None] = mapped_column(BigId)
+    #: the plugin kept failing here: its hooks are skipped and its pages paused until then
+    degraded_until: Mapped[datetime | None]
+    #: why, as data the pages put into words: errors, minutes, hook, error class
+    degraded_reason: Mapped[dict | None]
+    #: when ``jiceng demo load`` last filled this plugin's demo data for the tenant
+    demo_filled_at: Mapped[datetime | None]

@@ -7,6 +7,7 @@ corrected, and the catalog test compares the database with the same list:
 - the audit trails are append-only (no UPDATE or DELETE), and ``platform_audit`` is not even read
   back: a stolen runtime connection can neither rewrite nor mine them;
 - migration bookkeeping is read-only;
+- hook errors are written and purged, never rewritten;
 - password hashes, TOTP secrets and recovery codes cannot be selected; sign-in reads one account's
   at a time through ``jiceng_sign_in_secrets`` (``core.auth.credentials``).
 """
@@ -19,6 +20,7 @@ SECRET_COLUMNS = {"user_account": ("password_hash", "totp_secret", "recovery_cod
 TABLES = {
     "audit_log": frozenset({"SELECT", "INSERT"}),
     "platform_audit": frozenset({"INSERT"}),
+    "plugin_error": frozenset({"SELECT", "INSERT", "DELETE"}),
     # SELECT on the table is replaced by SELECT on every column but the secrets
     "user_account": frozenset({"INSERT", "UPDATE", "DELETE"}),
 }

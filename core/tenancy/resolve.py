@@ -83,8 +83,8 @@ def enter_tenant(tenant: Tenant, user, member_id: int | None) -> TenantContext |
     if current_app.config["REQUIRE_ADMIN_TOTP"] and not user.totp_enabled:
         from ..auth.permissions import ADMIN_ROLES
         grants = tuple(gr for gr in grants if gr.role not in ADMIN_ROLES)  # inert until TOTP is enrolled
-    from ..plugins.state import enabled_for
-    enabled = enabled_for(tenant.id, tenant.plugins_rev)
+    from ..plugins.state import running_for
+    enabled = running_for(tenant.id, tenant.plugins_rev)  # a paused plugin's hooks are skipped
     ctx = TenantContext(active=tenant.id, visible=(tenant.id,), user_id=user.id, enabled=enabled,
                         plugins_rev=tenant.plugins_rev, grants=grants, hooks=hooks_for(enabled), kind=tenant.kind)
     from .context import reset_context

@@ -20,8 +20,8 @@ def build_context(tenant_id: int, user_id: int | None = None, visible: tuple[int
     from .models import Tenant
     tenant = db.session.execute(select(Tenant.plugins_rev).where(Tenant.id == tenant_id)).one_or_none()
     rev = tenant[0] if tenant else 0
-    from ..plugins.state import enabled_for
-    enabled = enabled_for(tenant_id, rev)
+    from ..plugins.state import running_for
+    enabled = running_for(tenant_id, rev)  # a paused plugin's hooks are skipped
     return TenantContext(active=tenant_id, visible=visible or (tenant_id,), user_id=user_id, enabled=enabled,
                          plugins_rev=rev, grants=grants, hooks=hooks_for(enabled))
 
@@ -57,6 +57,8 @@ def tenant_scope(tenant_id: int, user_id: int | None = None, commit: bool = True
         session.expire_on_commit = old_expire
         reset_context(token)
         write_transaction.reset(wtoken)
+        from ..plugins.health import flush
+        flush()  # hook errors of this unit of work, now that it has ended
 
 
 @contextmanager

@@ -27,10 +27,10 @@ def slot(name: str, obj=None) -> Markup:
     for impl in ctx.hooks.impls("render_slot"):
         try:
             out = impl.function(*[{"slot": name, "ctx": ctx, "obj": obj}[a] for a in impl.argnames])
-        except Exception:  # noqa: BLE001 - one plugin's slot must not break the page
+        except Exception as exc:  # noqa: BLE001 - one plugin's slot must not break the page
             log.exception("plugin %s failed in render_slot %s", impl.plugin_name, name)
             from ..plugins.manager import registry
-            registry().count_error(impl.plugin_name, "render_slot")
+            registry().count_error(impl.plugin_name, "render_slot", exc)
             continue
         if out:
             parts.append(out if isinstance(out, Markup) else escape(out))

@@ -132,6 +132,51 @@ def make_broken():
     return m
 
 
+def make_moody():
+    """Gives a nav item, a widget and a page, hears every event, and raises in ``render_slot`` with
+    personal data in the message."""
+    m = types.ModuleType("moody_plugin")
+    m.MANIFEST = PluginManifest(name="moody", title="情绪", description="测试用模块")
+    bp = Blueprint("moody", __name__)
+
+    @bp.get("/")
+    def index():
+        return "moody page"
+
+    @bp.get("/widget")
+    def widget():
+        return "<h2>情绪卡片</h2>"
+
+    @hookimpl
+    def register_blueprints(app):
+        return [bp]
+
+    @hookimpl
+    def register_permissions():
+        return [Permission("moody.view", "查看情绪", ("tenant_admin",))]
+
+    @hookimpl
+    def nav_items(ctx):
+        return [NavItem("service", "情绪导航", "moody.index", "moody.view")]
+
+    @hookimpl
+    def dashboard_widgets(ctx):
+        return [Widget("moody", "情绪卡片", "moody.widget", "moody.view")]
+
+    @hookimpl
+    def render_slot(slot, ctx, obj):
+        raise RuntimeError("moody slot failed for 王甲07, phone 13800001234, 'Room 5'")
+
+    @hookimpl
+    def on_event(event, ctx):
+        SEEN.setdefault("moody", []).append((event.name, event.id, ctx.active))
+
+    for name, fn in list(locals().items()):
+        if hasattr(fn, "jiceng_impl"):
+            setattr(m, name, fn)
+    return m
+
+
 def make_misspelled():
     m = types.ModuleType("typo_plugin")
     m.MANIFEST = PluginManifest(name="typo", title="拼错")
