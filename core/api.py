@@ -28,7 +28,8 @@ from .events.jobs import JobSpec
 from .migrate_ops import create_tenant_table, drop_tenant_table
 from .org import sheets
 from .org.models import OrgUnit, PartyOrg, Person, ResidentUnit
-from .org.schemas import Stripped, text
+from . import fields, params
+from .fields import Stripped, text
 from .org.services import ancestors, path_filter, units_within
 from .plugins.hookspecs import hookimpl, hookspec
 from .plugins.manager import NavItem, SearchHit, Tab, Widget
@@ -64,7 +65,7 @@ __all__ = [
     "notify", "path_for", "audit", "rate_limit", "attach_case", "case_number", "case_path",
     # pages and forms
     "render_page_or_fragment", "invalid_form", "form_action", "form_data", "is_fragment_request", "see_other",
-    "Refused", "Stale", "Stripped", "text", "sheets", "current_lang", "local_dt",
+    "Refused", "Stale", "fields", "Stripped", "text", "params", "sheets", "current_lang", "local_dt",
     # time
     "clock", "WorkCalendar", "Deadline", "work_calendar",
     "API_VERSION",

@@ -318,7 +318,7 @@ def _http_error(exc: HTTPException):
     status = exc.code or 500
     if status in (301, 302, 303, 307, 308):
         return exc
-    message = exc.message if isinstance(exc, (Refused, ModulePaused)) else str(MESSAGES.get(status, exc.name))
+    message = exc.message if isinstance(exc, (NotAllowed, ModulePaused)) else str(MESSAGES.get(status, exc.name))
     detail = exc.detail if isinstance(exc, ModulePaused) else None
     answer = getattr(view_function(), "_api_answer", None)
     if answer is not None:  # an api rule answers in its own format; a keyless POST lacks its key
@@ -327,8 +327,6 @@ def _http_error(exc: HTTPException):
                       f"{message}：{detail}" if detail else message)
     if status == 403 and exc.description == "csrf":
         message = gettext("页面已过期，请刷新")
-    elif isinstance(exc, NotAllowed):
-        message = exc.message
     if _wants_json():
         resp = make_response(_json_error(status, exc.name.lower().replace(" ", "_"),
                                          f"{message}：{detail}" if detail else message))
