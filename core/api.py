@@ -29,17 +29,19 @@ from .migrate_ops import create_tenant_table, drop_tenant_table
 from .org import sheets
 from .org.models import OrgUnit, PartyOrg, Person, ResidentUnit
 from . import fields, params
-from .fields import Stripped, text
-from .org.services import ancestors, path_filter, units_within
+from .auth.models import UserAccount as Account
+from .fields import AwareDateTime, Date, Id, Integer, Stripped, Text, text
+from .params import arg, as_id, parse_date, parse_id, parse_moment
+from .org.services import ancestors, create_unit, move_unit, path_filter, units_within
 from .plugins.hookspecs import hookimpl, hookspec
 from .plugins.manager import NavItem, SearchHit, Tab, Widget
 from .plugins.manifest import PiiField, PluginManifest
-from .plugins.settings import current_settings as settings
+from .plugins.settings import current_settings as settings, current_settings_explained as settings_explained
 from .tenancy.context import NoTenantContext, TenantContext, current, current_or_none
 from .tenancy.resolve import district_rollup, writes_on_get
 from .tenancy.scopes import tenant_scope
 from .tenancy.services import acting_in, tenant_slug
-from .ui import current_lang, local_dt, mask_id, mask_phone
+from .ui import current_lang, local_dt, mask_id, mask_phone, tenant_url
 from .ui.notify import notify, path_for
 from .ui.render import (Refused, Stale, form_action, form_data, invalid_form, is_fragment_request,
                         render_page_or_fragment, see_other)
@@ -51,21 +53,24 @@ __all__ = [
     # the request's tenant and what the user may do
     "current", "current_or_none", "has", "can", "TenantContext", "NoTenantContext", "tenant_scope", "acting_in",
     "tenant_slug", "requires", "audience", "step_up", "api_key_required", "district_rollup", "writes_on_get",
-    "client_ip", "users_holding",
+    "client_ip", "users_holding", "Account", "tenant_by_slug", "streets_of",
     # data
     "db", "TenantScoped", "BigId", "tenant_fk", "tenant_table_args", "utc_default", "get_or_404", "lock_for_update",
     "create_tenant_table", "drop_tenant_table", "register_model_converters", "example_args",
     # the organization and people (read them; core's own pages change them)
     "OrgUnit", "Person", "PartyOrg", "ResidentUnit", "org_unit", "person", "ancestors", "path_filter",
-    "units_within", "mask_phone", "mask_id",
+    "units_within", "create_unit", "move_unit", "mask_phone", "mask_id",
     # plugin contract
     "hookimpl", "hookspec", "PluginManifest", "PiiField", "Permission", "NavItem", "Widget", "Tab", "SearchHit",
-    "JobSpec", "Event", "emit", "settings",
+    "JobSpec", "Event", "emit", "settings", "settings_explained",
     # work that reaches people, and the record of it
     "notify", "path_for", "audit", "rate_limit", "attach_case", "case_number", "case_path",
     # pages and forms
     "render_page_or_fragment", "invalid_form", "form_action", "form_data", "is_fragment_request", "see_other",
-    "Refused", "Stale", "fields", "Stripped", "text", "params", "sheets", "current_lang", "local_dt",
+    "Refused", "Stale", "sheets", "current_lang", "local_dt", "tenant_url",
+    # input: field types that refuse control characters and out-of-range values; query strings
+    "fields", "Text", "Stripped", "text", "Integer", "Id", "Date", "AwareDateTime",
+    "params", "arg", "as_id", "parse_id", "parse_date", "parse_moment",
     # time
     "clock", "WorkCalendar", "Deadline", "work_calendar",
     "API_VERSION",
@@ -85,6 +90,23 @@ def can(permission: str, unit: OrgUnit | str) -> bool:
     ctx = current_or_none()
     path = unit if isinstance(unit, str) else unit.path
     return bool(ctx) and ctx.can(permission, path)
+
+
+def tenant_by_slug(slug: str):
+    """A tenant's registry row (id, slug, name, kind, parent_id) by its slug, for CLI commands."""
+    from sqlalchemy import select
+
+    from .tenancy.models import Tenant
+    return db.session.scalars(select(Tenant).where(Tenant.slug == slug)).first()
+
+
+def streets_of(district_id: int) -> list:
+    """The active streets of a district, in the order they were made (id, slug, name)."""
+    from sqlalchemy import select
+
+    from .tenancy.models import Tenant
+    return list(db.session.execute(select(Tenant.id, Tenant.slug, Tenant.name).where(
+        Tenant.parent_id == district_id, Tenant.status == "active").order_by(Tenant.id)))
 
 
 def org_unit(unit_id: int | None) -> OrgUnit | None:

@@ -65,3 +65,14 @@ def record_in(tenant_id: int, action: str, object_type: str | None = None, objec
     from ..tenancy.services import acting_in
     with acting_in(tenant_id, current().user_id):
         return record(action, object_type, object_id, outcome, **detail)
+
+
+def history(actions, object_type: str | None = None, object_id=None, limit: int = 50) -> list[AuditLog]:
+    """The tenant's latest audit rows for these actions (and object), newest first: pages that
+    show a record's own history read it here."""
+    stmt = select(AuditLog).where(AuditLog.action.in_(tuple(actions)))
+    if object_type is not None:
+        stmt = stmt.where(AuditLog.object_type == object_type)
+    if object_id is not None:
+        stmt = stmt.where(AuditLog.object_id == str(object_id))
+    return list(db.session.scalars(stmt.order_by(AuditLog.id.desc()).limit(limit)))

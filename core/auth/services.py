@@ -129,15 +129,18 @@ def security_notice(user_id: int, title: str, body: str) -> None:
                                      link="/account", source="core.security"))
 
 
-def users_holding(permission: str, unit) -> set[int]:
-    """Accounts that hold ``permission`` on ``unit``: a grant of a role carrying it at the unit or
-    anywhere above it (a grant covers its subtree). Used to find who should hear about work."""
+def users_holding(permission: str, unit=None, inside: bool = False) -> set[int]:
+    """Accounts that hold ``permission`` on ``unit`` (an OrgUnit or its path): a grant of a role carrying it at the unit or
+    anywhere above it (a grant covers its subtree). ``inside=True`` asks for the unit's own staff
+    instead: grants on the unit or below it, not those above. No unit: anywhere in the tenant."""
     roles = [r.id for r in db.session.scalars(select(Role)) if permission in (r.permissions or ())]
     if not roles:
         return set()
-    covering = bindparam("path", unit.path).startswith(OrgUnit.path)
-    return set(db.session.scalars(
-        select(RoleGrant.user_id).join(OrgUnit, (OrgUnit.id == RoleGrant.org_unit_id)
-                                       & (OrgUnit.tenant_id == RoleGrant.tenant_id))
-        .join(UserAccount, UserAccount.id == RoleGrant.user_id)
-        .where(RoleGrant.role_id.in_(roles), covering, UserAccount.is_active.is_(True))))
+    stmt = (select(RoleGrant.user_id).join(OrgUnit, (OrgUnit.id == RoleGrant.org_unit_id)
+                                           & (OrgUnit.tenant_id == RoleGrant.tenant_id))
+            .join(UserAccount, UserAccount.id == RoleGrant.user_id)
+            .where(RoleGrant.role_id.in_(roles), UserAccount.is_active.is_(True)))
+    if unit is not None:
+        path = unit if isinstance(unit, str) else unit.path
+        stmt = stmt.where(OrgUnit.path.startswith(path) if inside else bindparam("path", path).startswith(OrgUnit.path))
+    return set(db.session.scalars(stmt))

@@ -81,13 +81,17 @@ def deliver_many(pairs: list[tuple[int, int]]) -> None:
             log.exception("delivery of event %s failed", event_id)
 
 
-def sweep(now=None) -> int:
-    """Deliver events left undispatched (a crash, a failing subscriber) once they are due."""
+def sweep(now=None, tenants=None) -> int:
+    """Deliver events left undispatched (a crash, a failing subscriber) once they are due;
+    ``tenants`` (ids) limits the sweep, as tests do to their own tenants."""
     from ..tenancy.scopes import system_scope
     now = now or clock.utcnow()
     with system_scope("events sweep") as session:
-        due = session.execute(select(EventOutbox.tenant_id, EventOutbox.id).where(
+        stmt = select(EventOutbox.tenant_id, EventOutbox.id).where(
             EventOutbox.dispatched_at.is_(None), EventOutbox.dead.is_(False), EventOutbox.next_attempt_at <= now,
-            EventOutbox.created_at <= now - SWEEP_AFTER).order_by(EventOutbox.id).limit(1000)).all()
+            EventOutbox.created_at <= now - SWEEP_AFTER)
+        if tenants is not None:
+            stmt = stmt.where(EventOutbox.tenant_id.in_(list(tenants)))
+        due = session.execute(stmt.order_by(EventOutbox.id).limit(1000)).all()
     deliver_many([tuple(r) for r in due])
     return len(due)

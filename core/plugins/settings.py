@@ -67,3 +67,15 @@ def current_settings(plugin: str) -> dict:
         raise LookupError(f"no installed plugin {plugin}")
     tenant = db.session.get(Tenant, current().active)
     return effective(tenant, loaded.manifest)[0]
+
+
+def current_settings_explained(plugin: str) -> tuple[dict, dict, dict]:
+    """The settings in force, where each came from (default, district, own), and each field's label:
+    for pages that show staff the rules they work under."""
+    from ..tenancy.context import current
+    from .manager import registry
+    manifest = registry().plugins[plugin].manifest
+    values, sources = effective(db.session.get(Tenant, current().active), manifest)
+    schema = schema_for(manifest)
+    labels = {name: f.metadata.get("label", name) for name, f in schema.fields.items()} if schema else {}
+    return values, sources, labels

@@ -6,7 +6,6 @@ from datetime import date
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
 
 @click.group("grid")
@@ -22,17 +21,14 @@ def grid_group():
 @with_appcontext
 def stats_cmd(tenant_slug, start, end, fmt):
     """Solved counts by bucket over a period, as the seed article reports them."""
-    from core.db import db
-    from core.tenancy.models import Tenant
-    from core.tenancy.scopes import tenant_scope
+    from core.api import db, streets_of, tenant_by_slug, tenant_scope
 
     from . import stats
     from .demo import default_window
-    tenant = db.session.scalars(select(Tenant).where(Tenant.slug == tenant_slug)).first()
+    tenant = tenant_by_slug(tenant_slug)
     if tenant is None:
         raise click.ClickException(f"no tenant {tenant_slug}")
-    ids = [tenant.id] if tenant.kind == "street" else list(db.session.scalars(
-        select(Tenant.id).where(Tenant.parent_id == tenant.id)))
+    ids = [tenant.id] if tenant.kind == "street" else [s.id for s in streets_of(tenant.id)]
     db.session.remove()
     lo, hi = default_window()
     lo = date.fromisoformat(start) if start else lo

@@ -9,11 +9,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from core import clock
-from core.calendar import WorkCalendar
-from core.db import db
-from core.org.models import OrgUnit
-from core.tenancy.models import Tenant
+from core.api import clock, db, OrgUnit, WorkCalendar
+from core import api
 
 from . import geo
 from .models import PRIORITY, Category, GridEvent, GridProfile, Transition
@@ -53,15 +50,15 @@ def share(total: int, index: int, n: int) -> int:
     return total * (index + 1) // n - total * index // n
 
 
-def _position(tenant: Tenant) -> tuple[int, int]:
+def _position(tenant) -> tuple[int, int]:
+    """Where this street stands among its district's, so each street's demo data differs."""
     if not tenant.parent_id:
         return 0, 1
-    siblings = list(db.session.scalars(select(Tenant.id).where(Tenant.parent_id == tenant.parent_id,
-                                                                Tenant.is_demo.is_(True)).order_by(Tenant.id)))
+    siblings = [s.id for s in api.streets_of(tenant.parent_id)]
     return siblings.index(tenant.id), len(siblings)
 
 
-def fill(tenant: Tenant, window_end: date) -> int:
+def fill(tenant, window_end: date) -> int:
     """Create the street's share of demo events (nothing for a district; nothing twice)."""
     if tenant.kind != "street" or db.session.scalar(select(func.count()).select_from(GridEvent)):
         return 0
@@ -190,7 +187,7 @@ def fill(tenant: Tenant, window_end: date) -> int:
     return events_made
 
 
-def draw_boundaries(tenant: Tenant, index: int, since: date) -> dict[int, tuple[GridProfile, tuple, list]]:
+def draw_boundaries(tenant, index: int, since: date) -> dict[int, tuple[GridProfile, tuple, list]]:
     """A first boundary version for every grid of the street: residential grids as a lattice of
     rectangles, community by community; an exclusive grid (school, market …) as a smaller rectangle
     in a corner of a residential grid of its community, where it takes priority. Returns, per grid, its

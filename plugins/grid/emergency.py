@@ -7,10 +7,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from core import clock
-from core.audit import service as audit
-from core.db import db
-from core.tenancy.context import current
+from core.api import audit, clock, current, db
 
 from .machine import Refused
 from .models import EmergencyMode, Patrol

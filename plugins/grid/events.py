@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.events import Event
+from core.api import Event
 
 
 @dataclass

@@ -7,12 +7,8 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core import clock
-from core.auth.models import Role, RoleGrant
-from core.db import db
-from core.events import emit
-from core.org.models import OrgUnit
-from core.ui.models import Notification
+from core.api import clock, db, emit, OrgUnit
+from core import api
 
 from . import events as ev
 from .machine import TERMINAL
@@ -23,14 +19,9 @@ log = logging.getLogger(__name__)
 WARN = {"orange": "grid.event.handle", "red": "grid.event.dispatch"}
 
 
-def _recipients(grid_path: str | None, permission: str) -> set[int]:
+def _recipients(path: str | None, permission: str) -> set[int]:
     """Users holding ``permission`` on the event's grid or above it (the whole street when no grid)."""
-    rows = db.session.execute(select(RoleGrant.user_id, Role.permissions, OrgUnit.path)
-                              .join(Role, (Role.id == RoleGrant.role_id) & (Role.tenant_id == RoleGrant.tenant_id))
-                              .join(OrgUnit, (OrgUnit.id == RoleGrant.org_unit_id)
-                                    & (OrgUnit.tenant_id == RoleGrant.tenant_id))).all()
-    return {uid for uid, perms, path in rows
-            if permission in (perms or []) and (grid_path is None or grid_path.startswith(path))}
+    return api.users_holding(permission, path)
 
 
 def sla_warnings(ctx) -> int:
@@ -50,12 +41,10 @@ def sla_warnings(ctx) -> int:
         if marker in warned:
             continue
         title = (_("事件即将超时：%(t)s", t=event.title) if colour == "orange" else _("事件已超时：%(t)s", t=event.title))
-        for user_id in _recipients(paths.get(event.grid_id), WARN[colour]):
-            db.session.add(Notification(user_id=user_id, title=title[:200], source="grid",
-                                        body=_("编号 %(r)s，时限 %(d)s", r=event.ref_no,
-                                               d=clock.local(event.stage_deadline).strftime("%Y-%m-%d %H:%M")),
-                                        link=f"/t/{_slug(ctx)}/grid/{event.id}"))
-            sent += 1
+        sent += api.notify(_recipients(paths.get(event.grid_id), WARN[colour]), title, "grid.event",
+                           body=_("编号 %(r)s，时限 %(d)s", r=event.ref_no,
+                                  d=clock.local(event.stage_deadline).strftime("%Y-%m-%d %H:%M")),
+                           source="grid", event_id=event.id)
         event.deadline_explain = {**(event.deadline_explain or {}), "_warned": [*warned, marker]}
         if colour == "red" and event.level == 0 and event.urgency == "NORMAL":
             _escalate(event, "E2", 1, _("网格层级超时，自动上报社区（E2）"))
@@ -100,11 +89,6 @@ def _escalate(event, rule: str, level: int, reason: str) -> int:
                               to_state=event.state, reason=reason, payload={"rule": rule}))
     emit(ev.EventEscalated(event_id=event.id, level=level, rule=rule))
     return 1
-
-
-def _slug(ctx) -> str:
-    from core.tenancy.models import Tenant
-    return db.session.get(Tenant, ctx.active).slug
 
 
 def recompute_provisional(ctx) -> int:
@@ -199,12 +183,9 @@ def mediation_follow_ups(ctx) -> int:
             if due > now or day in reminded or day in done:
                 continue
             users = {case.responsible_id} if case.responsible_id else _grid_staff(case.grid_id, "grid.log.write")
-            for user_id in users:
-                db.session.add(Notification(user_id=user_id, source="grid", link=f"/t/{_slug(ctx)}/grid/mediation/{case.id}",
-                                            title=_("调解回访提醒：%(t)s（协议后第 %(d)s 天）", t=case.title, d=day)[:200],
-                                            body=_("协议日期 %(a)s，回访日 %(d)s", a=case.agreement_on.isoformat(),
-                                                   d=due.isoformat())))
-                sent += 1
+            sent += api.notify(users, _("调解回访提醒：%(t)s（协议后第 %(d)s 天）", t=case.title, d=day), "grid.mediation",
+                               body=_("协议日期 %(a)s，回访日 %(d)s", a=case.agreement_on.isoformat(), d=due.isoformat()),
+                               source="grid", case_id=case.id)
             reminded.append(day)
         case.reminded = reminded
     db.session.flush()
@@ -228,11 +209,9 @@ def visit_reminders(ctx) -> int:
     names = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(by_grid))).all())
     sent = 0
     for grid_id, plans in by_grid.items():
-        for user_id in _grid_staff(grid_id, "grid.sensitive.view"):
-            db.session.add(Notification(user_id=user_id, source="grid", link=f"/t/{_slug(ctx)}/grid/visits",
-                                        title=_("关爱走访提醒：%(g)s 有 %(n)s 户到期", g=names.get(grid_id, ""), n=len(plans))[:200],
-                                        body=_("打开关爱走访名单需选择查看原因。")))
-            sent += 1
+        sent += api.notify(_grid_staff(grid_id, "grid.sensitive.view"),
+                           _("关爱走访提醒：%(g)s 有 %(n)s 户到期", g=names.get(grid_id, ""), n=len(plans)), "grid.visits",
+                           body=_("打开关爱走访名单需选择查看原因。"), source="grid")
     db.session.flush()
     return sent
 
@@ -240,15 +219,8 @@ def visit_reminders(ctx) -> int:
 def _grid_staff(grid_id: int, permission: str) -> set[int]:
     """Users holding ``permission`` through a grant on the grid itself (or a unit inside it): its staff,
     not everyone above."""
-    grid = db.session.get(OrgUnit, grid_id)
-    if grid is None:
-        return set()
-    rows = db.session.execute(select(RoleGrant.user_id, Role.permissions, OrgUnit.path)
-                              .join(Role, (Role.id == RoleGrant.role_id) & (Role.tenant_id == RoleGrant.tenant_id))
-                              .join(OrgUnit, (OrgUnit.id == RoleGrant.org_unit_id)
-                                    & (OrgUnit.tenant_id == RoleGrant.tenant_id))
-                              .where(OrgUnit.path.startswith(grid.path))).all()
-    return {uid for uid, perms, _path in rows if permission in (perms or [])}
+    grid = api.org_unit(grid_id)
+    return set() if grid is None else api.users_holding(permission, grid, inside=True)
 
 
 def summons_overdue(ctx) -> int:
@@ -267,11 +239,10 @@ def summons_overdue(ctx) -> int:
             continue
         unit = name_of(row)
         title = _("吹哨单位超时未报到：%(u)s", u=unit)
-        for user_id in _recipients(coordinator_path(event), "grid.event.summon"):
-            db.session.add(Notification(user_id=user_id, title=title[:200], source="grid", link=f"/t/{_slug(ctx)}/grid/{event.id}",
-                                        body=_("事件 %(r)s %(t)s：应于 %(d)s 前报到", r=event.ref_no, t=event.title,
-                                               d=clock.local(row.sign_due).strftime("%Y-%m-%d %H:%M"))))
-            sent += 1
+        sent += api.notify(_recipients(coordinator_path(event), "grid.event.summon"), title, "grid.event",
+                           body=_("事件 %(r)s %(t)s：应于 %(d)s 前报到", r=event.ref_no, t=event.title,
+                                  d=clock.local(row.sign_due).strftime("%Y-%m-%d %H:%M")),
+                           source="grid", event_id=event.id)
         db.session.add(Transition(event_id=event.id, code="E9-LATE", action="summon_late", from_state=event.state,
                                   to_state=event.state, reason=title, payload={"unit": unit, "summons_id": row.id}))
     db.session.flush()

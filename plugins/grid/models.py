@@ -7,8 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Float, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.clock import aware
-from core.db import BigId, TenantScoped, db, tenant_fk, tenant_table_args, utc_default
+from core.api import BigId, clock, db, tenant_fk, tenant_table_args, TenantScoped, utc_default
 
 #: grid.md §3 T1: a report captured offline more than this long before it arrived is flagged
 DEVICE_TIME_TOLERANCE = timedelta(hours=24)
@@ -108,7 +107,7 @@ class GridEvent(TenantScoped, db.Model):
         """T1: a device time more than 24 h before the server received it is flagged, not trusted."""
         if self.device_captured_at is None or self.created_at is None:
             return False
-        return aware(self.created_at) - aware(self.device_captured_at) > DEVICE_TIME_TOLERANCE
+        return clock.aware(self.created_at) - clock.aware(self.device_captured_at) > DEVICE_TIME_TOLERANCE
 
 
 PRIORITY = {"exclusive": 20, "residential": 10}

@@ -16,18 +16,12 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from http import HTTPStatus
 
-from flask import abort, g, make_response, request
+from flask import abort, make_response, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
-from core import clock
-from core.auth.apikeys import api_key_required
-from core.auth.permissions import audience
-from core.db import db
-from core.org.models import OrgUnit
-from core.params import parse_moment
-from core.web import example_args
+from core.api import api_key_required, audience, clock, current, db, example_args, OrgUnit, parse_moment, tenant_slug
 
 from . import services
 from .categories import BUCKETS
@@ -91,8 +85,9 @@ def _open(fmt: str) -> None:
     if not public_reports_open():
         raise Open311Error(HTTPStatus.NOT_FOUND, _("本街道未开放居民上报"))
     jurisdiction = request.values.get("jurisdiction_id")
-    if jurisdiction is not None and jurisdiction != g.tenant.slug:
-        raise Open311Error(HTTPStatus.NOT_FOUND, _("jurisdiction_id 不存在：这里是 %(slug)s", slug=g.tenant.slug))
+    slug = tenant_slug(current().active)
+    if jurisdiction is not None and jurisdiction != slug:
+        raise Open311Error(HTTPStatus.NOT_FOUND, _("jurisdiction_id 不存在：这里是 %(slug)s", slug=slug))
 
 
 def _refused(status: int, message: str):

@@ -14,8 +14,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from core.db import db
-from core.tenancy.context import current
+from core.api import current, db
 
 from .machine import Refused
 from .models import Photo

@@ -3,10 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.auth.permissions import Permission
-from core.plugins.hookspecs import hookimpl
-from core.plugins.manager import NavItem, Widget
-from core.plugins.manifest import PluginManifest
+from core.api import hookimpl, NavItem, Permission, PluginManifest, Widget
 
 MANIFEST = PluginManifest(
     name="grid",
@@ -26,7 +23,7 @@ HANDLERS = ("tenant_admin", "street_staff", "community_staff", "grid_leader", "g
 
 @hookimpl
 def register_blueprints(app):
-    from core.web import register_model_converters
+    from core.api import register_model_converters
 
     from .models import (Assignment, Category, Duty, EmergencyMode, GridEvent, MediationCase, Photo, ProxyService,
                          Share, Summons)
@@ -105,7 +102,7 @@ def dashboard_widgets(ctx):
 def register_jobs():
     from datetime import timedelta
 
-    from core.events.jobs import JobSpec
+    from core.api import JobSpec
 
     from .jobs import (escalation_rules, hotspots, mediation_follow_ups, recompute_provisional, sla_warnings,
                        summons_overdue, visit_reminders)

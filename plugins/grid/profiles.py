@@ -7,12 +7,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from core import clock
-from core.audit import service as audit
-from core.db import db, lock_for_update
-from core.org import services as org
-from core.org.models import OrgUnit
-from core.tenancy.context import current
+from core import api
+from core.api import audit, clock, current, db, lock_for_update, OrgUnit
 
 from . import geo
 from .machine import TERMINAL, Refused
@@ -150,11 +146,11 @@ def split(grid: OrgUnit, data: dict) -> tuple[GridProfile, GridProfile, OrgUnit]
     _check_based_on(old, data.get("based_on"))
     community = db.session.get(OrgUnit, grid.parent_id)
     attrs = {k: v for k, v in grid.attrs.items() if k in ("grid_type", "site_type")}
-    new_grid = org.create_unit(community, "grid", _free_code(grid.code), data["new_name"], attrs)
+    new_grid = api.create_unit(community, "grid", _free_code(grid.code), data["new_name"], attrs)
     moved = []
     for building in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(data.get("building_ids") or []),
                                                              OrgUnit.parent_id == grid.id, OrgUnit.kind == "building")):
-        org.move_unit(building, new_grid)
+        api.move_unit(building, new_grid)
         moved.append(building.id)
     superseded = _close(old, now)
     kept = _add_version(grid, data["boundary"], data.get("households_est"), "split", superseded, data["reason"], now)
@@ -209,7 +205,7 @@ def merge(into: OrgUnit, other: OrgUnit, data: dict) -> GridProfile:
     buildings = list(db.session.scalars(select(OrgUnit).where(OrgUnit.parent_id == other.id,
                                                               OrgUnit.kind == "building")))
     for building in buildings:
-        org.move_unit(building, into)
+        api.move_unit(building, into)
     superseded = _close(locked[into.id], now) + _close(locked[other.id], now)
     row = _add_version(into, data["boundary"], data.get("households_est"), "merge", superseded, data["reason"], now)
     audit.record("grid.merge", "org_unit", into.id, merged=other.id, events=[e.id for e in events],

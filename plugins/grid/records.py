@@ -9,10 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core import clock
-from core.db import db, lock_for_update
-from core.org.models import OrgUnit
-from core.tenancy.context import current
+from core.api import clock, current, db, lock_for_update, OrgUnit
 
 from .machine import Refused
 from .services import lock_versioned

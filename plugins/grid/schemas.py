@@ -6,8 +6,7 @@ from datetime import timezone
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from core.clock import SHANGHAI
-from core.fields import AwareDateTime, Date, Id, Integer, Stripped, Text, text
+from core.api import AwareDateTime, clock, Date, Id, Integer, Stripped, Text, text
 
 from .categories import STAFF_SOURCES, URGENCIES
 from .machine import CALLBACK_RESULTS, REJECT_REASONS, RETURN_REASONS, SUSPEND_REASONS
@@ -176,9 +175,9 @@ class ServiceLogIn(Schema):
 class PatrolIn(Schema):
     """Times from datetime-local inputs, which carry Beijing time without a zone."""
 
-    started_at = AwareDateTime(required=True, default_timezone=SHANGHAI, format="%Y-%m-%dT%H:%M",
+    started_at = AwareDateTime(required=True, default_timezone=clock.SHANGHAI, format="%Y-%m-%dT%H:%M",
                                error_messages={**REQUIRED, "invalid": _l("请填写开始时间")})
-    ended_at = AwareDateTime(required=True, default_timezone=SHANGHAI, format="%Y-%m-%dT%H:%M",
+    ended_at = AwareDateTime(required=True, default_timezone=clock.SHANGHAI, format="%Y-%m-%dT%H:%M",
                              error_messages={**REQUIRED, "invalid": _l("请填写结束时间")})
     findings = text(2000, required=False, load_default="")
     route = text(2000, required=False, load_default=None, allow_none=True)
@@ -302,7 +301,7 @@ class ProxyUpdateIn(_BlankIsNone, Schema):
     ack_name = text(64, required=False, load_default=None, allow_none=True)
     ack_method = Text(load_default=None, allow_none=True, validate=validate.OneOf(
         ("paper", "phone"), error=_l("请选择确认方式")))
-    ack_at = AwareDateTime(load_default=None, allow_none=True, default_timezone=SHANGHAI, format="%Y-%m-%dT%H:%M",
+    ack_at = AwareDateTime(load_default=None, allow_none=True, default_timezone=clock.SHANGHAI, format="%Y-%m-%dT%H:%M",
                            error_messages={"invalid": _l("时间格式不正确")})
 
     @validates_schema

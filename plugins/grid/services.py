@@ -7,13 +7,8 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core import clock
-from core.calendar import WorkCalendar
-from core.db import db, lock_for_update
-from core.events import emit
-from core.org.models import OrgUnit
-from core.tenancy.context import current
-from core.tenancy.models import Tenant
+from core.api import clock, current, db, emit, lock_for_update, OrgUnit, WorkCalendar
+from core import api
 
 from . import events as ev
 from . import geo, profiles
@@ -37,8 +32,7 @@ def seed_categories() -> int:
 
 
 def calendar() -> WorkCalendar:
-    tenant = db.session.get(Tenant, current().active)
-    return WorkCalendar.for_tenant(tenant)
+    return api.work_calendar()
 
 
 def stage_limit(event: GridEvent, stage: str, category: Category) -> tuple[float, str]:
@@ -208,31 +202,21 @@ def _self_handle(event, category, data, now, ctx):
 
 def sample_pct() -> int:
     """The street's share of self-handled closures drawn for re-check (grid.md §11, default 10%)."""
-    from flask import g
-
-    from core.plugins import settings as plugin_settings
-    from core.plugins.manager import registry
-    values, _source = plugin_settings.effective(g.tenant, registry().plugins["grid"].manifest)
-    return int(values.get("self_handle_sample_pct", 10))
+    return int(api.settings("grid").get("self_handle_sample_pct", 10))
 
 
 def _ask_for_recheck(event) -> None:
     """Tell the grid's checkers (its leader) that this closure was drawn for re-check."""
-    from flask import g
-
-    from core.ui.models import Notification
     from .jobs import _grid_staff
-    from core.org.models import OrgUnit
     if event.grid_id is None:
         return
     checkers = _grid_staff(event.grid_id, "grid.event.check") - {event.handled_by}
     if not checkers:  # a grid without its own leader: the community's checkers re-check
-        grid = db.session.get(OrgUnit, event.grid_id)
+        grid = api.org_unit(event.grid_id)
         if grid is not None and grid.parent_id is not None:
             checkers = _grid_staff(grid.parent_id, "grid.event.check") - {event.handled_by}
-    for user_id in checkers:
-        db.session.add(Notification(user_id=user_id, source="grid", link=f"/t/{g.tenant.slug}/grid/{event.id}",
-                                    title=_("抽查复核：%(r)s %(t)s（现场办结）", r=event.ref_no, t=event.title)[:200]))
+    api.notify(checkers, _("抽查复核：%(r)s %(t)s（现场办结）", r=event.ref_no, t=event.title), "grid.event",
+               source="grid", event_id=event.id)
 
 
 def _recheck(event, ctx) -> None:
@@ -250,13 +234,10 @@ def _recheck_pass(event, category, data, now, ctx):
 
 def _recheck_fail(event, category, data, now, ctx):
     """A failed sample reopens the case (T24) and counts as rework."""
-    from flask import g
-
-    from core.ui.models import Notification
     _recheck(event, ctx)
     if event.handled_by is not None:  # whoever closed it on the spot hears that it came back
-        db.session.add(Notification(user_id=event.handled_by, source="grid", link=f"/t/{g.tenant.slug}/grid/{event.id}",
-                                    title=_("抽查复核不通过，已返工：%(r)s %(t)s", r=event.ref_no, t=event.title)[:200]))
+        api.notify([event.handled_by], _("抽查复核不通过，已返工：%(r)s %(t)s", r=event.ref_no, t=event.title),
+                   "grid.event", source="grid", event_id=event.id)
     event.recheck = "failed"
     event.rework_n += 1
     event.reopen_n += 1
@@ -598,8 +579,8 @@ def sla_colour_at(state: str, stage_deadline, created_at, now=None) -> str:
 def search_events(query: str, limit: int) -> list:
     from flask import url_for
 
-    from core.plugins.manager import SearchHit
-    from core.org.services import units_within
+    from core.api import SearchHit
+    from core.api import units_within
     if not current().has("grid.view"):
         return []
     q = query.strip()

@@ -7,12 +7,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core import clock
-from core.audit import service as audit
-from core.db import db, lock_for_update
-from core.events import emit
-from core.tenancy.context import TenantContext, current, reset_context, set_context
-from core.tenancy.rls import sync_rls_settings
+from core.api import audit, clock, current, db, emit, lock_for_update
 
 from . import events as ev
 from .machine import TERMINAL, Refused
@@ -87,9 +82,8 @@ def shared_with_district(department: str | None = None, share_id: int | None = N
 def audit_street_reads(district_slug: str, endpoint: str, events: list[GridEvent]) -> None:
     """Write one row per owning street into that street's audit log, naming the events read.
 
-    A district view may write only to its own tenant; this is the one deliberate exception: for
-    the length of one append the context becomes the street's (no other visibility), then the
-    district's read-only context is restored.
+    A district view may write only to its own tenant; this is the one deliberate exception, made
+    through core's audited write into another tenant's log.
     """
     ctx = current()
     by_street: dict[int, list[GridEvent]] = {}
@@ -98,11 +92,5 @@ def audit_street_reads(district_slug: str, endpoint: str, events: list[GridEvent
             raise PermissionError(event.tenant_id)  # never a street outside this district rollup
         by_street.setdefault(event.tenant_id, []).append(event)
     for street_id, rows in by_street.items():
-        token = set_context(TenantContext(active=street_id, visible=(street_id,), user_id=ctx.user_id,
-                                          kind="street"))
-        try:
-            audit.record("grid.district_read", "grid_event", rows[0].id if len(rows) == 1 else None,
-                         district=district_slug, endpoint=endpoint, events=[e.ref_no for e in rows])
-        finally:
-            reset_context(token)
-            sync_rls_settings()
+        audit.record_in(street_id, "grid.district_read", "grid_event", rows[0].id if len(rows) == 1 else None,
+                        district=district_slug, endpoint=endpoint, events=[e.ref_no for e in rows])

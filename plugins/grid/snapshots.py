@@ -8,10 +8,7 @@ from datetime import date, datetime, time
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core import clock
-from core.audit import service as audit
-from core.db import db
-from core.tenancy.context import current
+from core.api import audit, clock, current, db
 
 from . import stats
 from .machine import Refused

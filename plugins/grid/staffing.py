@@ -5,11 +5,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from core import clock
-from core.audit import service as audit
-from core.db import db
-from core.org.models import OrgUnit, PartyOrg, Person
-from core.tenancy.context import current
+from core.api import audit, clock, current, db, OrgUnit, PartyOrg, Person
 
 from .machine import Refused
 from .models import ASSIGNMENT_ROLES, SERVICE_FORMS, SERVICE_TYPES, Assignment, GridEvent, Patrol, ServiceLog

@@ -8,8 +8,7 @@ from datetime import date, datetime, time
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, distinct, func, or_, select, true
 
-from core import clock
-from core.db import db
+from core.api import clock, db
 
 from .categories import BUCKETS
 from .models import Category, GridEvent, Transition
@@ -132,7 +131,7 @@ def by_month(start: date, end: date, units=None) -> list[tuple[str, int]]:
 def by_community(start: date, end: date, units=None) -> list[dict]:
     """Cases, closures and the on-time rate per community, alphabetical (no ranking); a rate over
     fewer cases due than the minimum sample shows as "—"."""
-    from core.org.models import OrgUnit
+    from core.api import OrgUnit
     lo, hi = bounds(start, end)
     E = GridEvent
     grid_to_community = dict(db.session.execute(select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.kind == "grid")).all())

@@ -7,10 +7,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core import clock
-from core.db import db, lock_for_update
-from core.org.models import OrgUnit, ResidentUnit
-from core.tenancy.context import current
+from core.api import clock, current, db, lock_for_update, OrgUnit, ResidentUnit
 
 from .machine import TERMINAL, Refused
 from .models import Summons, GridEvent, Transition

@@ -14,17 +14,11 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy import and_, bindparam, func, or_, select
 
-from core import clock
-from core.auth.permissions import audience, requires
-from core.db import db, get_or_404
-from core.org.models import OrgUnit
-from core.org.services import path_filter, units_within
-from core.params import arg, as_id, parse_date, parse_id, parse_moment
-from core.tenancy.context import current
-from core.tenancy.resolve import district_rollup, writes_on_get
-from core.ui import local_dt, tenant_url
-from core.ui.render import form_data, invalid_form, is_fragment_request, render_page_or_fragment, see_other
-from core.web import example_args
+from core import api
+from core.api import (arg, as_id, audience, clock, current, db, district_rollup, example_args, form_data, get_or_404,
+                      invalid_form, is_fragment_request, local_dt, OrgUnit, parse_date, parse_id, parse_moment,
+                      path_filter, render_page_or_fragment, requires, see_other, tenant_url, units_within,
+                      writes_on_get)
 
 from . import services, stats
 from .categories import BUCKETS, LEVELS, SOURCES, STAFF_SOURCES, URGENCIES
@@ -48,7 +42,7 @@ _LABELS: dict[str, dict] = {}
 
 def labels() -> dict:
     """Label tables translated once per language, not once per row."""
-    from core.ui import current_lang
+    from core.api import current_lang
     lang = current_lang()
     if lang not in _LABELS:
         _LABELS[lang] = {name: {k: str(v) for k, v in table.items()} for name, table in _label_tables().items()}
@@ -267,18 +261,14 @@ REPORTS_PER_HOUR = 20
 
 def public_reports_open() -> bool:
     """The street's switch for residents' reports without sign-in (the public page and Open311)."""
-    from core.plugins import settings as plugin_settings
-    from core.plugins.manager import registry
-    values, _source = plugin_settings.effective(g.tenant, registry().plugins["grid"].manifest)
-    return bool(values.get("public_reports", True))
+    return bool(api.settings("grid").get("public_reports", True))
 
 
 @bp.route("/report", methods=["GET", "POST"])
 @audience("public")
 def public_report():
     """A resident reports a problem without signing in (QR posters lead here); rate-limited, spam-trapped."""
-    from core.auth import throttle
-    from core.auth.sessions import client_ip
+    from core.api import client_ip
     if not public_reports_open():
         abort(404)  # the street has closed its public report page
     settings_ok = True
@@ -290,17 +280,16 @@ def public_report():
                 grid_id = successor(grid_id)
         return render_template("grid/report.html", cats=categories(), grids=grids(False), errors={},
                                form={"grid_id": grid_id or ""}, done=None, enabled=settings_ok)
-    key = f"report:{client_ip()}"
-    if throttle.blocked_key(key, limit=REPORTS_PER_HOUR, minutes=60):
-        return render_template("grid/report.html", cats=categories(), grids=grids(False), form=request.form, done=None,
-                               enabled=True, errors={"_": [_("提交过于频繁，请一小时后再试，或拨打社区电话")]}), \
-            HTTPStatus.TOO_MANY_REQUESTS
     try:
         data = PublicReportIn().load(form_data())
     except ValidationError as err:
         return render_template("grid/report.html", cats=categories(), grids=grids(False), errors=err.messages,
                                form=request.form, done=None, enabled=True), HTTPStatus.UNPROCESSABLE_ENTITY
-    throttle.count_key(key)
+    if not api.rate_limit(f"report:{client_ip()}", REPORTS_PER_HOUR, 60):  # counted in one statement
+        db.session.commit()
+        return render_template("grid/report.html", cats=categories(), grids=grids(False), form=request.form, done=None,
+                               enabled=True, errors={"_": [_("提交过于频繁，请一小时后再试，或拨打社区电话")]}), \
+            HTTPStatus.TOO_MANY_REQUESTS
     if data.pop("website"):  # a robot filled the invisible field: thank it, store nothing
         db.session.commit()
         return render_template("grid/report.html", done="E-RECEIVED", cats=[], grids=[], errors={}, form={},
@@ -326,13 +315,12 @@ def public_report():
 @functools.cache
 def _detail_selects() -> dict:
     """The detail page's fixed queries, built once (each request only binds the event)."""
-    from core.auth.models import UserAccount
     from .models import Photo, Subscriber
     event_id = bindparam("event_id")
     return {
         "event": select(GridEvent).where(GridEvent.id == event_id),
-        "timeline": select(Transition, UserAccount.display_name)
-        .outerjoin(UserAccount, UserAccount.id == Transition.actor_id)
+        "timeline": select(Transition, api.Account.display_name)
+        .outerjoin(api.Account, api.Account.id == Transition.actor_id)
         .where(Transition.event_id == event_id).order_by(Transition.id),
         "photos": select(Photo).where(Photo.event_id == event_id).order_by(Photo.id),
         "subscribers": select(Subscriber).where(Subscriber.event_id == event_id).order_by(Subscriber.id),
@@ -359,7 +347,7 @@ def _event_context(event: GridEvent, errors=None, form=None, open_action=None) -
     photo_rows = list(db.session.scalars(q["photos"], {"event_id": event.id}))
     subscribers = [] if event.demand_n <= 1 else list(db.session.scalars(q["subscribers"], {"event_id": event.id}))
     summoned = summons.of_event(event.id) if event.max_level >= 1 else []  # only L1/L2 summon
-    from core.org.models import ResidentUnit
+    from core.api import ResidentUnit
     residents = list(db.session.scalars(select(ResidentUnit).order_by(ResidentUnit.name).limit(500))) \
         if coordinating else []
     hotspot = stats.hotspots(task_id=event.id)[0] if event.source == "PROACTIVE" and event.grid_id else None
@@ -672,10 +660,7 @@ def stats_page():
 
 def _min_sample() -> int:
     """The tenant's minimum sample for showing a rate per unit (a district may set it for its streets)."""
-    from core.plugins import settings as plugin_settings
-    from core.plugins.manager import registry
-    values, _source = plugin_settings.effective(g.tenant, registry().plugins["grid"].manifest)
-    return int(values.get("min_ranking_sample", 10))
+    return int(api.settings("grid").get("min_ranking_sample", 10))
 
 
 @bp.post("/stats/restate")
@@ -703,7 +688,7 @@ def restate():
 @writes_on_get
 def rollup():
     """District: the same report over its streets (read-only, audited)."""
-    from core.audit import service as audit
+    from core.api import audit
     start, end = _period(two_years=True)
     result = stats.buckets(start, end)
     audit.record("district.rollup", "grid_event", None, endpoint="grid.rollup",
@@ -721,7 +706,7 @@ def rollup():
 def shared():
     """District: events its streets shared with district departments (read-only). Each street's
     audit log records which of its events were read, by whom."""
-    from core.audit import service as audit
+    from core.api import audit
 
     from . import shares
     department = request.args.get("department", "").strip()[:64]
@@ -743,7 +728,7 @@ def shared():
 @writes_on_get
 def shared_event(share_id: int):
     """District: one shared event with its timeline, read-only; the read goes into the street's log."""
-    from core.audit import service as audit
+    from core.api import audit
 
     from . import shares, summons
     found = shares.shared_with_district(share_id=share_id)
@@ -768,8 +753,8 @@ def shared_event(share_id: int):
 def export():
     """The period's events as a sheet, with a watermark line (who exported, when); reporters'
     phones masked unless the user may reveal them. Audited, so it writes on a GET."""
-    from core.org import sheets
-    from core.ui import mask_phone
+    from core.api import sheets
+    from core.api import mask_phone
     start, end = _period()
     lo, hi = stats.bounds(start, end)
     rows = db.session.scalars(scoped(select(GridEvent).where(GridEvent.created_at >= lo, GridEvent.created_at <= hi))
@@ -792,7 +777,7 @@ def export():
                     (e.reporter_phone or "") if reveal else mask_phone(e.reporter_phone)])
     header = ["编号", "标题", "类别", "分类", "网格", "来源", "紧急程度", "状态", "上报时间", "结案时间", "办理结果",
               "是否按期", "回访结果", "反映人电话"]
-    from core.audit import service as audit
+    from core.api import audit
     audit.record("grid.export", "grid_event", None, rows=len(out) - 1, start=start.isoformat(), end=end.isoformat())
     db.session.commit()
     return sheets.download("xlsx", f"网格事件{start:%Y%m%d}-{end:%Y%m%d}", header, out)
@@ -879,7 +864,7 @@ def save_category(category_id: int):
     except ValidationError as err:
         return render_template("grid/categories.html", rows=_category_rows(), errors=err.messages, editing=category_id,
                                **WHATIF_DEFAULTS, **labels()), HTTPStatus.UNPROCESSABLE_ENTITY
-    from core.audit import service as audit
+    from core.api import audit
     before = {k: getattr(row, k) for k in data}
     for key, value in data.items():
         setattr(row, key, value)
@@ -959,7 +944,7 @@ def scoped_units(stmt):
 
 def _grid_page(grid: OrgUnit, status=HTTPStatus.OK, **extra):
     from . import staffing
-    from core.org.models import Person
+    from core.api import Person
     community = db.session.get(OrgUnit, grid.parent_id)
     candidates = list(db.session.scalars(select(Person).where(
         Person.org_unit_id.in_(select(OrgUnit.id).where(OrgUnit.path.startswith(community.path))),
@@ -1137,7 +1122,7 @@ def poster(grid_id: int):
     qr = segno.make(target, error="m").svg_data_uri(scale=8, border=2)
     from . import staffing
     staff = staffing.active(grid.id)
-    from core.org.models import Person
+    from core.api import Person
     names = {p.id: p.name for p in db.session.scalars(select(Person).where(Person.id.in_({a.person_id for a in staff})))}
     from .models import ASSIGNMENT_ROLES
     return render_template("grid/poster.html", grid=grid, qr=qr, target=target, staff=staff, names=names,
@@ -1272,7 +1257,7 @@ def _duty_units(to_edit: bool = False) -> list[OrgUnit]:
 
 def _duty_page(status=HTTPStatus.OK, errors=None, form=None):
     """A week of the roster from Monday, Beijing dates, with who is on each unit's day and night shift."""
-    from core.org.models import Person
+    from core.api import Person
     from .models import SHIFTS, Duty
     from .records import today
     start = arg("week", parse_date) or today()
@@ -1296,7 +1281,7 @@ def _duty_page(status=HTTPStatus.OK, errors=None, form=None):
 
 def _duty_people():
     """People of the units in the user's part of the tree, who can be put on duty."""
-    from core.org.models import Person
+    from core.api import Person
     stmt = select(Person.id, Person.name).join(
         OrgUnit, (OrgUnit.id == Person.org_unit_id) & (OrgUnit.tenant_id == Person.tenant_id)).where(
         Person.erased_at.is_(None), OrgUnit.kind.in_(("street", "community", "grid")))
@@ -1313,7 +1298,7 @@ def duty():
 @bp.post("/duty")
 @requires("grid.config.grids")
 def add_duty():
-    from core.org.models import Person
+    from core.api import Person
     from .models import Duty
     from .schemas import DutyIn
     try:
@@ -1364,24 +1349,17 @@ def compliance():
     """减负公示 (grid.md §10, §17.4): the anti-formalism rules in force here, any emergency-mode windows
     (the only time check-ins or tracks exist), and every change of the module's settings, from the
     audit log. Readable by all staff: they are the people the rules protect."""
-    from core.audit.models import AuditLog
-    from core.auth.models import UserAccount
-    from core.plugins import settings as plugin_settings
-    from core.plugins.manager import registry
     from .models import EmergencyMode
-    values, sources = plugin_settings.effective(g.tenant, registry().plugins["grid"].manifest)
+    values, sources, field_labels = api.settings_explained("grid")
     since = clock.utcnow() - timedelta(days=365)
     modes = list(db.session.scalars(select(EmergencyMode).where(EmergencyMode.ends_at >= since)
                                     .order_by(EmergencyMode.starts_at.desc()).limit(50)))
-    changes = list(db.session.scalars(select(AuditLog).where(
-        AuditLog.action.in_(("plugin.settings", "plugin.enable", "plugin.disable", "plugin.streets")),
-        AuditLog.object_id == "grid").order_by(AuditLog.id.desc()).limit(50)))
-    actors = dict(db.session.execute(select(UserAccount.id, UserAccount.display_name).where(
-        UserAccount.id.in_({c.actor_id for c in changes if c.actor_id}))).all()) if changes else {}
+    changes = api.audit.history(("plugin.settings", "plugin.enable", "plugin.disable", "plugin.streets"),
+                                object_id="grid")
+    actors = dict(db.session.execute(select(api.Account.id, api.Account.display_name).where(
+        api.Account.id.in_({c.actor_id for c in changes if c.actor_id}))).all()) if changes else {}
     now = clock.utcnow()
     running = {m.id for m in modes if clock.aware(m.starts_at) <= now <= clock.aware(m.ends_at)}
-    schema = plugin_settings.schema_for(registry().plugins["grid"].manifest)
-    field_labels = {name: f.metadata.get("label", name) for name, f in schema.fields.items()} if schema else {}
     return render_template("grid/compliance.html", values=values, sources=sources, modes=modes, changes=changes,
                            actors=actors, running=running, field_labels=field_labels)
 
@@ -1515,7 +1493,7 @@ def _mask_name(name: str) -> str:
 
 def _parties(case, reveal: bool = False) -> list[dict]:
     """Parties as shown: names and phones masked, unless revealed on purpose (and then audited)."""
-    from core.ui import mask_phone
+    from core.api import mask_phone
     return [{"name": p["name"] if reveal else _mask_name(p["name"]), "role": p["role"],
              "phone": (p.get("phone") or "") if reveal else mask_phone(p.get("phone"))} for p in case.parties or []]
 
@@ -1531,7 +1509,7 @@ def _may_reveal_parties(case) -> bool:
 @requires("grid.view")
 def reveal_parties(case_id: int):
     """Show the parties' names and phones, once, for this user: each reveal is written to the audit log."""
-    from core.audit import service as audit
+    from core.api import audit
     case = _case_or_404(case_id)
     if not _may_reveal_parties(case):
         abort(403)
@@ -1637,7 +1615,7 @@ def mediate_event(event_id: int):
 
 def _visit_rows(reason: str):
     """The care list in the user's grids, audited with the reason it was opened for."""
-    from core.audit import service as audit
+    from core.api import audit
 
     from . import records
     units = units_within("grid.sensitive.view")
@@ -1688,7 +1666,7 @@ def _view_reason():
 @writes_on_get
 def export_visits():
     """The care list as a sheet: the same reason code and the same audit as viewing it, and a watermark."""
-    from core.org import sheets
+    from core.api import sheets
 
     from .models import CARE_TYPES
     reason, refusal, _context = _view_reason()

@@ -14,10 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from core import clock
-from core.calendar import WorkCalendar
-from core.db import db
-from core.org.models import OrgUnit
+from core.api import clock, db, OrgUnit, WorkCalendar
 
 from .categories import STAGE_LIMITS
 from .models import Category, GridEvent, Transition

@@ -10,6 +10,7 @@ HERE = Path(__file__).parent
 LAYOUT = {
     "pyproject.toml.tmpl": "pyproject.toml",
     "README.md.tmpl": "README.md",
+    "gitignore.tmpl": ".gitignore",
     "__init__.py.tmpl": "jiceng_{name}/__init__.py",
     "plugin.py.tmpl": "jiceng_{name}/plugin.py",
     "models.py.tmpl": "jiceng_{name}/models.py",

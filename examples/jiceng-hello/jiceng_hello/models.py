@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import TenantScoped, db, tenant_table_args, utc_default
+from core.api import db, tenant_table_args, TenantScoped, utc_default
 
 
 class Note(TenantScoped, db.Model):

@@ -1,10 +1,7 @@
 """你好笔记: manifest and hook implementations only (no logic, no database at import)."""
 from __future__ import annotations
 
-from core.auth.permissions import Permission
-from core.plugins.hookspecs import hookimpl
-from core.plugins.manager import NavItem, Widget
-from core.plugins.manifest import PluginManifest
+from core.api import hookimpl, NavItem, Permission, PluginManifest, register_model_converters, Widget
 
 MANIFEST = PluginManifest(
     name="hello",
@@ -20,8 +17,6 @@ MANIFEST = PluginManifest(
 
 @hookimpl
 def register_blueprints(app):
-    from core.web import register_model_converters
-
     from .models import Note
     from .views import bp
     register_model_converters(app, hello_note=Note)

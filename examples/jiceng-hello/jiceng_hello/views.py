@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
-from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.auth.permissions import requires
-from core.db import db, get_or_404
-from core.ui.render import form_data, invalid_form, render_page_or_fragment, see_other
+from core import api
+from core.api import db, form_action, get_or_404, render_page_or_fragment, requires, see_other
 
 from .models import Note
 from .schemas import NoteIn
@@ -16,7 +14,9 @@ bp = Blueprint("hello", __name__, template_folder="templates")
 
 
 def _notes():
-    return db.session.scalars(select(Note).order_by(Note.created_at.desc(), Note.id.desc()).limit(50)).all()
+    """The latest notes, as many as the street's 每页条数 setting (a district may set it for its streets)."""
+    size = api.settings("hello")["page_size"]
+    return db.session.scalars(select(Note).order_by(Note.created_at.desc(), Note.id.desc()).limit(size)).all()
 
 
 @bp.get("/")
@@ -27,17 +27,21 @@ def notes():
                                    errors={}, form={})
 
 
+def _add(data: dict) -> Note:
+    """The service: it flushes, form_action commits."""
+    note = Note(**data)
+    db.session.add(note)
+    db.session.flush()
+    return note
+
+
 @bp.post("/")
 @requires("hello.edit")
 def create():
-    try:
-        data = NoteIn().load(form_data())
-    except ValidationError as err:
-        return invalid_form("hello/notes.html", "hello/_note_form.html", "note-form", notes=_notes(),
-                            errors=err.messages, form=request.form)
-    db.session.add(Note(**data))
-    db.session.commit()
-    return see_other(url_for("hello.notes"))
+    """Validate, save, 303 to the list; bad input re-renders the form with the reason (422)."""
+    return form_action(NoteIn(), _add, page="hello/notes.html", fragment="hello/_note_form.html",
+                       form_id="note-form", context=lambda **kw: {"notes": _notes(), **kw},
+                       done=lambda note: url_for("hello.notes"), message="已保存")
 
 
 @bp.get("/<hello_note:note_id>")

@@ -81,7 +81,7 @@ def test_hook_register_jobs(full_app, street):
     from core.events.jobs import run_due
     CALLS.pop("job", None)
     with full_app.app_context():
-        run_due()
+        run_due(tenants=[street.id])
     assert (street.id,) in CALLS["job"]
 
 

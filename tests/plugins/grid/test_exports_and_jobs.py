@@ -40,7 +40,7 @@ def test_overdue_events_warn_once_and_escalate_from_the_grid(app, gw):
         ev = db.session.get(GridEvent, e)
         ev.stage_deadline = clock.utcnow() - timedelta(hours=1)
     with app.app_context():
-        run_due()
+        run_due(tenants=[gw.street.id])
     with app.app_context(), tenant_scope(gw.street.id, commit=False):
         notes = [n.title for n in db.session.scalars(select(Notification).where(Notification.user_id == gw.clerk.id))]
         assert notes.count("事件已超时：超时测试") == 1
@@ -48,7 +48,7 @@ def test_overdue_events_warn_once_and_escalate_from_the_grid(app, gw):
     try:
         clock.travel(20 * 60)  # the job is due again; the warning is not repeated
         with app.app_context():
-            run_due()
+            run_due(tenants=[gw.street.id])
     finally:
         clock.reset()
     with app.app_context(), tenant_scope(gw.street.id, commit=False):

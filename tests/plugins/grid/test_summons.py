@@ -145,10 +145,10 @@ def test_an_unsigned_summons_turns_red_and_the_coordinator_is_reminded_once(app,
     assert "超时未报到" not in page
     clock.travel(31 * 60)
     with app.app_context():
-        run_due()
+        run_due(tenants=[gw.street.id])
     clock.travel(15 * 60)  # the job runs again: no second reminder
     with app.app_context():
-        run_due()
+        run_due(tenants=[gw.street.id])
     with app.app_context(), tenant_scope(gw.street.id, commit=False):
         notes = [n.title for n in db.session.scalars(select(Notification).where(Notification.user_id == gw.leader.id))]
     assert notes.count("吹哨单位超时未报到：派出所") == 1

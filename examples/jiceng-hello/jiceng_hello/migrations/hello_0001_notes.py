@@ -5,7 +5,7 @@ Revises:
 """
 import sqlalchemy as sa
 
-from core.migrate_ops import create_tenant_table, drop_tenant_table
+from core.api import create_tenant_table, drop_tenant_table
 
 revision = "hello_0001"
 down_revision = None
