@@ -100,7 +100,10 @@ def report_event(data: dict, source: str, actor_id: int | None = None, origin: d
     if event.device_captured_at is not None:  # T1 keeps both times; the clocks start at server time
         payload["device_at"] = clock.aware(event.device_captured_at).isoformat()
     _log(event, "T1", "submit", None, "SUBMITTED", actor_id, None, payload)
-    emit(ev.EventCreated(event_id=event.id, category=category.code, source=source))
+    case_no = api.attach_case(data.get("case_no"), event.title, kind="grid.event", object_id=event.id,
+                              label=_("网格事件 %(r)s：%(t)s", r=event.ref_no, t=event.title), endpoint="grid.event",
+                              unit_id=grid_id or _street_unit_id(), permission="grid.view", event_id=event.id)
+    emit(ev.EventCreated(event_id=event.id, category=category.code, source=source, case_no=case_no))
     incident = _open_incident(category.id, grid_id)
     if incident is not None and incident.id != event.id:  # a known mass incident: one case, many demands
         incident.demand_n += 1
@@ -110,6 +113,11 @@ def report_event(data: dict, source: str, actor_id: int | None = None, origin: d
         _log(event, "T7", "merge", "SUBMITTED", "MERGED", actor_id, _("自动并入群体性事件 %(r)s", r=incident.ref_no))
         db.session.flush()
     return event
+
+
+def _street_unit_id() -> int:
+    """The street's root unit: where an event with no grid is seen from."""
+    return db.session.scalar(select(OrgUnit.id).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.id).limit(1))
 
 
 def _log(event, code, action, from_state, to_state, actor_id, reason, payload=None) -> None:
@@ -154,7 +162,8 @@ def perform(event: GridEvent, name: str, data: dict) -> GridEvent:
     emit(ev.EventStateChanged(event_id=event.id, from_state=before, to_state=to, action=name))
     if to == "CLOSED" and before != "CLOSED":  # a sample re-check that passes closes nothing anew
         emit(ev.EventClosed(event_id=event.id, closure_type=event.closure_type or "", bucket=category.bucket,
-                            source=event.source, assistants=data.get("assistants") or []))
+                            source=event.source, assistants=data.get("assistants") or [],
+                            case_no=api.case_number("grid.event", event.id) or ""))
     return event
 
 
