@@ -6,7 +6,7 @@ PORT ?= 8000
 DB ?= sqlite
 export JICENG_INSTANCE ?= $(CURDIR)/instance
 
-.PHONY: install run test test-browser bench translations clean
+.PHONY: install run test lint test-browser bench translations clean
 
 $(BIN)/activate:
 	$(PY) -m venv $(VENV)
@@ -36,6 +36,9 @@ run: install
 	@$(BIN)/jiceng demo accounts
 	@echo
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py -b 127.0.0.1:$(PORT) 'core:create_app()'
+
+lint: install
+	$(BIN)/ruff check .
 
 # DB=sqlite (default) or DB=postgresql (needs JICENG_TEST_PG_URL, see README).
 test: install $(VENV)/.installed-examples

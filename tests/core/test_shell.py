@@ -157,7 +157,6 @@ def test_sign_in_and_out_are_recorded_in_the_platform_log(app, client, create_te
     from sqlalchemy import select
 
     from core.audit.models import PlatformAudit
-    from core.db import db
     from core.testing.factories import csrf_token
     street = create_tenant()
     account = create_user(street, "grid_worker")

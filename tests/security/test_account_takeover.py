@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.auth.models import RoleGrant, UserAccount, UserSession
-from core.db import db
-from core.testing.factories import csrf_token, login, post
+from core.testing.factories import login, post
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """你好笔记 pages: a list with an htmx fragment, a form that answers 422, a dashboard widget."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, url_for
 from sqlalchemy import select
 
 from core import api

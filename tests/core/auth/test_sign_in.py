@@ -4,7 +4,6 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import pytest
-from sqlalchemy import select
 
 from core import clock
 from core.testing.factories import csrf_token, login, post

@@ -174,3 +174,30 @@ def test_the_compliance_board_shows_the_rules_in_force_and_their_changes(app, gw
     assert page.status_code == HTTPStatus.OK
     assert "不设打卡" in page.text and "样本少于 20 件" in page.text and "抽查复核比例：15%" in page.text
     assert "近一年没有启用应急模式" in page.text and "修改设置" in page.text and "现场办结抽查比例" in page.text
+
+
+def test_simultaneous_reports_from_one_address_are_stored_or_refused_cleanly(app, gw):
+    """Twelve at once from one address, five of them over the hourly limit: every answer is a stored
+    report or a clean 429, never a 500, and nothing is lost (the counter is one atomic upsert)."""
+    import threading
+    for _ in range(15):  # the address has already reported 15 times this hour
+        public(app, gw, addr="10.250.0.9")
+    before = count(app, gw)
+    statuses, barrier = [], threading.Barrier(12, timeout=30)
+
+    def one():
+        c = app.test_client()
+        c.environ_base["REMOTE_ADDR"] = "10.250.0.9"
+        token = csrf_token(c)
+        barrier.wait()
+        resp = c.post(f"/t/{gw.street.slug}/grid/report",
+                      data={"title": "路灯不亮", "description": "5栋门口路灯坏了", "category_id": gw.categories["UP-ROAD"],
+                            "address": "5栋门口", "reporter_phone": "13812345678", "csrf_token": token})
+        statuses.append(resp.status_code)
+    threads = [threading.Thread(target=one) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [HTTPStatus.OK] * 5 + [HTTPStatus.TOO_MANY_REQUESTS] * 7
+    assert count(app, gw) == before + 5
