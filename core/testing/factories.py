@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import itertools
-import re
 import secrets
 from dataclasses import dataclass
 
@@ -130,9 +129,9 @@ def htmx(target: str | None = None, boosted: bool = False) -> dict:
 
 
 def texts(html: str, selector_class: str) -> list[str]:
-    """Text of elements carrying a class (enough structure for assertions without a parser dependency)."""
-    return [re.sub(r"<[^>]+>", "", m).strip() for m in re.findall(
-        rf'<[a-z]+[^>]*class="[^"]*\b{selector_class}\b[^"]*"[^>]*>(.*?)</', html, re.S)]
+    """Text of elements carrying a class, read through the HTML parser (``core.testing.html``)."""
+    from .html import texts as by_css
+    return by_css(html, f".{selector_class}")
 
 
 @pytest.fixture
