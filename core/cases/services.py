@@ -49,8 +49,14 @@ def attach(number: str | None, title: str, *, kind: str, object_id, label: str, 
 
 
 def path(number: str):
+    """The case numbered ``number`` and the steps this user may see (see :func:`path_of`)."""
+    case_id = db.session.scalar(select(CaseFile.id).where(CaseFile.number == number))
+    return path_of(case_id) if case_id is not None else (None, [], 0)
+
+
+def path_of(case_id: int):
     """The case and the steps this user may see, in order, with how many are hidden from them."""
-    case = db.session.scalar(select(CaseFile).where(CaseFile.number == number))
+    case = db.session.get(CaseFile, case_id)
     if case is None:
         return None, [], 0
     rows = db.session.execute(select(CaseStep, OrgUnit.path, OrgUnit.name)

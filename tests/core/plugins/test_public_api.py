@@ -107,15 +107,18 @@ def test_a_case_keeps_one_number_across_modules_and_shows_each_step_to_who_may_s
     assert number.count("-") == 1 and number.endswith("-00001")
     staff = app.test_client()
     login(staff, create_user(street, "community_staff", unit_id=community.id))
-    page = staff.get(f"/t/{street.slug}/cases/{number}").text
+    found = staff.get(f"/t/{street.slug}/cases/?number={number}")
+    assert found.status_code == HTTPStatus.SEE_OTHER
+    case_url = found.headers["Location"]
+    page = staff.get(case_url).text
     assert "接待登记：7栋漏水" in page and "网格事件 42" in page
     leader = app.test_client()
     login(leader, create_user(street, "grid_leader", unit_id=grid_b.id))
-    page = leader.get(f"/t/{street.slug}/cases/{number}").text
+    page = leader.get(case_url).text
     assert "网格事件 42" in page and "接待登记" not in page and "另有 1 个环节您无权查看" in page
     other = app.test_client()
     login(other, create_user(street, "grid_leader", unit_id=grid_a.id))
-    assert other.get(f"/t/{street.slug}/cases/{number}").status_code == HTTPStatus.NOT_FOUND
+    assert other.get(case_url).status_code == HTTPStatus.NOT_FOUND
 
 
 def test_settings_follow_the_district_unless_the_street_sets_its_own(app, create_tenant):
