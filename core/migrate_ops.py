@@ -60,6 +60,19 @@ def grant_runtime_role() -> None:
       END IF; END $$""")
 
 
+def grant_function(signature: str) -> None:
+    """Let only the runtime role call a function (``name(argtypes)``): a SECURITY DEFINER function
+    runs with the owner's rights, so nobody else may call it."""
+    if not _pg():
+        return
+    op.execute(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
+    role = app_role()
+    op.execute(f"""DO $$ BEGIN
+      IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
+        EXECUTE 'GRANT EXECUTE ON FUNCTION {signature} TO {role}';
+      END IF; END $$""")
+
+
 def create_tenant_table(name: str, *columns, tenant_fks: tuple = (), indexes: tuple = (), uniques: tuple = ()) -> None:
     """Create a tenant table in one call: ``id``, ``tenant_id``, ``UNIQUE(tenant_id, id)``, composite
     foreign keys ``(tenant_id, col) → table(tenant_id, id)``, tenant-leading indexes and, on

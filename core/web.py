@@ -166,13 +166,19 @@ PASSWORD_CHANGE_OPEN = frozenset({"auth.change_password", "auth.logout", "site.s
 
 def _password_change_required():
     """A one-time password opens nothing but the change form: whoever relayed it must not use it."""
-    target = url_for("auth.change_password")
+    return _send_to(url_for("auth.change_password"), HTTPStatus.NO_CONTENT, HTTPStatus.FORBIDDEN,
+                    "password_change_required")
+
+
+def _send_to(target: str, htmx_status: int, json_status: int, json_code: str):
+    """Send the browser to ``target``: htmx by ``HX-Redirect`` (a swap would put a whole page into a
+    fragment), a JSON client an error it can read, a page a 303."""
     if request.headers.get("HX-Request"):
-        resp = make_response("", HTTPStatus.NO_CONTENT)
+        resp = make_response("", htmx_status)
         resp.headers["HX-Redirect"] = target
         return resp
     if _wants_json():
-        return _json_error(HTTPStatus.FORBIDDEN, "password_change_required")
+        return _json_error(json_status, json_code)
     return redirect(target, HTTPStatus.SEE_OTHER)
 
 
@@ -205,14 +211,8 @@ def _login_required():
     if request.headers.get("HX-Request"):  # come back to the page, never to a fragment
         current_url = urlsplit(request.headers.get("HX-Current-URL", ""))
         back = (current_url.path + (f"?{current_url.query}" if current_url.query else "")) or "/"
-    target = url_for("auth.login", next=back)
-    if request.headers.get("HX-Request"):
-        resp = make_response("", HTTPStatus.UNAUTHORIZED)
-        resp.headers["HX-Redirect"] = target
-        return resp
-    if _wants_json():
-        return _json_error(HTTPStatus.UNAUTHORIZED, "login_required")
-    return redirect(target, HTTPStatus.SEE_OTHER)
+    return _send_to(url_for("auth.login", next=back), HTTPStatus.UNAUTHORIZED, HTTPStatus.UNAUTHORIZED,
+                    "login_required")
 
 
 def _after(resp):

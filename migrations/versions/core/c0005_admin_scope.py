@@ -10,7 +10,7 @@ owner's rights, so the admin pages can refuse to reset or change an account they
 """
 from alembic import op
 
-from core.migrate_ops import app_role
+from core.migrate_ops import grant_function
 
 revision = "c0005"
 down_revision = "c0004"
@@ -26,12 +26,7 @@ def upgrade() -> None:
       $$ SELECT DISTINCT m.user_id FROM membership m
          WHERE m.user_id = ANY (p_users) AND NOT (m.tenant_id = ANY (p_scope))
          UNION SELECT u.id FROM user_account u WHERE u.id = ANY (p_users) AND u.is_platform_admin $$""")
-    op.execute("REVOKE ALL ON FUNCTION jiceng_users_beyond(bigint[], bigint[]) FROM PUBLIC")
-    role = app_role()
-    op.execute(f"""DO $$ BEGIN
-      IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
-        EXECUTE 'GRANT EXECUTE ON FUNCTION jiceng_users_beyond(bigint[], bigint[]) TO {role}';
-      END IF; END $$""")
+    grant_function("jiceng_users_beyond(bigint[], bigint[])")
 
 
 def downgrade() -> None:

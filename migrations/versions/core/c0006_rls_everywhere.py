@@ -19,7 +19,7 @@ Password hashes, TOTP secrets and recovery codes are no longer selectable by the
 """
 from alembic import op
 
-from core.migrate_ops import app_role
+from core.migrate_ops import grant_function
 
 revision = "c0006"
 down_revision = "c0005"
@@ -60,12 +60,7 @@ def upgrade() -> None:
       RETURNS TABLE (password_hash varchar, totp_secret varchar, recovery_codes json)
       LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
       $$ SELECT u.password_hash, u.totp_secret, u.recovery_codes FROM user_account u WHERE u.id = p_user $$""")
-    op.execute("REVOKE ALL ON FUNCTION jiceng_sign_in_secrets(bigint) FROM PUBLIC")
-    role = app_role()
-    op.execute(f"""DO $$ BEGIN
-      IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
-        EXECUTE 'GRANT EXECUTE ON FUNCTION jiceng_sign_in_secrets(bigint) TO {role}';
-      END IF; END $$""")
+    grant_function("jiceng_sign_in_secrets(bigint)")
 
 
 def downgrade() -> None:
