@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
+
+from core.testing.live import serve
 
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -17,11 +17,8 @@ def chromium_path() -> str | None:
 
 @pytest.fixture(scope="session")
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -11,12 +11,12 @@ from http import HTTPStatus
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from core.audit.models import AuditLog
 from core.db import db
 from core.tenancy import tenant_scope
 from core.testing.factories import login
+from core.testing.live import serve
 
 EXPORTS = 60
 
@@ -24,12 +24,8 @@ EXPORTS = 60
 @pytest.fixture
 def served(app):
     """The test app on a free local port, one thread per request."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serve(app) as url:
+        yield url
 
 
 def test_sixty_parallel_exports_all_succeed_and_are_each_audited(app, served, create_tenant, create_unit,
