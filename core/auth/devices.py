@@ -6,6 +6,7 @@ an account being guessed elsewhere neither refuses nor slows down its owner's ow
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from flask import after_this_request, current_app, request
@@ -34,15 +35,20 @@ def _entries() -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
+def _key(username: str) -> str:
+    """Accounts are named in the cookie by a hash: a shared phone does not list who used it."""
+    return hashlib.sha256(username.strip().lower().encode()).hexdigest()[:16]
+
+
 def known(username: str) -> str | None:
     """The device's nonce for this account, if it signed in here before."""
-    return _entries().get(username.strip().lower())
+    return _entries().get(_key(username))
 
 
 def remember(username: str) -> None:
     """After a successful sign-in: keep this device known to the account (a fresh nonce)."""
     entries = _entries()
-    name = username.strip().lower()
+    name = _key(username)
     entries.pop(name, None)
     entries[name] = secrets.token_urlsafe(12)
     value = _serializer().dumps(dict(list(entries.items())[-MAX_ACCOUNTS:]))
