@@ -44,4 +44,6 @@ def create_app(config: dict | None = None) -> Flask:
     init_platform(app)
     init_plugins(app)
     init_cli(app)
+    from .events.scheduler import init_scheduler
+    init_scheduler(app)
     return app

@@ -37,6 +37,9 @@ def from_env(overrides: dict | None = None) -> dict:
         # A photo's pixels are checked before decoding: 40 million (a 48 MP phone's default 12 or 24 MP
         # shots pass) cost a worker under 300 MB while it is re-encoded.
         "PHOTO_MAX_PIXELS": int(os.environ.get("JICENG_PHOTO_MAX_PIXELS", 40_000_000)),
+        # seconds between rounds of scheduled jobs inside each served worker; 0: run them apart
+        # (``jiceng jobs worker``)
+        "SCHEDULER_SECONDS": float(os.environ.get("JICENG_SCHEDULER_SECONDS", 30)),
         "SESSION_IDLE_MINUTES": 30,
         "SESSION_ABSOLUTE_HOURS": 12,
         "LOGIN_MAX_FAILURES_ACCOUNT": int(os.environ.get("JICENG_LOGIN_MAX_FAILURES_ACCOUNT", 5)),

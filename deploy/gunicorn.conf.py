@@ -13,12 +13,17 @@ forwarded_allow_ips = os.environ.get("JICENG_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def post_fork(server, worker):
-    """Never share a database connection across forked workers (if preload_app is turned on)."""
+    """Never share a database connection across forked workers (preload_app), and start the worker's
+    scheduler thread here, never in the master."""
     from core.db import db
+    from core.events.scheduler import start
+    app = server.app.wsgi()
     try:
-        db.engine.dispose(close=False)
+        with app.app_context():
+            db.engine.dispose(close=False)
     except RuntimeError:
         pass
+    start(app)  # scheduled jobs in this worker; a lease lets one worker at a time run them
 
 
 def when_ready(server):

@@ -34,3 +34,15 @@ class JobRun(TenantScoped, db.Model):
     job: Mapped[str] = mapped_column(String(100))
     last_run_at: Mapped[datetime] = mapped_column(default=utc_default)
     last_status: Mapped[str] = mapped_column(String(16), default="ok")
+
+
+class SchedulerLease(db.Model):
+    """Who runs the scheduled jobs now, until when: one runner at a time across workers and hosts."""
+
+    __tablename__ = "scheduler_lease"
+    #: global: one lease for the whole installation, taken before any tenant's jobs run.
+    __tenancy__ = "global"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128), default="")
+    expires_at: Mapped[datetime] = mapped_column(default=utc_default)

@@ -97,7 +97,7 @@ def build_app(database_config: dict, **extra):
     tmp = tempfile.mkdtemp(prefix="jiceng-inst-")
     return create_app({"TESTING": True, "ARGON2_CHEAP": True, "INSTANCE_DIR": tmp, "PLUGINS_STRICT": True,
                        "LOGIN_MAX_FAILURES_ACCOUNT": 5, "LOGIN_MAX_FAILURES_ADDRESS": 100,
-                       **database_config, **extra})
+                       "SCHEDULER_SECONDS": 0, **database_config, **extra})
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from core.api import clock, current, db, emit, lock_for_update, OrgUnit, WorkCal
 from core import api
 
 from . import events as ev
-from . import geo, profiles
+from . import geo, notices, profiles
 from .categories import STAGE_LIMITS, TEMPLATE
 from .machine import ACTIONS, REOPEN_WINDOW, TERMINAL, Refused, Stale
 from .models import Category, GridEvent, Transition
@@ -112,6 +112,7 @@ def report_event(data: dict, source: str, actor_id: int | None = None, origin: d
         event.stage, event.stage_deadline = "closed", None
         _log(event, "T7", "merge", "SUBMITTED", "MERGED", actor_id, _("自动并入群体性事件 %(r)s", r=incident.ref_no))
         db.session.flush()
+    notices.reported(event)
     return event
 
 
@@ -159,6 +160,7 @@ def perform(event: GridEvent, name: str, data: dict) -> GridEvent:
     _log(event, code, name, before, to, ctx.user_id, reason,
          {k: v for k, v in data.items() if k not in ("reason", "version") and v not in (None, "")})
     db.session.flush()
+    notices.after_action(event, name, before, to, data)
     emit(ev.EventStateChanged(event_id=event.id, from_state=before, to_state=to, action=name))
     if to == "CLOSED" and before != "CLOSED":  # a sample re-check that passes closes nothing anew
         emit(ev.EventClosed(event_id=event.id, closure_type=event.closure_type or "", bucket=category.bucket,

@@ -73,6 +73,8 @@ def summon(event: GridEvent, unit_ids: list[int], resident_unit_ids: list[int], 
     _log(event, "E9", "summon", reason, {"units": [n for _r, n in rows], "mandatory": mandatory,
                                          "sign_due": due.due.isoformat()})
     db.session.flush()
+    from .notices import summoned
+    summoned(event, [r for r, _n in rows])
     return [r for r, _n in rows]
 
 
