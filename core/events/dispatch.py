@@ -86,7 +86,7 @@ def sweep(now=None, tenants=None) -> int:
     ``tenants`` (ids) limits the sweep, as tests do to their own tenants."""
     from ..tenancy.scopes import system_scope
     now = now or clock.utcnow()
-    with system_scope("events sweep") as session:
+    with system_scope("events sweep", read_only=True) as session:
         stmt = select(EventOutbox.tenant_id, EventOutbox.id).where(
             EventOutbox.dispatched_at.is_(None), EventOutbox.dead.is_(False), EventOutbox.next_attempt_at <= now,
             EventOutbox.created_at <= now - SWEEP_AFTER)

@@ -34,7 +34,7 @@ def run_due(now=None, tenants=None) -> list[tuple[str, str, str]]:
     from ..plugins.state import enabled_for
     now = now or clock.utcnow()
     reg = registry()
-    with system_scope("jobs run") as session:
+    with system_scope("jobs run", read_only=True) as session:
         stmt = select(Tenant).where(Tenant.status == "active").order_by(Tenant.id)
         if tenants is not None:
             stmt = stmt.where(Tenant.id.in_(list(tenants)))

@@ -62,11 +62,13 @@ def tenant_scope(tenant_id: int, user_id: int | None = None, commit: bool = True
 
 
 @contextmanager
-def system_scope(reason: str):
+def system_scope(reason: str, read_only: bool = False):
     """Cross-tenant maintenance (tenant registry, demo loading, migrations of data).
 
     Uses the owner role on PostgreSQL (bypasses RLS) and writes ``platform_audit``. Never used in
-    views: the context-hygiene test greps for it.
+    views: the context-hygiene test greps for it. ``read_only`` is for the scheduler's look at what is
+    due every few seconds: nothing is written, so there is nothing to audit and no write lock to take
+    (the work it then does runs in each tenant's own scope).
     """
     from flask import current_app
 
@@ -76,8 +78,12 @@ def system_scope(reason: str):
     engine = _owner_engine(url)
     session = orm.Session(bind=engine, expire_on_commit=False, info={"system_scope": reason})
     stoken = _system.set(reason)
-    wtoken = write_transaction.set(True)
+    wtoken = write_transaction.set(not read_only)
     try:
+        if read_only:
+            yield session
+            session.rollback()
+            return
         session.add(PlatformAudit(action="system_scope", detail={"reason": reason}))
         yield session
         session.commit()
