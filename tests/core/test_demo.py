@@ -14,6 +14,7 @@ from core.org.models import CentralHouseholdLink, OrgUnit, PartyOrg, Person
 from core.tenancy import tenant_scope
 from core.tenancy.models import Tenant
 from core.testing.factories import csrf_token
+from core.testing.html import texts
 
 STREETS = ("xjj-xiejiaji", "xjj-xiesancun", "xjj-caijiagang", "xjj-pingshan", "xjj-lixin")
 
@@ -54,8 +55,7 @@ def test_the_district_rollup_shows_the_articles_counts(app, demo):
     client.post("/login", data={"username": "district-admin", "password": DEMO_PASSWORD, "csrf_token": csrf_token(client)})
     resp = client.get("/t/xiejiaji/org/overview")
     assert resp.status_code == HTTPStatus.OK
-    total = re.search(r'<tr data-street="total">(.*?)</tr>', resp.text, re.S).group(1)
-    cells = [int(c) for c in re.findall(r"<td>(\d+)</td>", total)]
+    cells = [int(c) for c in texts(resp.text, 'tr[data-street="total"] > td')]
     # 大党工委, communities, compounds, grids, exclusive grids, resident units
     assert cells[:6] == [5, 37, 128, 286, 3, 111]
 

@@ -1,12 +1,12 @@
 """After signing in with a one-time password, nothing but the change form and sign-out opens."""
 from __future__ import annotations
 
-import re
 from http import HTTPStatus
 
 import pytest
 
 from core.testing.factories import csrf_token, login, post
+from core.testing.html import text_of
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def signed_in_with_otp(app, create_tenant, create_user):
     login(admin, create_user(street, "tenant_admin"))
     worker = create_user(street, "grid_worker")
     resp = post(admin, f"/t/{street.slug}/admin/users/{worker.id}/reset-password")
-    otp = re.search(r'id="one-time-password".*?<code>([^<]+)</code>', resp.text, re.S).group(1)
+    otp = text_of(resp.text, "#one-time-password code")
     browser = app.test_client()
     resp = browser.post("/login", data={"username": worker.username, "password": otp, "csrf_token": csrf_token(browser)})
     assert resp.headers["Location"] == "/account/password"

@@ -1,12 +1,14 @@
 """Sign-in, throttling, sessions that really end, timeouts, TOTP."""
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 
 import pytest
 
 from core import clock
 from core.testing.factories import csrf_token, login, post
+from core.testing.html import select, text_of
 
 
 @pytest.fixture
@@ -152,8 +154,7 @@ def test_one_time_password_must_be_changed(app, client, create_user, street):
     login(client, admin)
     resp = post(client, f"/t/{street.slug}/admin/users", {"username": "new-clerk", "display_name": "受理员甲01"})
     assert resp.status_code == HTTPStatus.CREATED
-    import re
-    otp = re.search(r'id="one-time-password".*?<code>([^<]+)</code>', resp.text, re.S).group(1)
+    otp = text_of(resp.text, "#one-time-password code")
     fresh = app.test_client()
     resp = fresh.post("/login", data={"username": "new-clerk", "password": otp, "csrf_token": csrf_token(fresh)})
     assert resp.headers["Location"] == "/account/password"
@@ -167,9 +168,8 @@ def test_totp_enrolment_and_second_step(app, client, staff, street):
         secret = sess["totp_secret"]
     resp = post(client, "/account/totp", {"code": now_code(secret)})
     assert resp.status_code == HTTPStatus.OK and "恢复码" in resp.text
-    import re
-    recovery = re.findall(r"<li><code>([0-9a-f]{10})</code></li>", resp.text)
-    assert len(recovery) == 8
+    recovery = [code.get_text() for code in select(resp.text, "#main li > code")]
+    assert len(recovery) == 8 and all(re.fullmatch(r"[0-9a-f]{10}", code) for code in recovery)
     other = app.test_client()
     resp = other.post("/login", data={"username": staff.username, "password": staff.password,
                                       "csrf_token": csrf_token(other)})

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
 from core.demo import DEMO_PASSWORD
 from core.testing.factories import csrf_token
+from core.testing.html import text_of
 
 SEED = {"LIVELIHOOD": 165, "URBAN_PROPERTY": 57, "SANITATION": 468, "CONSULTATION": 232}
 
@@ -47,11 +47,11 @@ def test_the_district_dashboard_shows_the_same_numbers(app, demo, window):
     dashboard = client.get("/t/xiejiaji/").text
     assert 'hx-get="/t/xiejiaji/grid/rollup"' in dashboard
     page = client.get(f"/t/xiejiaji/grid/rollup?from={window[0]}&to={window[1]}").text
-    shown = {b: int(re.search(rf'<tr data-bucket="{b}">.*?data-solved>(\d+)<', page, re.S).group(1)) for b in SEED}
+    shown = {b: int(text_of(page, f'tr[data-bucket="{b}"] [data-solved]')) for b in SEED}
     assert shown == SEED
     card = client.get("/t/xiejiaji/grid/rollup", headers={"HX-Request": "true", "HX-Target": "widget-grid-rollup"}).text
     assert "<html" not in card
-    assert {b: int(re.search(rf'data-bucket="{b}"><strong data-solved>(\d+)<', card).group(1)) for b in SEED} == SEED
+    assert {b: int(text_of(card, f'[data-bucket="{b}"] > strong[data-solved]')) for b in SEED} == SEED
 
 
 def test_the_demo_map_draws_every_grid_near_xiejiaji_with_events_inside_their_grid(app, demo):

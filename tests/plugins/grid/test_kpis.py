@@ -122,6 +122,6 @@ def test_a_month_is_frozen_after_its_lag_and_changed_only_by_a_restatement(app, 
 def test_per_community_rates_hide_below_the_minimum_sample(app, made):
     from .conftest import client_for
     page = client_for(app, made.admin).get(f"/t/{made.street.slug}/grid/stats?from=2026-03-01&to=2026-03-31").text
-    import re
-    row = re.search(r'<table class="table" id="communities">.*?</table>', page, re.S).group(0)
-    assert "幸福社区" in row and "—" in row, "6 cases due is below the default sample of 10"
+    from core.testing.html import text_of
+    table = text_of(page, "table#communities")
+    assert "幸福社区" in table and "—" in table, "6 cases due is below the default sample of 10"

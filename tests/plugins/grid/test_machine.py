@@ -271,8 +271,9 @@ def test_a_stale_form_shows_the_current_card_in_the_page(app, gw):
     from .conftest import client_for
     page = client_for(app, gw.clerk).get(f"/t/{gw.street.slug}/grid/{report(app, gw)}").text
     import json
-    import re
-    config = json.loads(re.search(r'name="htmx-config" content=\'([^\']+)\'', page).group(1))
+
+    from core.testing.html import select_one
+    config = json.loads(select_one(page, 'meta[name="htmx-config"]')["content"])
     assert {"code": "409", "swap": True} in config["responseHandling"]
 
 

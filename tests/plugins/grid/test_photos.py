@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import io
+import re
 from http import HTTPStatus
 
 import pytest
 from PIL import Image
 
 from core.testing.factories import post
+from core.testing.html import select
 
 from .conftest import client_for, report
 
@@ -35,6 +37,13 @@ def event(app, gw):
     return report(app, gw)
 
 
+def photo_link(card: str) -> str:
+    """Where the card's first photo opens: the full-size photo, its thumbnail inside the link."""
+    url = select(card, 'a[href*="/grid/photos/"]')[0]["href"]
+    assert re.fullmatch(r"/t/[^/]+/grid/photos/\d+", url), url
+    return url
+
+
 def upload(app, gw, event, data: bytes, name: str, kind="before"):
     c = client_for(app, gw.worker)
     return c, post(c, f"/t/{gw.street.slug}/grid/{event}/photos", {"photo": (io.BytesIO(data), name), "kind": kind},
@@ -45,8 +54,7 @@ def test_a_phone_photo_is_stored_without_its_exif(app, gw, event):
     assert b"PhoneMaker" in jpeg_with_location()
     c, resp = upload(app, gw, event, jpeg_with_location(), "IMG_0001.JPG")
     assert resp.status_code == HTTPStatus.OK
-    import re
-    photo_url = re.search(r'href="(/t/[^"]+/grid/photos/\d+)"', resp.text).group(1)
+    photo_url = photo_link(resp.text)
     full = c.get(photo_url)
     assert full.mimetype == "image/jpeg" and "no-store" in full.headers["Cache-Control"]
     assert full.headers["X-Content-Type-Options"] == "nosniff"
@@ -90,8 +98,7 @@ def test_a_resident_can_attach_a_photo_to_a_report(app, gw):
 
 
 def test_another_grids_worker_cannot_see_the_photo(app, gw, event, create_user):
-    import re
     _c, resp = upload(app, gw, event, jpeg_with_location(), "IMG.JPG")
-    url = re.search(r'href="(/t/[^"]+/grid/photos/\d+)"', resp.text).group(1)
+    url = photo_link(resp.text)
     outsider = client_for(app, create_user(gw.street, "grid_worker", unit_id=gw.other_grid.id))
     assert outsider.get(url).status_code == HTTPStatus.NOT_FOUND
