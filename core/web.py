@@ -18,6 +18,7 @@ from werkzeug.routing import IntegerConverter
 from . import clock
 from .db import db, is_unavailable, write_transaction
 from .fields import MAX_ID
+from .plugins.gate import ModuleOff, refuse_off
 from .plugins.manager import hooks_for
 from .plugins.state import degraded_for, enabled_for, running_for
 from .tenancy.context import TenantContext, _current, _user, reset_context, set_context
@@ -136,17 +137,17 @@ def _before():
             g.tenant, member_id = load_member_tenant(g.tenant_slug, g.user.id)
         enabled = enabled_for(g.tenant.id, g.tenant.plugins_rev)
         owner = current_app.extensions["jiceng.plugins"].blueprint_owner.get(request.blueprint)
-        if owner is not None and owner not in enabled:
-            abort(404)  # a module this tenant has not switched on does not exist here
         if kind in OPEN:
             running = running_for(g.tenant.id, g.tenant.plugins_rev)
             g.ctx_token = set_context(TenantContext(active=g.tenant.id, visible=(g.tenant.id,), enabled=running,
                                                     plugins_rev=g.tenant.plugins_rev, hooks=hooks_for(running),
                                                     kind=g.tenant.kind))
+            refuse_off(owner, enabled)
             _refuse_paused(owner)
             return None
         if enter_tenant(g.tenant, g.user, member_id) is None:
             abort(404)
+        refuse_off(owner, enabled)  # after entering: the page has the nav and knows who may switch it on
         _refuse_paused(owner)
     return None
 
@@ -318,7 +319,8 @@ def _http_error(exc: HTTPException):
     status = exc.code or 500
     if status in (301, 302, 303, 307, 308):
         return exc
-    message = exc.message if isinstance(exc, (NotAllowed, ModulePaused)) else str(MESSAGES.get(status, exc.name))
+    told = isinstance(exc, (NotAllowed, ModulePaused, ModuleOff))  # a reason the user should read
+    message = exc.message if told else str(MESSAGES.get(status, exc.name))
     detail = exc.detail if isinstance(exc, ModulePaused) else None
     answer = getattr(view_function(), "_api_answer", None)
     if answer is not None:  # an api rule answers in its own format; a keyless POST lacks its key
@@ -333,6 +335,8 @@ def _http_error(exc: HTTPException):
     elif request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
         resp = make_response(render_template("errors/_message.html", status=status,
                                              message=f"{message}：{detail}" if detail else message), status)
+    elif isinstance(exc, ModuleOff):
+        resp = make_response(render_template("errors/module_off.html", status=status, message=message), status)
     else:
         resp = make_response(render_template("errors/error.html", status=status, message=message, detail=detail),
                              status)

@@ -85,7 +85,7 @@ def enable(tenant_id: int, name: str, by_district: bool = False) -> None:
     if new_version is not None:
         row.data_version = new_version
     _bump(tenant_id)
-    audit.record("plugin.enable", "plugin", name)
+    audit.record("plugin.enable", "plugin", name, **({"by_district": True} if by_district else {}))
     db.session.flush()
 
 
@@ -122,7 +122,7 @@ def disable(tenant_id: int, name: str, by_district: bool = False) -> None:
     registry().call_for(name, "on_tenant_disable", tenant=tenant)
     row.enabled = False
     _bump(tenant_id)
-    audit.record("plugin.disable", "plugin", name)
+    audit.record("plugin.disable", "plugin", name, **({"by_district": True} if by_district else {}))
     db.session.flush()
 
 

@@ -11,7 +11,8 @@ from ..auth.permissions import audience, requires, step_up
 from ..db import db
 from ..tenancy.context import current
 from ..ui.render import form_data, see_other
-from . import admin, settings as plugin_settings
+from ..web import example_args
+from . import admin, settings as plugin_settings, streets
 from .manager import registry
 from .state import degraded_for
 
@@ -20,10 +21,11 @@ platform_bp = Blueprint("platform_plugins", __name__, url_prefix="/platform")
 
 
 def _cards(errors: dict | None = None, forms: dict | None = None, refused: dict | None = None,
-           saved: str | None = None):
+           saved: str | None = None, streets_open: str | None = None):
     tenant = g.tenant
     on = admin.enabled_now(tenant)
     paused = degraded_for(tenant.id, tenant.plugins_rev)
+    by_street = streets.states(tenant, registry().plugins) if tenant.kind == "district" else {}
     cards = []
     for name, loaded in registry().plugins.items():
         m = loaded.manifest
@@ -34,16 +36,32 @@ def _cards(errors: dict | None = None, forms: dict | None = None, refused: dict 
                       "fields": plugin_settings.form_fields(schema) if schema else [],
                       "depends": m.depends, "needed_by": [n for n in on if name in registry().plugins[n].manifest.depends],
                       "lock": lock, "errors": (errors or {}).get(name, {}), "form": (forms or {}).get(name),
-                      "refused": (refused or {}).get(name), "saved": saved == name, "paused": paused.get(name)})
+                      "refused": (refused or {}).get(name), "saved": saved == name, "paused": paused.get(name),
+                      "streets": by_street.get(name, []), "streets_open": streets_open == name})
     return {"cards": cards, "is_district": tenant.kind == "district"}
 
 
 def _card_response(name: str, status=HTTPStatus.OK, **kw):
+    """The module's card for htmx, with the sidebar (swapped out of band, as #main's hx-select-oob
+    asks), drawn for the modules now on, so the nav follows the switch without a reload."""
+    _reenter()
     context = _cards(**kw)
     card = next(c for c in context["cards"] if c["name"] == name)
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
-        return render_template("modules/_card.html", card=card, is_district=context["is_district"]), status
+        return (render_template("modules/_card.html", card=card, is_district=context["is_district"])
+                + render_template("_sidebar.html")), status
     return render_template("modules/index.html", **context), status
+
+
+def _reenter() -> None:
+    """Enter the tenant again after a switch: this request's context still holds the old modules
+    (and the grants from before the module's roles were seeded)."""
+    from ..tenancy.context import reset_context
+    from ..tenancy.resolve import enter_tenant, load_member_tenant
+    g.tenant, member_id = load_member_tenant(g.tenant.slug, g.user.id)
+    reset_context(g.pop("ctx_token"))
+    if enter_tenant(g.tenant, g.user, member_id) is None:
+        abort(404)
 
 
 def _known(name: str) -> None:
@@ -117,6 +135,31 @@ def for_streets(name: str):
         db.session.rollback()
         return _card_response(name, HTTPStatus.CONFLICT, refused={name: str(err)})
     db.session.commit()
+    if request.headers.get("HX-Request"):
+        return _card_response(name, streets_open=name)
+    return see_other(url_for("modules.index"))
+
+
+@bp.post("/<name>/streets/<street>")
+@requires("core.plugins.manage")
+@step_up
+@example_args(street="street")
+def for_street(name: str, street: str):
+    """District only: switch a module on or off for one of its streets; the street sees it on its next request."""
+    _known(name)
+    if g.tenant.kind != "district":
+        abort(404)
+    target = streets.street_of(g.tenant.id, street)
+    if target is None:
+        abort(404)
+    try:
+        streets.set_for_street(g.tenant.id, target, name, request.form.get("enabled") == "1")
+    except admin.PluginRefused as err:
+        db.session.rollback()
+        return _card_response(name, HTTPStatus.CONFLICT, refused={name: str(err)}, streets_open=name)
+    db.session.commit()
+    if request.headers.get("HX-Request"):
+        return _card_response(name, streets_open=name)
     return see_other(url_for("modules.index"))
 
 

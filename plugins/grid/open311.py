@@ -95,6 +95,13 @@ def _refused(status: int, message: str):
     return _error(request.view_args.get("fmt", "json") if request.view_args else "json", Open311Error(status, message))
 
 
+def _answers_in_open311(view):
+    """Errors raised before a keyless rule runs (the module off or paused here) answer in the Open311
+    format too: a platform's client parses the error list, never a page."""
+    view._api_answer = _refused
+    return view
+
+
 def _service(c: Category) -> dict:
     return {"service_code": c.code, "service_name": c.name, "description": c.name, "metadata": False,
             "type": "realtime", "keywords": "", "group": str(BUCKETS.get(c.bucket, c.bucket))}
@@ -141,6 +148,7 @@ def _listed(arg: str) -> list[str]:
 
 @bp.get(f"{PREFIX}/services.<fmt>")
 @audience("api")
+@_answers_in_open311
 @example_args(fmt="json")
 def open311_services(fmt: str):
     """GET Service List: the street's active categories, grouped by bucket."""
@@ -153,6 +161,7 @@ def open311_services(fmt: str):
 
 @bp.get(f"{PREFIX}/requests.<fmt>")
 @audience("api")
+@_answers_in_open311
 @example_args(fmt="json")
 def open311_requests(fmt: str):
     """GET Service Requests: newest first, at most 1000; by ids, or by code, status and time window."""
@@ -188,6 +197,7 @@ def open311_requests(fmt: str):
 
 @bp.get(f"{PREFIX}/requests/<ref>.<fmt>")
 @audience("api")
+@_answers_in_open311
 @example_args(ref="E20260101-000000", fmt="json")
 def open311_request(ref: str, fmt: str):
     """GET Service Request: one event by its 受理编号."""

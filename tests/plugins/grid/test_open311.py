@@ -275,3 +275,17 @@ def test_a_key_on_a_read_or_a_wrong_address_is_answered_without_a_session(app, g
     assert ok.status_code == HTTPStatus.OK and "Set-Cookie" not in ok.headers
     wrong = c.get(f"{base(gw)}/services.csv", headers={"Authorization": f"Bearer {key}"})
     assert wrong.status_code == HTTPStatus.NOT_FOUND and "Set-Cookie" not in wrong.headers
+
+
+def test_with_the_grid_off_open311_answers_in_its_own_error_format(app, gw):
+    from core.plugins import admin
+    with app.app_context(), tenant_scope(gw.street.id):
+        admin.disable(gw.street.id, "grid")
+    for url in (f"{base(gw)}/services.json", f"{base(gw)}/requests.json"):
+        resp = machine(app).get(url)
+        assert resp.status_code == HTTPStatus.NOT_FOUND
+        assert resp.json == [{"code": 404, "description": "本单位未启用「网格化管理」"}]
+    xml = machine(app).get(f"{base(gw)}/services.xml")
+    assert xml.status_code == HTTPStatus.NOT_FOUND and ET.fromstring(xml.data)[0].findtext("code") == "404"
+    created = machine(app).post(f"{base(gw)}/requests.json", data={**REPORT, "api_key": "whatever"})
+    assert created.status_code == HTTPStatus.NOT_FOUND and created.json[0]["code"] == 404
