@@ -86,6 +86,7 @@ def test_switching_a_module_on_puts_it_in_the_nav(page, live_server, street_with
     expect(page.locator("#nav")).not_to_contain_text("你好笔记")
     assert "数据会保留" in asked[0]
     page.click("[data-testid=toggle-hello]")
+    expect(page.locator("#module-hello .state")).to_have_text("已启用")  # saved before the reload
     page.reload()
     expect(page.locator("#nav")).to_contain_text("你好笔记")
     page.click("#nav >> text=你好笔记")
