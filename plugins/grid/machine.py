@@ -73,6 +73,21 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
 )}
 
 
+#: Where each action's permission must be granted (plugins/grid/authority.py applies it): a grant on that
+#: unit or above it. "event" is the event's own grid, or the street root when it has none; "handling" is
+#: the unit the event was dispatched to (the event's unit while it has none).
+#:
+#: | unit     | actions                                                                                 |
+#: |----------|-----------------------------------------------------------------------------------------|
+#: | event    | accept, register, answer, self_handle, reject, merge, unmerge, verify, dispatch,        |
+#: |          | redispatch, refuse_return, check_fail, check_pass, callback_attempt, callback, reopen,  |
+#: |          | recheck_pass, recheck_fail, escalate, declare_incident, cancel                          |
+#: | handling | sign, return, submit_result (the handler's own work); extend, suspend, resume (approved |
+#: |          | over the handling unit: its leaders or the level above it)                              |
+HANDLING_ACTIONS = frozenset(("sign", "return", "submit_result", "extend", "suspend", "resume"))
+ACTING_UNIT: dict[str, str] = {name: "handling" if name in HANDLING_ACTIONS else "event" for name in ACTIONS}
+
+
 class Refused(ValueError):
     """The action is not allowed now; the message says why."""
 

@@ -11,7 +11,7 @@ from core.api import clock, current, db, emit, lock_for_update, OrgUnit, WorkCal
 from core import api
 
 from . import events as ev
-from . import geo, notices, profiles
+from . import authority, geo, notices, profiles
 from .categories import STAGE_LIMITS, TEMPLATE
 from .machine import ACTIONS, REOPEN_WINDOW, TERMINAL, Refused, Stale
 from .models import Category, GridEvent, Transition
@@ -142,9 +142,11 @@ def load_for_update(event_id: int, version: int | None) -> GridEvent:
 
 
 def perform(event: GridEvent, name: str, data: dict) -> GridEvent:
-    """Apply one action to a locked event; :raises Refused: with the reason, having changed nothing."""
+    """Apply one action to a locked event; :raises Refused: with the reason, having changed nothing;
+    :raises authority.NotPermitted: when the user holds the permission nowhere above the event's unit."""
     ctx = current()
     action = ACTIONS[name]
+    authority.require(event, name)  # on the locked row: a re-dispatch may just have moved the handler
     if event.state not in action.sources:
         raise Refused(_("当前状态不能执行“%(a)s”", a=action.label))
     category = db.session.get(Category, event.category_id)
@@ -265,8 +267,8 @@ def _reject(event, category, data, now, ctx):
 
 def _merge(event, category, data, now, ctx):
     master = db.session.scalars(lock_for_update(select(GridEvent).where(GridEvent.ref_no == data["master_ref"]))).first()
-    if master is None or master.id == event.id:
-        raise Refused(_("主事件不存在"))
+    if master is None or master.id == event.id or not authority.may(master, "merge"):
+        raise Refused(_("主事件不存在"))  # one outside the user's units is not named either
     if master.state in TERMINAL:
         raise Refused(_("主事件已办结，不能合并"))
     if master.category_id != event.category_id:
@@ -537,7 +539,7 @@ def _escalate(event, category, data, now, ctx):
 
 
 def _cancel(event, category, data, now, ctx):
-    if event.handler_unit_id is not None and not ctx.has("grid.event.void"):
+    if event.handler_unit_id is not None and not api.can("grid.event.void", authority.event_unit(event)):
         raise Refused(_("已派遣的事件须经上级批准才能撤销"))
     event.stage, event.stage_deadline = "closed", None
     return "CANCELLED"
@@ -561,7 +563,8 @@ def available_actions(event: GridEvent) -> list:
     if event.state == "MERGED" and (event.master_id is None
                                     or db.session.get(GridEvent, event.master_id).state in TERMINAL):
         hidden.add("unmerge")  # a merge is undone only while its master is open
-    return [a for a in ACTIONS.values() if event.state in a.sources and ctx.has(a.permission) and a.name not in hidden]
+    return [a for a in ACTIONS.values()
+            if event.state in a.sources and a.name not in hidden and authority.may(event, a.name)]
 
 
 def sla_colour(event: GridEvent, now=None) -> str:

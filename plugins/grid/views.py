@@ -20,7 +20,7 @@ from core.api import (arg, as_id, audience, clock, current, db, district_rollup,
                       path_filter, render_page_or_fragment, requires, see_other, tenant_url, units_within,
                       writes_on_get)
 
-from . import services, stats
+from . import authority, services, stats
 from .categories import BUCKETS, LEVELS, SOURCES, STAFF_SOURCES, URGENCIES
 from .machine import ACTIONS, CALLBACK_RESULTS, CLOSURES, REJECT_REASONS, RETURN_REASONS, STATE_LABELS, \
     SUSPEND_REASONS, TERMINAL, Refused, Stale
@@ -401,8 +401,7 @@ def act(event_id: int, name: str):
     action = ACTIONS.get(name)
     if action is None:
         abort(404)
-    _scoped_or_404(event_id)
-    if not current().has(action.permission):
+    if not authority.may(_scoped_or_404(event_id), name):  # the grant must be on the event's own unit
         abort(403)
     try:
         data = ACTION_SCHEMAS[name]().load(form_data())
@@ -421,6 +420,9 @@ def act(event_id: int, name: str):
         db.session.rollback()
         return _card(get_or_404(GridEvent, event_id), HTTPStatus.UNPROCESSABLE_ENTITY, errors={"_": [str(err)]},
                      form=request.form, open_action=name)
+    except authority.NotPermitted:
+        db.session.rollback()
+        abort(403)
     db.session.commit()
     return _card(get_or_404(GridEvent, event_id), HTTPStatus.OK)
 
