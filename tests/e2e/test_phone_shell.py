@@ -83,6 +83,10 @@ def test_the_phone_has_a_bottom_bar_and_more_opens_the_grouped_nav(page, live_se
     if large:
         page.click("[data-testid=large-text]")
         expect(page.locator("html")).to_have_class("large-text")
+        toggle = page.locator("[data-testid=large-text]")  # the header shows that it is on
+        expect(toggle).to_have_attribute("aria-pressed", "true")
+        assert toggle.evaluate("el => getComputedStyle(el, '::before').content") == '"✓ "'
+        assert toggle.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(255, 255, 255)"
     bar = page.locator("[data-testid=tabbar]")
     expect(bar).to_be_visible()
     labels = page.evaluate(LABELS_FIT)
