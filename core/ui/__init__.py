@@ -87,6 +87,21 @@ def nav() -> list[tuple[object, list]]:
     return out
 
 
+#: how many of the role's first work items the phone's bottom bar shows, besides 消息 and 更多
+TAB_WORK_ITEMS = 3
+_TAB_SKIP = frozenset({"home.inbox", "home.search"})
+
+
+def tab_items() -> list:
+    """The phone's bottom bar: the first items of the role's work group by order, then 消息."""
+    ctx = current_or_none()
+    if ctx is None or ctx.hooks is None:
+        return []
+    items = _cached("nav_items", ctx)
+    work = sorted((i for i in items if i.group == "work" and i.endpoint not in _TAB_SKIP), key=lambda i: i.order)
+    return work[:TAB_WORK_ITEMS] + [i for i in items if i.endpoint == "home.inbox"][:1]
+
+
 _NAV_HTML: dict[tuple, Markup] = {}
 
 
@@ -195,7 +210,7 @@ def init_ui(app: Flask) -> None:
     from ..auth.permissions import ROLE_LABELS
     from .slots import slot
     app.jinja_env.globals.update(
-        slot=slot, csrf_token=csrf_token, tenant_url=tenant_url, nav=nav, nav_html=nav_html, static_url=static_url, widgets=widgets, ctx=current_or_none, current_lang=current_lang,
+        slot=slot, csrf_token=csrf_token, tenant_url=tenant_url, nav=nav, nav_html=nav_html, tab_items=tab_items, static_url=static_url, widgets=widgets, ctx=current_or_none, current_lang=current_lang,
         ROLE_LABELS=ROLE_LABELS, htmx_version="2.0.11",
     )
     app.jinja_env.filters.update(mask_phone=mask_phone, mask_id=mask_id, local_dt=local_dt, messages=messages)

@@ -36,6 +36,11 @@ def browser():
         b.close()
 
 
+CSP_WATCH = """document.addEventListener("securitypolicyviolation", function (e) {
+  window.__jicengCsp([e.violatedDirective, e.blockedURI, e.sourceFile + ":" + e.lineNumber, e.sample].join(" "));
+});"""
+
+
 @pytest.fixture
 def page(browser, request):
     """A phone-sized page that records console errors and CSP violations."""
@@ -47,6 +52,9 @@ def page(browser, request):
     page.on("console", lambda msg: msg.type == "error" and "status of 422" not in msg.text
             and page.problems.append(msg.text))
     page.on("pageerror", lambda exc: page.problems.append(str(exc)))
+    # CSP violations are problems too, whether or not Chromium logs them to the console.
+    page.expose_function("__jicengCsp", lambda text: page.problems.append(f"CSP: {text}"))
+    page.add_init_script(CSP_WATCH)
     yield page
     shots = os.environ.get("JICENG_SCREENSHOTS")
     if shots:
@@ -63,3 +71,14 @@ def sign_in(page, live_server, account):
     page.fill("#f-password", account.password)
     page.click("button.primary")
     expect(page.locator("h1")).to_contain_text("工作台")
+
+
+def open_nav(page, label):
+    """Follow a nav item: on a phone it sits behind 更多 at the foot of the screen."""
+    from playwright.sync_api import expect
+    more = page.locator("#nav .more")
+    if more.is_visible() and more.get_attribute("open") is None:
+        page.click("#nav .more > summary")
+    link = page.locator("#nav-full a", has_text=label).first
+    expect(link).to_be_visible()
+    link.click()

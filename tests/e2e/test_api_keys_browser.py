@@ -6,7 +6,7 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import sign_in
+from .conftest import open_nav, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,7 @@ def test_an_admin_issues_and_revokes_a_key_on_a_phone(page, live_server, create_
     sign_in(page, live_server, create_user(street, "tenant_admin"))
     page.set_viewport_size({"width": 375, "height": 812})
     page.goto(f"{live_server}/t/{street.slug}/")
-    page.click("#nav >> text=接口密钥")
+    open_nav(page, "接口密钥")
     expect(page.locator("h1")).to_have_text("接口密钥")
 
     page.click("#api-key-form button.primary")  # no name yet

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import sign_in
+from .conftest import open_nav, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ def test_sign_in_switch_language_expand_tree_error_and_sign_out(page, live_serve
     page.click("[data-testid=lang-zh]")
     expect(page.locator("h1")).to_contain_text("工作台")
 
-    page.click("#nav >> text=组织体系")
+    open_nav(page, "组织体系")
     expect(page.locator("h1")).to_have_text("组织体系")
     page.click(f"li[data-unit='{street.root_id}'] > details > summary")
     expect(page.locator(f"#kids-{street.root_id}")).to_contain_text("幸福社区")
@@ -73,7 +73,7 @@ def test_the_phone_layout_has_no_sideways_scroll(page, live_server, street_with_
 def test_switching_a_module_on_puts_it_in_the_nav(page, live_server, street_with_tree):
     street, _community, account = street_with_tree
     sign_in(page, live_server, account)
-    page.click("#nav >> text=模块管理")
+    open_nav(page, "模块管理")
     expect(page.locator("h1")).to_have_text("模块管理")
     expect(page.locator("#nav")).not_to_contain_text("你好笔记")
     page.click("[data-testid=toggle-hello]")
@@ -89,6 +89,6 @@ def test_switching_a_module_on_puts_it_in_the_nav(page, live_server, street_with
     expect(page.locator("#module-hello .state")).to_have_text("已启用")  # saved before the reload
     page.reload()
     expect(page.locator("#nav")).to_contain_text("你好笔记")
-    page.click("#nav >> text=你好笔记")
+    open_nav(page, "你好笔记")
     expect(page.locator("h1")).to_have_text("你好笔记")
     assert page.problems == []
