@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 DB ?= sqlite
+# test workers: one per core (pytest-xdist); TEST_WORKERS=0 runs in one process
+TEST_WORKERS ?= auto
 export JICENG_INSTANCE ?= $(CURDIR)/instance
 
 .PHONY: install run test lint test-browser bench translations clean
@@ -42,7 +44,7 @@ lint: install
 
 # DB=sqlite (default) or DB=postgresql (needs JICENG_TEST_PG_URL, see README).
 test: install $(VENV)/.installed-examples
-	JICENG_TEST_DB=$(DB) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	JICENG_TEST_DB=$(DB) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o core/translations/messages.pot .
