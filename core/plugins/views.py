@@ -128,16 +128,8 @@ def for_streets(name: str):
     _known(name)
     if g.tenant.kind != "district":
         abort(404)
-    try:
-        admin.set_for_streets(current().active, name, request.form.get("enabled") == "1",
-                              lock=bool(request.form.get("lock")))
-    except admin.PluginRefused as err:
-        db.session.rollback()
-        return _card_response(name, HTTPStatus.CONFLICT, refused={name: str(err)})
-    db.session.commit()
-    if request.headers.get("HX-Request"):
-        return _card_response(name, streets_open=name)
-    return see_other(url_for("modules.index"))
+    return _district_switch(name, lambda: admin.set_for_streets(
+        current().active, name, request.form.get("enabled") == "1", lock=bool(request.form.get("lock"))))
 
 
 @bp.post("/<name>/streets/<street>")
@@ -152,11 +144,20 @@ def for_street(name: str, street: str):
     target = streets.street_of(g.tenant.id, street)
     if target is None:
         abort(404)
+    return _district_switch(name, lambda: streets.set_for_street(g.tenant.id, target, name,
+                                                                 request.form.get("enabled") == "1"),
+                            refused_open=True)
+
+
+def _district_switch(name: str, change, refused_open: bool = False):
+    """Make a district's switch for its streets: a refusal answers 409 on the card, a change commits
+    and answers the card (htmx, its streets table open) or the page."""
     try:
-        streets.set_for_street(g.tenant.id, target, name, request.form.get("enabled") == "1")
+        change()
     except admin.PluginRefused as err:
         db.session.rollback()
-        return _card_response(name, HTTPStatus.CONFLICT, refused={name: str(err)}, streets_open=name)
+        return _card_response(name, HTTPStatus.CONFLICT, refused={name: str(err)},
+                              **({"streets_open": name} if refused_open else {}))
     db.session.commit()
     if request.headers.get("HX-Request"):
         return _card_response(name, streets_open=name)

@@ -82,3 +82,17 @@ def open_nav(page, label):
     link = page.locator("#nav-full a", has_text=label).first
     expect(link).to_be_visible()
     link.click()
+
+
+def report_as_resident(page, live_server, street, title: str) -> None:
+    """A resident fills in the public report page (grid 幸福第一网格 of 幸福社区) and sees the 受理编号."""
+    from playwright.sync_api import expect
+    page.goto(f"{live_server}/t/{street.slug}/grid/report")
+    page.fill("#f-title", title)
+    page.select_option("#f-category_id", label="楼道堆物")
+    page.select_option("#f-grid_id", label="幸福社区 · 幸福第一网格")
+    page.fill("#f-address", "3栋2单元")
+    page.fill("#f-description", "楼道里堆了很多纸箱，影响通行")
+    page.fill("#f-reporter_phone", "13812345678")
+    page.click("#report-form button.primary")
+    expect(page.locator("#report-done")).to_contain_text("受理编号")

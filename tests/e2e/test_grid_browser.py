@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from .conftest import sign_in
+from .conftest import report_as_resident, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -40,15 +40,7 @@ def do(page, action, fill=None):
 
 def test_a_resident_report_goes_round_the_loop(page, live_server, street):
     street, grid, people = street
-    page.goto(f"{live_server}/t/{street.slug}/grid/report")
-    page.fill("#f-title", "楼道堆放杂物")
-    page.select_option("#f-category_id", label="楼道堆物")
-    page.select_option("#f-grid_id", label="幸福社区 · 幸福第一网格")
-    page.fill("#f-address", "3栋2单元")
-    page.fill("#f-description", "楼道里堆了很多纸箱，影响通行")
-    page.fill("#f-reporter_phone", "13812345678")
-    page.click("#report-form button.primary")
-    expect(page.locator("#report-done")).to_contain_text("受理编号")
+    report_as_resident(page, live_server, street, "楼道堆放杂物")
     ref = re.search(r"E\d{8}-[0-9A-F]{6}", page.locator("#report-done").inner_text()).group(0)
 
     sign_in(page, live_server, people["clerk"])

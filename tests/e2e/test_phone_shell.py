@@ -6,7 +6,7 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import sign_in
+from .conftest import report_as_resident, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -37,15 +37,7 @@ def street(create_tenant, create_unit, create_user, enable_plugin):
 
 
 def report_event(page, live_server, street, title="楼道堆放杂物"):
-    page.goto(f"{live_server}/t/{street.slug}/grid/report")
-    page.fill("#f-title", title)
-    page.select_option("#f-category_id", label="楼道堆物")
-    page.select_option("#f-grid_id", label="幸福社区 · 幸福第一网格")
-    page.fill("#f-address", "3栋2单元")
-    page.fill("#f-description", "楼道里堆了很多纸箱，影响通行")
-    page.fill("#f-reporter_phone", "13812345678")
-    page.click("#report-form button.primary")
-    expect(page.locator("#report-done")).to_contain_text("受理编号")
+    report_as_resident(page, live_server, street, title)
 
 
 def test_no_csp_violations_on_a_day_of_work(page, live_server, street):
