@@ -96,3 +96,16 @@ def report_as_resident(page, live_server, street, title: str) -> None:
     page.fill("#f-reporter_phone", "13812345678")
     page.click("#report-form button.primary")
     expect(page.locator("#report-done")).to_contain_text("受理编号")
+
+
+@pytest.fixture
+def street(create_tenant, create_unit, create_user, enable_plugin):
+    """东街街道 with 幸福社区 · 幸福第一网格, the grid module on, and who works its events:
+    (street, grid, {"clerk", "worker", "checker"})."""
+    street = create_tenant(name="东街街道")
+    community = create_unit(street, street.root_id, "community", "幸福社区")
+    grid = create_unit(street, community.id, "grid", "幸福第一网格", grid_type="residential")
+    enable_plugin(street, "grid")
+    people = {"clerk": create_user(street, "intake_clerk"), "worker": create_user(street, "grid_worker", unit_id=grid.id),
+              "checker": create_user(street, "grid_leader", unit_id=grid.id)}
+    return street, grid, people

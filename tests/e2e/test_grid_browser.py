@@ -12,17 +12,6 @@ from .conftest import report_as_resident, sign_in
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def street(create_tenant, create_unit, create_user, enable_plugin):
-    street = create_tenant(name="东街街道")
-    community = create_unit(street, street.root_id, "community", "幸福社区")
-    grid = create_unit(street, community.id, "grid", "幸福第一网格", grid_type="residential")
-    enable_plugin(street, "grid")
-    people = {"clerk": create_user(street, "intake_clerk"), "worker": create_user(street, "grid_worker", unit_id=grid.id),
-              "checker": create_user(street, "grid_leader", unit_id=grid.id)}
-    return street, grid, people
-
-
 def sign_out(page):
     page.click("[data-testid=logout]")
     expect(page.locator("h1")).to_have_text("登录")

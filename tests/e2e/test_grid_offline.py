@@ -13,7 +13,6 @@ from core.db import db
 from core.tenancy import tenant_scope
 
 from .conftest import sign_in
-from .test_grid_browser import street  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +25,7 @@ def events(app, tenant):
                 for e in db.session.scalars(select(GridEvent).order_by(GridEvent.id))]
 
 
-def test_an_offline_report_is_kept_as_a_draft_and_sent_later(app, page, live_server, street):  # noqa: F811
+def test_an_offline_report_is_kept_as_a_draft_and_sent_later(app, page, live_server, street):
     street, grid, people = street
     sign_in(page, live_server, people["clerk"])
     page.goto(f"{live_server}/t/{street.slug}/grid/new")
@@ -70,7 +69,7 @@ def test_an_offline_report_is_kept_as_a_draft_and_sent_later(app, page, live_ser
     assert page.problems == []
 
 
-def test_a_report_that_cannot_reach_the_server_becomes_a_draft(app, page, live_server, street):  # noqa: F811
+def test_a_report_that_cannot_reach_the_server_becomes_a_draft(app, page, live_server, street):
     street, grid, people = street
     sign_in(page, live_server, people["clerk"])
     page.goto(f"{live_server}/t/{street.slug}/grid/new")

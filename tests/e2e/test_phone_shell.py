@@ -26,16 +26,6 @@ def shot(page, name):
     page.screenshot(path=os.path.join(SHOTS, f"{name}.png"))
 
 
-@pytest.fixture
-def street(create_tenant, create_unit, create_user, enable_plugin):
-    street = create_tenant(name="东街街道")
-    community = create_unit(street, street.root_id, "community", "幸福社区")
-    grid = create_unit(street, community.id, "grid", "幸福第一网格", grid_type="residential")
-    enable_plugin(street, "grid")
-    return street, grid, {"clerk": create_user(street, "intake_clerk"),
-                          "worker": create_user(street, "grid_worker", unit_id=grid.id)}
-
-
 def report_event(page, live_server, street, title="楼道堆放杂物"):
     report_as_resident(page, live_server, street, title)
 
