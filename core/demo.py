@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import delete, func, insert, select, text
 
-from .org.models import CentralHouseholdLink, OrgUnit, PartyOrg, Person
+from .org.models import CentralHouseholdLink, CommitteeMember, LeaderLink, OrgUnit, PartyOrg, Person
 from .org.services import initials
 from .tenancy.models import Tenant
 
@@ -67,7 +68,7 @@ def demo_folders(root: Path) -> list[Path]:
 
 
 def fill_street(session, tenant: Tenant, street_index: int, households_per_grid: tuple[int, int],
-                category_plan: list[str], quota: dict[str, int]) -> dict:
+                category_plan: list[str], quota: dict[str, int], window_end: date | None = None) -> dict:
     """Buildings, households, grid Party branches, central households and people for one street."""
     rng = random.Random(f"jiceng-demo-{tenant.slug}")
     tid = tenant.id
@@ -115,7 +116,8 @@ def fill_street(session, tenant: Tenant, street_index: int, households_per_grid:
             session.add(branch)
             parties[grid.id] = branch
     for com in communities:  # 37 joint Party organisations of a district department and a community
-        session.add(PartyOrg(tenant_id=tid, kind="联合党组织", org_unit_id=com.id, name=f"区直机关+{com.name}联合党组织"))
+        department = DEPARTMENTS[(street_index * 9 + communities.index(com)) % len(DEPARTMENTS)]
+        session.add(PartyOrg(tenant_id=tid, kind="联合党组织", org_unit_id=com.id, name=f"{department}+{com.name}联合党组织"))
     session.flush()
 
     # central households: a share of 1,150 by grid, each linked to 5–15 households of its grid
@@ -165,15 +167,28 @@ def fill_street(session, tenant: Tenant, street_index: int, households_per_grid:
         return False
 
     # 269 two-committee members (10 communities with 8, 27 with 7), 215 with college education,
-    # 37 secretaries of whom 23 also chair the residents' committee, 22 young cadres.
+    # 37 secretaries of whom 23 also chair the residents' committee, 22 young cadres; the previous
+    # term had 269 too, 170 with college education (seats in ``committee_member``, filled below)
+    seats: list[dict] = []
     for n, com in enumerate(communities):
-        size = 8 if n < 2 else 7
-        person(com, com.id, ["cadre"], ["两委", "社区书记"] + (["一肩挑"] if take("yijiantiao") else [])
-               + (["大专及以上"] if take("college") else []), party_member=True)
+        size = committee_size(n)
+        both = take("yijiantiao")
+        college = take("college")
+        person(com, com.id, ["cadre"], ["两委", "社区书记"] + (["一肩挑"] if both else [])
+               + (["大专及以上"] if college else []), party_member=True)
+        seats.append({"community": com.id, "name": people[-1]["name"], "secretary": True, "director": both,
+                      "college": college, "young": False})
         person(com, com.id, ["grid_worker"], ["受理员"])
-        for _k in range(size - 1):
-            person(com, com.id, ["cadre"], ["两委"] + (["大专及以上"] if take("college") else [])
-                   + (["年轻干部"] if take("young") else []))
+        for k in range(size - 1):
+            college, young = take("college"), take("young")
+            person(com, com.id, ["cadre"], ["两委"] + (["大专及以上"] if college else [])
+                   + (["年轻干部"] if young else []))
+            seats.append({"community": com.id, "name": people[-1]["name"], "secretary": False,
+                          "director": k == 0 and not both, "college": college, "young": young})
+            if young:  # the member a young cadre replaced sat on the previous term only
+                person(com, com.id, ["cadre"], ["往届两委"])
+                seats.append({"community": com.id, "name": people[-1]["name"], "secretary": False,
+                              "director": False, "college": False, "young": False, "former": True})
     for grid in grids:
         kind = "exclusive" if grid.attrs.get("grid_type") == "exclusive" else "residential"
         person(grid, grid.parent_id, ["grid_worker"], ["网格长"])
@@ -195,7 +210,111 @@ def fill_street(session, tenant: Tenant, street_index: int, households_per_grid:
             for hid in household_ids.get(grid.id, [])[::10]:
                 person(grid, com.id, ["resident"], [], household_id=hid)
     session.execute(insert(Person).execution_options(**checked), people)
+    fill_seats(session, tid, seats, quota, window_end, random.Random(f"jiceng-demo-education-{tenant.slug}"))
     return {"households": len(household_rows), "people": len(people), "central_households": len(central_rows)}
+
+
+#: the residents' committees were elected in 2018 and again in 2021 (demo dates)
+PREVIOUS_TERM = (date(2018, 6, 1), date(2021, 5, 31))
+CURRENT_TERM = date(2021, 6, 1)
+
+
+def fill_seats(session, tid: int, seats: list[dict], quota: dict[str, int], window_end: date | None, rng) -> None:
+    """Two-committee seats of this term and the last, with the education each member had then.
+    Young cadres joined within the two-year window, replacing a member of the previous term."""
+    ids = {(unit, name): pid for pid, unit, name in session.execute(
+        select(Person.id, Person.org_unit_id, Person.name).where(
+            Person.tenant_id == tid, Person.org_unit_id.in_({s["community"] for s in seats})))}
+    end = window_end or date(2026, 10, 31)
+    rows, young_n = [], 0
+    for seat in seats:
+        pid = ids[(seat["community"], seat["name"])]
+        now = rng.choice(("大专", "本科", "本科", "研究生")) if seat["college"] else rng.choice(("高中", "中专"))
+        base = {"tenant_id": tid, "community_id": seat["community"], "person_id": pid, "secretary": seat["secretary"],
+                "director": seat["director"], "young_cadre": False}
+        if not seat.get("former"):
+            joined = CURRENT_TERM
+            if seat["young"]:
+                months = end.year * 12 + end.month - 1 - (young_n % 23)
+                joined, young_n = date(months // 12, months % 12 + 1, 1), young_n + 1
+            rows.append({**base, "term_start": CURRENT_TERM, "term_end": None, "education": now,
+                         "young_cadre": seat["young"], "joined_on": joined})
+        if seat["young"]:
+            continue  # joined this term
+        had = (seat["college"] or seat.get("former")) and take_from(quota, "college_before")
+        before = (now if seat["college"] else "大专") if had else (now if not seat["college"] else rng.choice(("高中", "中专")))
+        rows.append({**base, "term_start": PREVIOUS_TERM[0], "term_end": PREVIOUS_TERM[1], "education": before,
+                     "joined_on": PREVIOUS_TERM[0]})
+    if rows:
+        session.execute(insert(CommitteeMember).execution_options(tenant_checked_insert=True), rows)
+
+
+def take_from(quota: dict[str, int], key: str) -> bool:
+    if quota.get(key, 0) > 0:
+        quota[key] -= 1
+        return True
+    return False
+
+
+#: district departments paired with a community in a joint Party organisation (demo names)
+DEPARTMENTS = ("区委组织部", "区司法局", "区民政局", "区卫健委", "区教育局", "区住建局", "区城管局", "区财政局",
+               "区人社局", "区市场监管局", "区文旅局", "区应急管理局", "区委宣传部", "区发改委", "区农业农村局",
+               "区生态环境分局", "区退役军人事务局", "区总工会", "团区委", "区妇联")
+LEADERS = 30
+
+
+def fill_district(session, tenant: Tenant, streets: list[Tenant]) -> dict:
+    """The district's county-level leaders, each linked to communities of its streets: 23 to one
+    and 7 to two, so 30 leaders cover the 37 communities once each."""
+    root = session.scalars(select(OrgUnit).where(OrgUnit.tenant_id == tenant.id, OrgUnit.parent_id.is_(None))).one()
+    communities = [(s.id, code) for s in streets for code in session.scalars(
+        select(OrgUnit.code).where(OrgUnit.tenant_id == s.id, OrgUnit.kind == "community").order_by(OrgUnit.path))]
+    phones = PhoneBook(9_000_000)
+    leaders = []
+    for i in range(LEADERS):
+        name, phone = name_for(i), phones.next()
+        leaders.append(Person(tenant_id=tenant.id, org_unit_id=root.id, name=name, initials=initials(name), phone=phone,
+                              phone_last4=phone[-4:], kinds=["leader"], tags=["县级领导干部"], party_member=True))
+    session.add_all(leaders)
+    session.flush()
+    links, queue = [], iter(communities)
+    for i, leader in enumerate(leaders):
+        for _k in range(1 if i < LEADERS - 7 else 2):
+            street_id, code = next(queue, (None, None))
+            if code is not None:
+                links.append(LeaderLink(tenant_id=tenant.id, leader_id=leader.id, street_id=street_id,
+                                        community_code=code, since=CURRENT_TERM))
+    session.add_all(links)
+    session.flush()
+    return {"leaders": len(leaders), "links": len(links)}
+
+
+def committee_size(n: int) -> int:
+    """Two-committee seats of a street's n-th community: the first two have 8, the others 7."""
+    return 8 if n < 2 else 7
+
+
+#: the cadre figures of the whole district (seed facts §2.3), shared among the streets
+CADRE_TOTALS = (("college", 215, "seats"), ("college_before", 170, "seats"), ("yijiantiao", 23, "communities"),
+                ("young", 22, "seats"))
+
+
+def cadre_quotas(communities_per_street: list[int]) -> list[dict[str, int]]:
+    """Each street's share of the cadre figures, in proportion to its seats or communities (largest
+    remainder, so the shares add up to the district's totals exactly)."""
+    weights = {"communities": communities_per_street,
+               "seats": [sum(committee_size(n) for n in range(c)) for c in communities_per_street]}
+    quotas: list[dict[str, int]] = [{} for _ in communities_per_street]
+    for key, total, basis in CADRE_TOTALS:
+        w = weights[basis]
+        whole = sum(w) or 1
+        shares = [total * x // whole for x in w]
+        order = sorted(range(len(w)), key=lambda i: (-(total * w[i] % whole), i))
+        for i in order[:total - sum(shares)]:
+            shares[i] += 1
+        for q, n in zip(quotas, shares):
+            q[key] = n
+    return quotas
 
 
 def refresh_statistics(session) -> None:

@@ -51,10 +51,11 @@ def init_cli(app: Flask) -> None:
     from .db import db_group
     from .demo import demo_group
     from .jobs import jobs_group
+    from .org import org_group
     from .plugins import plugins_group
     from .tenants import tenants_group
     from .users import users_group
-    for group in (db_group, tenants_group, users_group, demo_group, jobs_group, plugins_group):
+    for group in (db_group, tenants_group, users_group, demo_group, jobs_group, plugins_group, org_group):
         app.cli.add_command(group)
 
 

@@ -52,15 +52,23 @@ def load(households, reset, tenants_dir, window_end):
             definitions.apply(session, definition, force_demo=True)
         streets = [d for _f, d in defs if d["kind"] == "street"]
         plans = demo.category_plans(len(streets))
-        quota = {"college": 215, "yijiantiao": 23, "young": 22}
+        quotas = demo.cadre_quotas([len(d["community"]) for d in streets])
         for i, definition in enumerate(streets):
             tenant = session.scalars(select(Tenant).where(Tenant.slug == definition["slug"])).first()
             if demo.is_filled(session, tenant.id):
                 click.echo(f"{tenant.slug}: already filled")
                 continue
-            stats = demo.fill_street(session, tenant, i, span, plans[i], quota)
+            stats = demo.fill_street(session, tenant, i, span, plans[i], quotas[i], window_end)
             click.echo(f"{tenant.slug}: {stats['households']} households, {stats['people']} people, "
                        f"{stats['central_households']} central households")
+        for definition in (d for _f, d in defs if d["kind"] == "district"):
+            tenant = session.scalars(select(Tenant).where(Tenant.slug == definition["slug"])).first()
+            if demo.is_filled(session, tenant.id):
+                continue
+            street_rows = [session.scalars(select(Tenant).where(Tenant.slug == d["slug"])).first() for d in streets
+                           if d["parent"] == definition["slug"]]
+            stats = demo.fill_district(session, tenant, street_rows)
+            click.echo(f"{tenant.slug}: {stats['leaders']} county-level leaders, {stats['links']} links to communities")
         for account in demo.ACCOUNTS:
             user = session.scalars(select(UserAccount).where(UserAccount.username == account.username)).first()
             if user is None:

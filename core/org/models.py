@@ -1,9 +1,9 @@
 """The organization tree (组织体系), Party organizations, resident units and people."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import BigId, TenantScoped, db, tenant_fk, tenant_table_args, utc_default
@@ -141,3 +141,50 @@ class Person(TenantScoped, db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
     erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utc_default)
+
+
+EDUCATION_LEVELS = ("初中及以下", "高中", "中专", "大专", "本科", "研究生")
+#: 大专及以上: what the two-committee education figure counts
+COLLEGE_LEVELS = ("大专", "本科", "研究生")
+
+
+class CommitteeMember(TenantScoped, db.Model):
+    """A seat on a community's two committees (两委: the Party organisation and the residents'
+    committee) for one term. A term still running has no ``term_end``; the previous term's seats
+    stay, with the education each member had then, so "now against last term" is read from rows.
+    One person holding both chairs (书记 and 主任) is 一肩挑."""
+
+    __tablename__ = "committee_member"
+    __table_args__ = tenant_table_args(
+        tenant_fk("community_id", "org_unit"), tenant_fk("person_id", "person"),
+        UniqueConstraint("tenant_id", "community_id", "person_id", "term_start"),
+        Index("ix_committee_member_tenant_id_community_id_term_start", "tenant_id", "community_id", "term_start"),
+    )
+
+    community_id: Mapped[int] = mapped_column(BigId)
+    person_id: Mapped[int] = mapped_column(BigId)
+    term_start: Mapped[date]
+    term_end: Mapped[date | None]
+    secretary: Mapped[bool] = mapped_column(Boolean, default=False)  # 社区党组织书记
+    director: Mapped[bool] = mapped_column(Boolean, default=False)  # 居委会主任
+    education: Mapped[str] = mapped_column(String(8))
+    #: 年轻干部: a young cadre brought onto the team, and when
+    young_cadre: Mapped[bool] = mapped_column(Boolean, default=False)
+    joined_on: Mapped[date]
+
+
+class LeaderLink(TenantScoped, db.Model):
+    """A county-level leader of the district (a person of the district) linked to one community of
+    one of its streets (县级领导干部直连社区). The district owns the link; the community is named by
+    its street and code, which stay put when a street's tree is rebuilt."""
+
+    __tablename__ = "leader_link"
+    __table_args__ = tenant_table_args(
+        tenant_fk("leader_id", "person"),
+        UniqueConstraint("tenant_id", "leader_id", "street_id", "community_code"),
+    )
+
+    leader_id: Mapped[int] = mapped_column(BigId)
+    street_id: Mapped[int] = mapped_column(BigId, ForeignKey("tenant.id"))
+    community_code: Mapped[str] = mapped_column(String(64))
+    since: Mapped[date]

@@ -9,6 +9,7 @@ from ..plugins.manager import NavItem
 
 @hookimpl
 def register_blueprints(app):
+    from . import figures_views  # noqa: F401  (its routes join the org blueprint)
     from .views import bp, people_bp
     return [bp, people_bp]
 
@@ -16,6 +17,7 @@ def register_blueprints(app):
 @hookimpl
 def nav_items(ctx):
     items = [NavItem("work", _l("组织体系"), "org.tree", "core.org.view", order=10),
+             NavItem("work", _l("组织建设"), "org.figures", "core.org.view", order=25),
              NavItem("work", _l("人员"), "people.people", "core.people.view", order=20)]
     if ctx.kind == "district":
         items.append(NavItem("work", _l("辖区汇总"), "org.overview", "core.rollup.view", order=5))

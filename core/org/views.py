@@ -13,7 +13,7 @@ from ..auth.permissions import can, requires, step_up
 from ..db import db, get_or_404
 from ..params import arg, parse_id
 from ..tenancy.context import current
-from ..tenancy.resolve import district_rollup, writes_on_get
+from ..tenancy.resolve import district_rollup, reads_streets, writes_on_get
 from ..ui.render import form_data, invalid_form, render_page_or_fragment, see_other
 from . import services
 from .models import CHILD_KINDS, OrgUnit, OrgUnitHistory, PartyOrg, Person, ResidentUnit
@@ -28,18 +28,26 @@ KIND_LABELS = {"district": "区", "street": "街道", "community": "社区", "co
 
 @bp.get("/")
 @requires("core.org.view")
+@reads_streets
 def tree():
-    """The tree from its roots; branches open lazily with htmx."""
+    """The tree from its roots; branches open lazily with htmx. A district sees its own root and
+    its streets' trees beside it, read-only."""
     roots = services.children(None)
     return render_template("org/tree.html", roots=roots, counts=services.child_counts([r.id for r in roots]),
                            q="", results=None)
 
 
+def visible_unit(unit_id: int) -> OrgUnit:
+    """A node of the active tenant or, on a district's read-only pages, of one of its streets."""
+    return db.one_or_404(select(OrgUnit).where(OrgUnit.id == unit_id, OrgUnit.tenant_id.in_(current().visible)))
+
+
 @bp.get("/<org_unit:unit_id>/children")
 @requires("core.org.view")
+@reads_streets
 def unit_children(unit_id: int):
     """One level below a node, as list items for the tree."""
-    unit = get_or_404(OrgUnit, unit_id)
+    unit = visible_unit(unit_id)
     items = services.children(unit.id)
     resp = render_template("org/_children.html", items=items, counts=services.child_counts([i.id for i in items]))
     return resp
@@ -47,6 +55,7 @@ def unit_children(unit_id: int):
 
 @bp.get("/search")
 @requires("core.org.view")
+@reads_streets
 def search():
     q = request.args.get("q", "")[:100]
     results = services.search_units(q)
@@ -62,20 +71,24 @@ def _unit_context(unit: OrgUnit, **extra) -> dict:
     residents = db.session.scalars(select(ResidentUnit).where(ResidentUnit.org_unit_id == unit.id)).all()
     people_n = db.session.scalar(select(func.count()).select_from(Person).where(Person.org_unit_id == unit.id))
     ctx = current()
-    tabs = [t for t in ctx.hooks.collect("object_tabs", kind="org_unit", obj=unit, ctx=ctx) if ctx.has(t.permission)]
-    context = {"unit": unit, "crumbs": services.ancestors(unit), "kids": kids, "history": history, "tabs": tabs,
+    read_only = unit.tenant_id != ctx.active  # a street's node on its district's page
+    tabs = [] if read_only else [t for t in ctx.hooks.collect("object_tabs", kind="org_unit", obj=unit, ctx=ctx)
+                                 if ctx.has(t.permission)]
+    street = next((s.name for s in g.get("rollup_streets") or () if s.id == unit.tenant_id), None)
+    context = {"unit": unit, "read_only": read_only, "street": street, "crumbs": services.ancestors(unit), "kids": kids, "history": history, "tabs": tabs,
                "parties": parties, "residents": residents, "people_n": people_n,
                "child_kinds": CHILD_KINDS.get(unit.kind, ()), "errors": {}, "form": {},
-               "can_edit": can("core.org.edit", unit)}
+               "can_edit": not read_only and can("core.org.edit", unit)}
     context.update(extra)
     return context
 
 
 @bp.get("/<org_unit:unit_id>")
 @requires("core.org.view")
+@reads_streets
 def unit(unit_id: int):
     """A node: where it sits, what is under it, who leads it, what happened to it."""
-    return render_template("org/unit.html", **_unit_context(get_or_404(OrgUnit, unit_id)))
+    return render_template("org/unit.html", **_unit_context(visible_unit(unit_id)))
 
 
 @bp.get("/<org_unit:unit_id>.json")

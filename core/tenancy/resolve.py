@@ -93,6 +93,31 @@ def enter_tenant(tenant: Tenant, user, member_id: int | None) -> TenantContext |
     return ctx
 
 
+def district_streets(district_id: int) -> list:
+    """The district's active streets (id, slug, name), in the order they were created."""
+    return db.session.execute(select(Tenant.id, Tenant.slug, Tenant.name)
+                              .where(Tenant.parent_id == district_id, Tenant.status == "active")
+                              .order_by(Tenant.id)).all()
+
+
+def widened(ctx: TenantContext, streets) -> TenantContext:
+    """The same context, reading the streets too; writes still go only to ``active``."""
+    return TenantContext(active=ctx.active, visible=(ctx.active, *[s.id for s in streets]), user_id=ctx.user_id,
+                         enabled=ctx.enabled, plugins_rev=ctx.plugins_rev, grants=ctx.grants, hooks=ctx.hooks,
+                         kind=ctx.kind)
+
+
+def _run_widened(streets, view, args, kwargs):
+    from .context import reset_context
+    from .rls import sync_rls_settings
+    token = set_context(widened(current(), streets))
+    try:
+        return view(*args, **kwargs)
+    finally:
+        reset_context(token)
+        sync_rls_settings()
+
+
 def district_rollup(view):
     """Widen ``visible`` to the district's streets for this read-only view, and audit the read.
 
@@ -106,25 +131,27 @@ def district_rollup(view):
         ctx = current()
         if g.tenant.kind != "district":
             abort(404)
-        streets = db.session.execute(select(Tenant.id, Tenant.slug, Tenant.name)
-                                     .where(Tenant.parent_id == ctx.active, Tenant.status == "active")
-                                     .order_by(Tenant.id)).all()
         picked = request.args.getlist("street")
-        chosen = [s for s in streets if not picked or s.slug in picked]
+        chosen = [s for s in district_streets(ctx.active) if not picked or s.slug in picked]
         g.rollup_streets = chosen
-        wide = TenantContext(active=ctx.active, visible=(ctx.active, *[s.id for s in chosen]), user_id=ctx.user_id,
-                             enabled=ctx.enabled, plugins_rev=ctx.plugins_rev, grants=ctx.grants, hooks=ctx.hooks,
-                             kind=ctx.kind)
-        token = set_context(wide)
         g.rollup_audit = {"endpoint": request.endpoint, "streets": [s.slug for s in chosen], "counts": {}}
-        try:
-            return view(*args, **kwargs)
-        finally:
-            from .context import reset_context
-            from .rls import sync_rls_settings
-            reset_context(token)
-            sync_rls_settings()
+        return _run_widened(chosen, view, args, kwargs)
     wrapped._rollup = True
+    return wrapped
+
+
+def reads_streets(view):
+    """On a district, let this GET page read its streets too (read-only: writes still go only to
+    the district, and a POST runs with the district's own rows alone). On a street it changes
+    nothing. ``g.rollup_streets`` lists the streets read (empty on a street)."""
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        ctx = current()
+        g.rollup_streets = []
+        if request.method in UNSAFE or g.tenant.kind != "district" or not ctx.has("core.rollup.view"):
+            return view(*args, **kwargs)
+        g.rollup_streets = district_streets(ctx.active)
+        return _run_widened(g.rollup_streets, view, args, kwargs)
     return wrapped
 
 

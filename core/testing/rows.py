@@ -23,7 +23,8 @@ def _makers():
     from ..auth.models import ApiKey, Role, RoleGrant
     from ..cases.models import CaseFile, CaseStep
     from ..events.models import EventOutbox, JobRun
-    from ..org.models import CentralHouseholdLink, OrgUnit, OrgUnitHistory, PartyOrg, Person, ResidentUnit
+    from ..org.models import (CentralHouseholdLink, CommitteeMember, LeaderLink, OrgUnit, OrgUnitHistory, PartyOrg, Person,
+                              ResidentUnit)
     from ..org.services import create_unit, save_person
     from ..ui.models import Notification
 
@@ -44,8 +45,16 @@ def _makers():
         s.add_all([ResidentUnit(name=f"{canary}-单位", uscc=(canary.replace("-", "") + "0" * 18)[:18], kind="学校",
                                 org_unit_id=community.id, party_org_id=party.id),
                    CentralHouseholdLink(central_household_id=h1.id, household_id=h2.id)])
+        from datetime import date
+        seat = CommitteeMember(community_id=community.id, person_id=person.id, term_start=date(2021, 6, 1),
+                               secretary=True, director=True, education="大专", joined_on=date(2021, 6, 1))
+        link = LeaderLink(leader_id=person.id, street_id=tenant.id, community_code=f"{canary}-c"[:64],
+                          since=date(2021, 6, 1))
+        s.add_all([seat, link])
+        s.flush()
         role = s.query(Role).filter_by(code="grid_worker").one()
-        rows = {OrgUnit: community.id, Person: person.id, PartyOrg: party.id, Role: role.id}
+        rows = {OrgUnit: community.id, Person: person.id, PartyOrg: party.id, Role: role.id,
+                CommitteeMember: seat.id, LeaderLink: link.id}
         if account is not None:
             grant = RoleGrant(user_id=account.id, role_id=role.id, org_unit_id=grid.id)
             note = Notification(user_id=account.id, title=f"{canary}-消息")

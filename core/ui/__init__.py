@@ -167,6 +167,13 @@ def mask_phone(value: str | None) -> str:
     return value[:3] + "****" + value[-4:] if len(value) >= 7 else "****"
 
 
+def mask_name(value: str | None) -> str:
+    """A name in a list: its first character, the rest starred (王甲07 → 王***)."""
+    if not value:
+        return ""
+    return value[:1] + "*" * max(len(value) - 1, 1)
+
+
 def mask_id(value: str | None) -> str:
     if not value:
         return ""
@@ -213,7 +220,7 @@ def init_ui(app: Flask) -> None:
         slot=slot, csrf_token=csrf_token, tenant_url=tenant_url, nav=nav, nav_html=nav_html, tab_items=tab_items, static_url=static_url, widgets=widgets, ctx=current_or_none, current_lang=current_lang,
         ROLE_LABELS=ROLE_LABELS, htmx_version="2.0.11",
     )
-    app.jinja_env.filters.update(mask_phone=mask_phone, mask_id=mask_id, local_dt=local_dt, messages=messages)
+    app.jinja_env.filters.update(mask_phone=mask_phone, mask_id=mask_id, mask_name=mask_name, local_dt=local_dt, messages=messages)
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

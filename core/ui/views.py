@@ -10,6 +10,7 @@ from .. import clock
 from ..auth.permissions import audience, requires
 from ..db import db, get_or_404
 from ..tenancy.context import current
+from ..tenancy.resolve import reads_streets
 from .models import Notification
 from .render import render_page_or_fragment, see_other
 
@@ -26,11 +27,13 @@ def dashboard():
 
 @bp.get("/widgets/org-summary")
 @requires("core.org.view")
+@reads_streets
 def widget_org_summary():
-    """Counts of the tree's units by kind: a card on the dashboard."""
+    """Counts of the tree's units by kind: a card on the dashboard. A district counts its
+    streets' trees (read-only)."""
     from ..org.models import OrgUnit
     rows = dict(db.session.execute(select(OrgUnit.kind, func.count()).group_by(OrgUnit.kind)).all())
-    return render_template("core/_widget_org_summary.html", counts=rows)
+    return render_template("core/_widget_org_summary.html", counts=rows, streets=len(g.rollup_streets))
 
 
 @bp.get("/search")
