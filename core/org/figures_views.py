@@ -29,7 +29,10 @@ def _audit(endpoint: str, **detail) -> None:
 
 
 def _street_names() -> dict[int, str]:
-    return {s.id: s.name for s in g.rollup_streets}
+    """Tenant names for the rows of a district's lists (its own leaders included)."""
+    if not g.rollup_streets:
+        return {}
+    return {s.id: s.name for s in g.rollup_streets} | {g.tenant.id: g.tenant.name}
 
 
 @bp.get("/figures")
