@@ -144,7 +144,7 @@ def test_a_street_sees_its_own_figures_and_no_other_streets(app, demo):
     with app.app_context(), tenant_scope(db.session.scalar(select(Tenant.id).where(Tenant.slug == "xjj-xiejiaji")),
                                          commit=False):
         own = set(db.session.scalars(select(OrgUnit.name).where(OrgUnit.kind == "community")))
-    places = {r.select("td")[2].get_text() for r in css(rows, "#figure-rows tbody tr")}
+    places = set(texts(rows, "[data-testid=place]"))
     assert places and places <= own
     for other in ("xjj-xiesancun", "xiejiaji"):
         assert client.get(f"/t/{other}/org/figures").status_code == HTTPStatus.NOT_FOUND
@@ -156,9 +156,8 @@ def test_a_district_sees_its_streets_figures_not_an_unrelated_streets(app, world
     page = client.get(f"/t/{world.d.slug}/org/figures")
     assert figure(page.text, "yijiantiao") == "3" and figure(page.text, "communities") == "3"  # D, A and C
     listed = client.get(f"/t/{world.d.slug}/org/figures/yijiantiao").text
-    rows = [[td.get_text() for td in r.select("td")] for r in css(listed, "#figure-rows tbody tr")]
-    assert {r[3] for r in rows} == {f"CANARY-{t.slug}-社区" for t in (world.a, world.c, world.d)}
-    assert all(re.fullmatch(r"C\*+", r[0]) for r in rows)  # CANARY-… masked
+    assert set(texts(listed, "[data-testid=place]")) == {f"CANARY-{t.slug}-社区" for t in (world.a, world.c, world.d)}
+    assert all(re.fullmatch(r"C\*+", n) for n in texts(listed, "[data-testid=name]"))  # CANARY-… masked
     assert world.b.slug not in listed and world.b.slug not in page.text
     with app.app_context(), tenant_scope(world.d.id, commit=False):
         looks = [a.detail["endpoint"] for a in db.session.scalars(
