@@ -167,3 +167,17 @@ def test_a_district_sees_its_streets_figures_not_an_unrelated_streets(app, world
     street = client.get(f"/t/{world.a.slug}/org/figures")
     assert figure(street.text, "yijiantiao") == "1"
     assert client.get(f"/t/{world.d.slug}/org/figures").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_community_cadre_lists_only_their_community(app, demo):
+    client = app.test_client()
+    sign_in(client, "community-staff")  # 靠山社区 of 谢家集街道
+    listed = client.get("/t/xjj-xiejiaji/org/figures/committee")
+    assert listed.status_code == HTTPStatus.OK
+    assert set(texts(listed.text, "[data-testid=place]")) == {"靠山社区"}
+    assert len(css(listed.text, "#figure-rows tbody tr")) in (7, 8)  # a community's seats, no more
+
+
+def test_stats_of_an_unknown_tenant_say_so(app, demo):
+    result = app.test_cli_runner().invoke(args=["org", "stats", "--tenant", "no-such-street"])
+    assert result.exit_code == 1 and "no-such-street" in result.output
