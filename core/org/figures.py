@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
@@ -165,7 +165,7 @@ def behind(figure: str, after: int | None = None, limit: int = 50, within=None) 
         found = db.session.execute(stmt.order_by(Person.id).limit(limit + 1)).all()
         names = _unit_names({r.community_id for r in found})
         for r in found:
-            posts = "、".join(p for p, on in (("书记", r.secretary), ("主任", r.director)) if on) or "委员"
+            posts = "、".join(p for p, on in ((_("书记"), r.secretary), (_("主任"), r.director)) if on) or _("委员")
             detail = f"{posts} · {r.education}" + (f" · {r.joined_on.isoformat()}" if figure == "young_cadres" else "")
             rows.append(Row(r.id, r.tenant_id, r.name, r.phone, names.get(r.community_id, ""), detail))
     elif figure == "leaders":
