@@ -1,14 +1,16 @@
 """Grid input schemas (marshmallow): messages in Chinese, unknown fields refused."""
 from __future__ import annotations
 
+import re
 from datetime import timezone
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from core.api import AwareDateTime, clock, Date, Id, Integer, Stripped, Text, text
+from core.api import AwareDateTime, Date, Id, Integer, Stripped, Text, clock, text
 
 from .categories import STAFF_SOURCES, URGENCIES
+from .geo import BadBoundary, parse_polygon
 from .machine import CALLBACK_RESULTS, REJECT_REASONS, RETURN_REASONS, SUSPEND_REASONS
 
 REQUIRED = {"required": _l("必填项"), "null": _l("必填项"), "invalid": _l("格式不正确")}
@@ -209,7 +211,6 @@ class Boundary(fields.Field):
     """A GeoJSON Polygon typed or pasted into a text box; the message says what is wrong with it."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        from .geo import BadBoundary, parse_polygon
         if value in (None, ""):
             raise ValidationError(str(_l("必填项")))
         try:
@@ -319,7 +320,6 @@ class Parties(Text):
         super().__init__(lines=True, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        import re
         parties = []
         for line in super()._deserialize(value, attr, data, **kwargs).splitlines():
             parts = [p for p in re.split(r"[\s,，、]+", line.strip()) if p]
@@ -414,7 +414,6 @@ class SummonIn(Schema):
 
 def split_departments(value: str) -> list[str]:
     """"派出所、城管\n市场监管所" → three names, each once, in order."""
-    import re
     seen: list[str] = []
     for name in re.split(r"[、,，;；\n]+", value or ""):
         name = name.strip()

@@ -12,6 +12,7 @@ from core.api import audit, clock, current, db, emit, lock_for_update
 from . import events as ev
 from .machine import TERMINAL, Refused
 from .models import GridEvent, Share, Transition
+from .rows import load_for_update
 
 L3 = 3
 
@@ -43,7 +44,6 @@ def share(event: GridEvent, department: str, reason: str) -> Share:
 
 def withdraw(share_id: int, reason: str) -> Share:
     """End a share (recorded): the district no longer sees the event, which returns to its level."""
-    from .services import load_for_update
     row = db.session.scalars(lock_for_update(select(Share).where(Share.id == share_id))).first()
     if row is None:
         raise LookupError(share_id)

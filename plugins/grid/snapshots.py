@@ -11,9 +11,9 @@ from sqlalchemy import select
 from core.api import audit, clock, current, db
 
 from . import stats
+from .deadlines import calendar
 from .machine import Refused
 from .models import KpiSnapshot
-from .services import calendar
 
 
 def month_bounds(period: str) -> tuple[date, date]:
