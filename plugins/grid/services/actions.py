@@ -8,7 +8,7 @@ from core.api import clock, current, db, emit
 
 from .. import authority, notices
 from .. import events as ev
-from ..machine import ACTIONS, TERMINAL, Refused
+from ..machine import ACTIONS, TERMINAL, Refused, State
 from ..models import Category, GridEvent
 from ..rows import log_transition
 from . import handling, intake
@@ -53,7 +53,7 @@ def perform(event: GridEvent, name: str, data: dict) -> GridEvent:
     db.session.flush()
     notices.after_action(event, name, before, to, data)
     emit(ev.EventStateChanged(event_id=event.id, from_state=before, to_state=to, action=name))
-    if to == "CLOSED" and before != "CLOSED":  # a sample re-check that passes closes nothing anew
+    if to == State.CLOSED and before != "CLOSED":  # a sample re-check that passes closes nothing anew
         emit(ev.EventClosed(event_id=event.id, closure_type=event.closure_type or "", bucket=category.bucket,
                             source=event.source, assistants=data.get("assistants") or [],
                             case_no=api.case_number("grid.event", event.id) or ""))
@@ -75,7 +75,7 @@ def available_actions(event: GridEvent) -> list:
         hidden.add("declare_incident")
     if event.recheck != "due" or event.handled_by == ctx.user_id:
         hidden.update(("recheck_pass", "recheck_fail"))  # only a drawn closure, and never by whoever closed it
-    if event.state == "MERGED" and (event.master_id is None
+    if event.state == State.MERGED and (event.master_id is None
                                     or db.session.get(GridEvent, event.master_id).state in TERMINAL):
         hidden.add("unmerge")  # a merge is undone only while its master is open
     return [a for a in ACTIONS.values()

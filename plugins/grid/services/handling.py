@@ -13,7 +13,7 @@ from core.api import OrgUnit, clock, db, emit
 from .. import authority
 from .. import events as ev
 from ..deadlines import calendar, set_case_deadline, set_stage, stage_limit
-from ..machine import REOPEN_WINDOW, Refused
+from ..machine import REOPEN_WINDOW, Refused, State
 from ..models import Transition
 from .intake import CALLBACK_SOURCES, close, summons_answered
 
@@ -26,7 +26,7 @@ def dispatch(event, category, data, now, ctx):
     if event.case_deadline is None:
         set_case_deadline(event, category, now)
     set_stage(event, "sign", category)
-    return "DISPATCHED"
+    return State.DISPATCHED
 
 
 def sign(event, category, data, now, ctx):
@@ -34,13 +34,13 @@ def sign(event, category, data, now, ctx):
     event.stage, event.stage_deadline = "handle", event.case_deadline
     if "case" in (event.deadline_explain or {}):
         event.deadline_explain = {**event.deadline_explain, "handle": event.deadline_explain["case"]}
-    return "IN_PROGRESS"
+    return State.IN_PROGRESS
 
 
 def return_(event, category, data, now, ctx):
     _handler_in_scope(event, ctx)
     set_stage(event, "dispatch", category)
-    return "RETURN_REQUESTED"
+    return State.RETURN_REQUESTED
 
 
 def redispatch(event, category, data, now, ctx):
@@ -48,7 +48,7 @@ def redispatch(event, category, data, now, ctx):
     if event.return_n >= 2:  # T14 / E6: ping-pong goes up a level, which decides responsibility
         raise_level(event, "E6", now)
         set_stage(event, "dispatch", category)
-        return "REGISTERED", "T14"
+        return State.REGISTERED, "T14"
     if data.get("dispatch_error"):
         set_case_deadline(event, category, now)
     return dispatch(event, category, data, now, ctx), "T12"
@@ -56,7 +56,7 @@ def redispatch(event, category, data, now, ctx):
 
 def refuse_return(event, category, data, now, ctx):
     event.stage, event.stage_deadline = "handle", event.case_deadline
-    return "IN_PROGRESS"
+    return State.IN_PROGRESS
 
 
 def extend(event, category, data, now, ctx):
@@ -72,7 +72,7 @@ def extend(event, category, data, now, ctx):
         "handle": {**extended.as_json(), "text": f"延期 {extended.explain()}"}}
     event.stage_deadline = event.case_deadline
     event.extension_n += 1
-    return "IN_PROGRESS", "T15"
+    return State.IN_PROGRESS, "T15"
 
 
 def suspend(event, category, data, now, ctx):
@@ -81,7 +81,7 @@ def suspend(event, category, data, now, ctx):
     if event.case_deadline is not None:
         event.suspended_remaining_s = int((clock.aware(event.case_deadline) - clock.aware(now)).total_seconds())
     event.stage, event.stage_deadline = "suspended", None
-    return "SUSPENDED"
+    return State.SUSPENDED
 
 
 def resume(event, category, data, now, ctx):
@@ -91,7 +91,7 @@ def resume(event, category, data, now, ctx):
     text = f"挂账恢复：恢复剩余时间，至少 1 个工作日（{floor.explain()}）"
     event.deadline_explain = {**(event.deadline_explain or {}), "case": {"text": text}, "handle": {"text": text}}
     event.stage, event.stage_deadline, event.suspended_remaining_s = "handle", event.case_deadline, None
-    return "IN_PROGRESS"
+    return State.IN_PROGRESS
 
 
 def _handler_in_scope(event, ctx) -> None:
@@ -108,7 +108,7 @@ def submit_result(event, category, data, now, ctx):
     summons_answered(event)
     event.result, event.closure_type, event.handled_by = data["result"], data["closure_type"], ctx.user_id
     set_stage(event, "check", category)
-    return "AWAITING_CHECK"
+    return State.AWAITING_CHECK
 
 
 def _independent(event, ctx) -> None:
@@ -125,7 +125,7 @@ def check_fail(event, category, data, now, ctx):
     emit(ev.CheckResult(event_id=event.id, passed=False, reason=data.get("reason") or ""))
     if event.rework_n >= 3 and event.level < 2:  # E5: three failed checks go up a level
         raise_level(event, "E5", now)
-    return "IN_PROGRESS"
+    return State.IN_PROGRESS
 
 
 def check_pass(event, category, data, now, ctx):
@@ -134,14 +134,14 @@ def check_pass(event, category, data, now, ctx):
     emit(ev.CheckResult(event_id=event.id, passed=True))
     if event.source in CALLBACK_SOURCES and event.reporter_phone:
         set_stage(event, "callback", category)
-        return "AWAITING_CALLBACK", "T20"
+        return State.AWAITING_CALLBACK, "T20"
     close(event, event.closure_type or "RESOLVED", now)
-    return "CLOSED", "T21"
+    return State.CLOSED, "T21"
 
 
 def callback_attempt(event, category, data, now, ctx):
     """A call that did not get through; three of them over two working days allow "unreachable"."""
-    return "AWAITING_CALLBACK", "CB"
+    return State.AWAITING_CALLBACK, "CB"
 
 
 def _attempts(event) -> list:
@@ -160,9 +160,9 @@ def callback(event, category, data, now, ctx):
     event.callback_result = result
     if result == "unsatisfied":
         event.stage, event.stage_deadline = "handle", event.case_deadline
-        return "IN_PROGRESS", "T23"
+        return State.IN_PROGRESS, "T23"
     close(event, event.closure_type or "RESOLVED", now)
-    return "CLOSED", "T22"
+    return State.CLOSED, "T22"
 
 
 def reopen(event, category, data, now, ctx):
@@ -171,7 +171,7 @@ def reopen(event, category, data, now, ctx):
     event.reopen_n += 1
     event.closed_at, event.closure_type, event.result, event.callback_result = None, None, None, None
     set_stage(event, "handle", category)
-    return "IN_PROGRESS"
+    return State.IN_PROGRESS
 
 
 def raise_level(event, rule: str, now) -> None:
@@ -197,4 +197,4 @@ def cancel(event, category, data, now, ctx):
     if event.handler_unit_id is not None and not api.can("grid.event.void", authority.event_unit(event)):
         raise Refused(_("已派遣的事件须经上级批准才能撤销"))
     event.stage, event.stage_deadline = "closed", None
-    return "CANCELLED"
+    return State.CANCELLED

@@ -12,7 +12,7 @@ from core.api import clock, db, lock_for_update
 from .. import authority
 from ..authority import grid_staff
 from ..deadlines import set_stage
-from ..machine import TERMINAL, Refused
+from ..machine import TERMINAL, Refused, State
 from ..models import GridEvent, Transition
 from ..rows import log_transition
 from ..summons import unanswered_mandatory
@@ -31,17 +31,17 @@ def close(event, closure_type, now) -> None:
 
 def accept(event, category, data, now, ctx):
     set_stage(event, "verify", category)
-    return "VERIFYING"
+    return State.VERIFYING
 
 
 def register(event, category, data, now, ctx):
     set_stage(event, "dispatch", category)
-    return "REGISTERED"
+    return State.REGISTERED
 
 
 def verify(event, category, data, now, ctx):
     set_stage(event, "dispatch", category)
-    return "REGISTERED", "T8"
+    return State.REGISTERED, "T8"
 
 
 def answer(event, category, data, now, ctx):
@@ -49,7 +49,7 @@ def answer(event, category, data, now, ctx):
         raise Refused(_("只有政策咨询类事项可以当场答复"))
     event.result = data["answer"]
     close(event, "CONSULT_ANSWERED", now)
-    return "CLOSED"
+    return State.CLOSED
 
 
 def self_handle(event, category, data, now, ctx):
@@ -60,7 +60,7 @@ def self_handle(event, category, data, now, ctx):
     if secrets.randbelow(100) < sample_pct():  # the grid leader re-checks a sample of on-the-spot closures
         event.recheck = "due"
         _ask_for_recheck(event)
-    return "CLOSED"
+    return State.CLOSED
 
 
 def sample_pct() -> int:
@@ -91,7 +91,7 @@ def _recheck(event, ctx) -> None:
 def recheck_pass(event, category, data, now, ctx):
     _recheck(event, ctx)
     event.recheck = "passed"
-    return "CLOSED"
+    return State.CLOSED
 
 
 def recheck_fail(event, category, data, now, ctx):
@@ -105,13 +105,13 @@ def recheck_fail(event, category, data, now, ctx):
     event.reopen_n += 1
     event.closed_at, event.closure_type, event.case_on_time = None, None, None
     set_stage(event, "handle", category)
-    return "IN_PROGRESS"
+    return State.IN_PROGRESS
 
 
 def reject(event, category, data, now, ctx):
     event.closure_type = None
     event.closed_at = now
-    return "REJECTED"
+    return State.REJECTED
 
 
 def merge(event, category, data, now, ctx):
@@ -131,11 +131,11 @@ def merge(event, category, data, now, ctx):
     log_transition(master, "T7M", "merged_in", master.state, master.state, ctx.user_id, data.get("reason"),
          {"ref_no": event.ref_no, "demand_n": master.demand_n})
     event.master_id = master.id
-    return "MERGED"
+    return State.MERGED
 
 
 #: the stage whose clock runs again when a merge is undone, by the state the event was merged from
-STAGE_OF = {"SUBMITTED": "accept", "VERIFYING": "verify", "REGISTERED": "dispatch"}
+STAGE_OF = {State.SUBMITTED: "accept", State.VERIFYING: "verify", State.REGISTERED: "dispatch"}
 
 
 def unmerge(event, category, data, now, ctx):
@@ -146,7 +146,7 @@ def unmerge(event, category, data, now, ctx):
         raise Refused(_("主事件已办结，不能撤销合并"))
     merged = db.session.scalars(select(Transition).where(Transition.event_id == event.id, Transition.code == "T7")
                                 .order_by(Transition.id.desc()).limit(1)).first()
-    back = merged.from_state if merged is not None and merged.from_state in STAGE_OF else "SUBMITTED"
+    back = merged.from_state if merged is not None and merged.from_state in STAGE_OF else State.SUBMITTED
     master.demand_n = max(1, master.demand_n - event.demand_n)
     master.version += 1
     log_transition(master, "T7U", "unmerge", master.state, master.state, ctx.user_id, data.get("reason"),
