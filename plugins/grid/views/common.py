@@ -40,6 +40,8 @@ from ..models import Category, GridEvent, Photo, Subscriber, Summons, Transition
 from ..profiles import retired_ids
 
 PAGE = 50
+#: rows per page of the other capped lists (mediation cases, proxy services, emergency modes, shares)
+LIST_PAGE = 50
 
 
 STATE_GROUPS = {

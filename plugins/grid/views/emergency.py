@@ -9,18 +9,18 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from core import api
-from core.api import clock, db, form_data, get_or_404, requires, see_other
+from core.api import clock, db, form_data, get_or_404, keyset_page, requires, see_other
 
 from .. import emergency as em
 from ..machine import Refused
 from ..models import EmergencyMode
 from ..schemas import EmergencyIn
-from .common import grids, labels
+from .common import LIST_PAGE, grids, labels
 
 
 def _emergency_page(status=HTTPStatus.OK, errors=None, form=None):
-    modes = list(db.session.scalars(select(EmergencyMode).order_by(EmergencyMode.id.desc()).limit(20)))
-    return render_template("grid/emergency.html", modes=modes, grids=grids(), now=clock.utcnow(), errors=errors or {},
+    page = keyset_page(select(EmergencyMode), (EmergencyMode.id.desc(),), request.args.get("after"), LIST_PAGE)
+    return render_template("grid/emergency.html", modes=page.rows, page=page, grids=grids(), now=clock.utcnow(), errors=errors or {},
                            form=form or {}, **labels()), status
 
 
@@ -31,15 +31,16 @@ def compliance():
     audit log. Readable by all staff: they are the people the rules protect."""
     values, sources, field_labels = api.settings_explained("grid")
     since = clock.utcnow() - timedelta(days=365)
-    modes = list(db.session.scalars(select(EmergencyMode).where(EmergencyMode.ends_at >= since)
-                                    .order_by(EmergencyMode.starts_at.desc()).limit(50)))
+    page = keyset_page(select(EmergencyMode).where(EmergencyMode.ends_at >= since),
+                       (EmergencyMode.starts_at.desc(), EmergencyMode.id.desc()), request.args.get("after"), LIST_PAGE)
+    modes = page.rows
     changes = api.audit.history(("plugin.settings", "plugin.enable", "plugin.disable", "plugin.streets"),
                                 object_id="grid")
     actors = dict(db.session.execute(select(api.Account.id, api.Account.display_name).where(
         api.Account.id.in_({c.actor_id for c in changes if c.actor_id}))).all()) if changes else {}
     now = clock.utcnow()
     running = {m.id for m in modes if clock.aware(m.starts_at) <= now <= clock.aware(m.ends_at)}
-    return render_template("grid/compliance.html", values=values, sources=sources, modes=modes, changes=changes,
+    return render_template("grid/compliance.html", values=values, sources=sources, modes=modes, page=page, changes=changes,
                            actors=actors, running=running, field_labels=field_labels)
 
 

@@ -19,6 +19,7 @@ from core.api import (
     db,
     example_args,
     form_data,
+    keyset_page,
     mask_phone,
     parse_date,
     requires,
@@ -44,7 +45,7 @@ from ..models import (
 )
 from ..records import today
 from ..schemas import DutyIn, MediationIn, ProxyUpdateIn, ViewReasonIn, VisitPlanIn
-from .common import event_page, grids, in_scope, labels, mask_name, scoped_or_404, scoped_units
+from .common import LIST_PAGE, event_page, grids, in_scope, labels, mask_name, scoped_or_404, scoped_units
 
 
 def _duty_units(to_edit: bool = False) -> list[OrgUnit]:
@@ -128,16 +129,17 @@ def _grid_names() -> dict:
 
 
 def _proxy_page(status=HTTPStatus.OK, errors=None, form=None, editing=None):
-    rows = list(db.session.scalars(in_scope(select(ProxyService).where(ProxyService.status == "in_progress"),
-                                             ProxyService.grid_id).order_by(ProxyService.grid_id, ProxyService.created_at)
-                                   .limit(1000)))
+    page = keyset_page(in_scope(select(ProxyService).where(ProxyService.status == "in_progress"), ProxyService.grid_id),
+                       (ProxyService.grid_id, ProxyService.created_at, ProxyService.id), request.args.get("after"),
+                       LIST_PAGE)
+    rows = page.rows
     logs = {log.id: log for log in db.session.scalars(select(ServiceLog).where(
         ServiceLog.id.in_({r.log_id for r in rows})))}
     names = _grid_names()
     by_grid: dict = {}
     for r in rows:
         by_grid.setdefault(names.get(r.grid_id, ""), []).append(r)
-    return render_template("grid/proxy.html", by_grid=by_grid, logs=logs, statuses=PROXY_STATUSES, ack_methods=ACK_METHODS,
+    return render_template("grid/proxy.html", by_grid=by_grid, page=page, logs=logs, statuses=PROXY_STATUSES, ack_methods=ACK_METHODS,
                            errors=errors or {}, form=form or {}, editing=editing, **labels()), status
 
 
@@ -196,10 +198,10 @@ def reveal_parties(case_id: int):
 @requires("grid.view")
 def mediation_cases():
     """Mediation cases of the user's grids, newest first, with their next follow-up."""
-    rows = list(db.session.scalars(in_scope(select(MediationCase), MediationCase.grid_id)
-                                   .order_by(MediationCase.created_at.desc(), MediationCase.id.desc()).limit(200)))
-    return render_template("grid/mediations.html", rows=rows, names=_grid_names(), today=records.today(),
-                           follow_ups={r.id: records.follow_up_dates(r) for r in rows})
+    page = keyset_page(in_scope(select(MediationCase), MediationCase.grid_id),
+                       (MediationCase.created_at.desc(), MediationCase.id.desc()), request.args.get("after"), LIST_PAGE)
+    return render_template("grid/mediations.html", rows=page.rows, page=page, names=_grid_names(),
+                           today=records.today(), follow_ups={r.id: records.follow_up_dates(r) for r in page.rows})
 
 
 def _case_or_404(case_id: int):

@@ -36,7 +36,7 @@ from ..demo import default_window
 from ..machine import Refused
 from ..models import ACK_METHODS, PROXY_STATUSES, Category, GridEvent, MediationCase, ProxyService, Transition
 from ..schemas import CategoryIn, LimitIn
-from .common import categories, grids, in_scope, labels, mask_name, scoped
+from .common import LIST_PAGE, categories, grids, in_scope, labels, mask_name, scoped
 
 
 def _period(two_years: bool = False) -> tuple[date, date]:
@@ -115,15 +115,15 @@ def shared():
     audit log records which of its events were read, by whom."""
 
     department = request.args.get("department", "").strip()[:64]
-    rows = shares.shared_with_district(department or None)
+    page = shares.shared_with_district(department or None, after=request.args.get("after"), limit=LIST_PAGE)
+    rows = page.rows
     shares.audit_street_reads(g.tenant.slug, "grid.shared", [e for _s, e in rows])
     audit.record("district.rollup", "grid_share", None, endpoint="grid.shared",
                  streets=[s.slug for s in g.rollup_streets], rows=len(rows))
     db.session.commit()
     street_names = {s.id: s.name for s in g.rollup_streets}
-    every = shares.shared_with_district() if department else rows
-    departments = sorted({s.department for s, _e in every})
-    return render_template("grid/shared.html", rows=rows, street_names=street_names, department=department,
+    departments = shares.departments_shared()
+    return render_template("grid/shared.html", rows=rows, page=page, street_names=street_names, department=department,
                            departments=departments, streets=g.rollup_streets, **labels())
 
 
@@ -133,7 +133,7 @@ def shared():
 def shared_event(share_id: int):
     """District: one shared event with its timeline, read-only; the read goes into the street's log."""
 
-    found = shares.shared_with_district(share_id=share_id)
+    found = shares.shared_with_district(share_id=share_id).rows
     if not found:
         abort(404)
     row, event = found[0]
