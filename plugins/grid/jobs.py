@@ -95,7 +95,7 @@ def _escalate(event, rule: str, level: int, reason: str) -> int:
 
 
 def recompute_provisional(ctx) -> int:
-    """Rule 4 of domain/grid.md §4: once a year's holiday notice is loaded, each open deadline that
+    """Rule 4 of docs/grid.md §4: once a year's holiday notice is loaded, each open deadline that
     was computed on weekdays only is recomputed, once, and the recomputation is logged."""
     cal = calendar()
     changed = 0

@@ -1,4 +1,4 @@
-"""The event state machine (domain/grid.md §3): which action moves which state, who may, and why not.
+"""The event state machine (docs/grid.md §3): which action moves which state, who may, and why not.
 
 Every action locks the event row, compares the form's ``version`` (a stale form gets 409 with the
 current state), checks its guard (a refusal says why, in Chinese, and changes nothing), applies

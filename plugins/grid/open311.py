@@ -1,4 +1,4 @@
-"""Open311 GeoReport v2 (domain/grid.md §15): the street's events for 12345 and provincial platforms.
+"""Open311 GeoReport v2 (docs/grid.md §15): the street's events for 12345 and provincial platforms.
 
 It is the public report page in machine form: same address (``/t/<street>/grid/``), same switch
 (the street's 开放居民上报页面 setting), same validation for new reports. Reading is public; a new

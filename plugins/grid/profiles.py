@@ -1,4 +1,4 @@
-"""Grid boundaries and their versions (网格档案, domain/grid.md §2): redraw, split, merge, and which
+"""Grid boundaries and their versions (网格档案, docs/grid.md §2): redraw, split, merge, and which
 grid a point falls in. Every change closes the current version and adds a new one, so the history
 stays; events keep the version they were reported under. Services flush; the view commits."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What a service log carries beyond its summary (domain/grid.md §2, §8): 代办 (proxy services),
+"""What a service log carries beyond its summary (docs/grid.md §2, §8): 代办 (proxy services),
 调解 (mediation cases with meetings, agreement, follow-ups and hand-off) and the care visit plans
 (关爱走访) that home visits move on. Services flush; the view or job commits."""
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """L3: an event goes beyond the street only through an explicit share with a district department
-(domain/grid.md §5). The event stays in the street; the district reads it read-only while the
+(docs/grid.md §5). The event stays in the street; the district reads it read-only while the
 share stands, and every such read is written to the street's own audit log, so the street can
 always answer "who at the district looked at our case"."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Frozen monthly figures (domain/grid.md §6): a month is frozen one working day after it ends; a
+"""Frozen monthly figures (docs/grid.md §6): a month is frozen one working day after it ends; a
 later change is published only as a restatement with its reason, never by rewriting."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Grid staffing, service logs and patrols: the daily work of grid workers (domain/grid.md §2, §8)."""
+"""Grid staffing, service logs and patrols: the daily work of grid workers (docs/grid.md §2, §8)."""
 from __future__ import annotations
 
 from flask_babel import gettext as _

@@ -1,4 +1,4 @@
-"""Honest statistics (domain/grid.md §6, §7): every figure with its formula, open overdue events
+"""Honest statistics (docs/grid.md §6, §7): every figure with its formula, open overdue events
 kept in the denominator, consultations counted in person-times, small samples not ranked."""
 from __future__ import annotations
 

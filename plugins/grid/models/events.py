@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.api import BigId, TenantScoped, clock, db, tenant_fk, tenant_table_args, utc_default
 
-#: grid.md §3 T1: a report captured offline more than this long before it arrived is flagged
+#: docs/grid.md §3 T1: a report captured offline more than this long before it arrived is flagged
 DEVICE_TIME_TOLERANCE = timedelta(hours=24)
 
 
@@ -199,7 +199,7 @@ class Share(TenantScoped, db.Model):
 
 class Subscriber(TenantScoped, db.Model):
     """Someone who raised a problem already being handled and follows it instead of filing it again
-    (grid.md §9): counted as a demand on the event and called back with its reporter."""
+    (docs/grid.md §9): counted as a demand on the event and called back with its reporter."""
 
     __tablename__ = "grid__subscriber"
     __table_args__ = tenant_table_args(tenant_fk("event_id", "grid__event"),

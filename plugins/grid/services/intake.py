@@ -64,7 +64,7 @@ def self_handle(event, category, data, now, ctx):
 
 
 def sample_pct() -> int:
-    """The street's share of self-handled closures drawn for re-check (grid.md §11, default 10%)."""
+    """The street's share of self-handled closures drawn for re-check (docs/grid.md §11, default 10%)."""
     return int(api.settings("grid").get("self_handle_sample_pct", 10))
 
 
@@ -139,7 +139,7 @@ STAGE_OF = {State.SUBMITTED: "accept", State.VERIFYING: "verify", State.REGISTER
 
 
 def unmerge(event, category, data, now, ctx):
-    """Undo a merge while the master is still open (grid.md §9): the event is its own case again,
+    """Undo a merge while the master is still open (docs/grid.md §9): the event is its own case again,
     back in the state it was merged from, and the master loses its demand; both timelines say so."""
     master = db.session.scalars(lock_for_update(select(GridEvent).where(GridEvent.id == event.master_id))).first()
     if master is None or master.state in TERMINAL:

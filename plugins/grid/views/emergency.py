@@ -26,7 +26,7 @@ def _emergency_page(status=HTTPStatus.OK, errors=None, form=None):
 
 @requires("grid.view")
 def compliance():
-    """减负公示 (grid.md §10, §17.4): the anti-formalism rules in force here, any emergency-mode windows
+    """减负公示 (docs/grid.md §10, §17.4): the anti-formalism rules in force here, any emergency-mode windows
     (the only time check-ins or tracks exist), and every change of the module's settings, from the
     audit log. Readable by all staff: they are the people the rules protect."""
     values, sources, field_labels = api.settings_explained("grid")

@@ -118,3 +118,22 @@ def test_every_action_has_exactly_one_effect_and_every_route_is_in_the_table():
         assert "@bp." not in path.read_text(encoding="utf-8"), path  # routes are declared in routes.py only
     assert "@bp." not in (GRID / "open311.py").read_text(encoding="utf-8")
     assert bp.name == "grid"
+
+
+def test_what_the_code_cites_from_docs_grid_md_is_there():
+    """Comments cite the plugin's own doc by section (§3), transition (T20) and escalation rule (E9)."""
+    import re
+
+    from plugins.grid.machine import ACTIONS
+
+    doc = (GRID / "docs" / "grid.md").read_text(encoding="utf-8")
+    sections = set(re.findall(r"^## (\d+)\.", doc, re.M))
+    code = "\n".join(p.read_text(encoding="utf-8") for p in GRID.rglob("*.py"))
+    cited = set(re.findall(r"§(\d+)", code))
+    assert cited and cited <= sections
+    for action in ACTIONS.values():
+        if re.fullmatch(r"T\d+", action.code):
+            assert re.search(rf"\b{action.code}\b", doc), action.code
+    for rule in set(re.findall(r"\bE\d\b", code)):
+        assert re.search(rf"\b{rule}\b", doc), rule
+    assert not re.search(r"(?i)\b(seed|helper|session|integrator)\b", doc)
