@@ -8,18 +8,15 @@ from types import SimpleNamespace
 
 from flask import abort, render_template
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import bindparam, or_, select
 
 from core import api
 from core.api import (
     OrgUnit,
     ResidentUnit,
-    clock,
     current,
     current_lang,
     db,
-    parse_id,
-    parse_moment,
     path_filter,
     units_within,
 )
@@ -39,17 +36,10 @@ from ..machine import (
 from ..models import Category, GridEvent, Photo, Subscriber, Summons, Transition
 from ..profiles import retired_ids
 
-PAGE = 50
 #: rows per page of the other capped lists (mediation cases, proxy services, emergency modes, shares)
 LIST_PAGE = 50
 
 
-STATE_GROUPS = {
-    "intake": ("SUBMITTED", "VERIFYING", "REGISTERED", "RETURN_REQUESTED"),
-    "handling": ("DISPATCHED", "IN_PROGRESS", "SUSPENDED"),
-    "checking": ("AWAITING_CHECK", "AWAITING_CALLBACK"),
-    "done": TERMINAL,
-}
 
 
 _LABELS: dict[str, dict] = {}
@@ -102,49 +92,12 @@ def grids(scoped_to_user: bool = True) -> list[OrgUnit]:
     return sorted(rows, key=lambda u: (u.community_name, len(u.name), u.name))
 
 
-@functools.cache
-def _queue_select():
-    """What a queue row shows, with its category and grid names joined in: one light query per page.
-    Built once; each request adds only its filters."""
-    return (select(GridEvent.id, GridEvent.ref_no, GridEvent.title, GridEvent.urgency, GridEvent.state,
-                   GridEvent.stage_deadline, GridEvent.created_at, Category.name.label("category_name"),
-                   OrgUnit.name.label("grid_name"))
-            .outerjoin(Category, (Category.id == GridEvent.category_id) & (Category.tenant_id == GridEvent.tenant_id))
-            .outerjoin(OrgUnit, (OrgUnit.id == GridEvent.grid_id) & (OrgUnit.tenant_id == GridEvent.tenant_id)))
 
 
-@functools.lru_cache(maxsize=512)
-def queue_statement(group: str, filters: frozenset):
-    """The queue's statement for one shape of filters (which ones are set, not their values), built
-    once: the values are bound at execution, and building SQL costs more than running it."""
-    stmt = _queue_select()
-    if group in STATE_GROUPS:
-        stmt = stmt.where(GridEvent.state.in_(STATE_GROUPS[group]))
-    elif group == "open":
-        stmt = stmt.where(GridEvent.state.not_in(TERMINAL))
-    if "category" in filters:
-        stmt = stmt.where(GridEvent.category_id == bindparam("category"))
-    if "urgency" in filters:
-        stmt = stmt.where(GridEvent.urgency == bindparam("urgency"))
-    if "ref_no" in filters:
-        stmt = stmt.where(or_(GridEvent.ref_no == bindparam("ref_no"),
-                              GridEvent.title.startswith(bindparam("title_prefix"), escape="\\")))
-    if "before_at" in filters:
-        at = bindparam("before_at", type_=GridEvent.created_at.type)
-        stmt = stmt.where(or_(GridEvent.created_at < at,
-                              and_(GridEvent.created_at == at, GridEvent.id < bindparam("before_id"))))
-    return stmt.order_by(GridEvent.created_at.desc(), GridEvent.id.desc()).limit(PAGE + 1)
 
 
-def cursor(raw: str) -> tuple[datetime, int]:
-    """A page key of the event list: ``<created_at>_<id>`` of the last row shown."""
-    at, _sep, ident = raw.partition("_")
-    return parse_moment(at, clock.timezone_utc()), parse_id(ident)
 
 
-@functools.cache
-def category_choices():
-    return select(Category.id, Category.name).where(Category.active.is_(True)).order_by(Category.bucket, Category.code)
 
 
 def scoped_units(stmt):

@@ -1,16 +1,18 @@
 """The intake queue and reporting: the event list, the report forms (staff and public), duplicates, subscriptions, dashboard widgets."""
 from __future__ import annotations
 
-from datetime import timedelta
+import functools
+from datetime import datetime, timedelta
 from http import HTTPStatus
 
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, or_, select
 
 from core import api
 from core.api import (
+    OrgUnit,
     arg,
     as_id,
     audience,
@@ -23,6 +25,7 @@ from core.api import (
     is_fragment_request,
     local_dt,
     parse_id,
+    parse_moment,
     render_page_or_fragment,
     requires,
     see_other,
@@ -36,18 +39,64 @@ from ..machine import TERMINAL, Refused
 from ..models import Category, GridEvent
 from ..profiles import locate, retired_ids, successor
 from ..schemas import EventIn, PublicReportIn, SubscribeIn
-from .common import (
-    PAGE,
-    STATE_GROUPS,
-    categories,
-    category_choices,
-    cursor,
-    grids,
-    labels,
-    queue_statement,
-    scoped,
-    scoped_or_404,
-)
+from .common import categories, grids, labels, scoped, scoped_or_404
+
+PAGE = 50
+
+
+STATE_GROUPS = {
+    "intake": ("SUBMITTED", "VERIFYING", "REGISTERED", "RETURN_REQUESTED"),
+    "handling": ("DISPATCHED", "IN_PROGRESS", "SUSPENDED"),
+    "checking": ("AWAITING_CHECK", "AWAITING_CALLBACK"),
+    "done": TERMINAL,
+}
+
+
+@functools.cache
+def _queue_select():
+    """What a queue row shows, with its category and grid names joined in: one light query per page.
+    Built once; each request adds only its filters."""
+    return (select(GridEvent.id, GridEvent.ref_no, GridEvent.title, GridEvent.urgency, GridEvent.state,
+                   GridEvent.stage_deadline, GridEvent.created_at, Category.name.label("category_name"),
+                   OrgUnit.name.label("grid_name"))
+            .outerjoin(Category, (Category.id == GridEvent.category_id) & (Category.tenant_id == GridEvent.tenant_id))
+            .outerjoin(OrgUnit, (OrgUnit.id == GridEvent.grid_id) & (OrgUnit.tenant_id == GridEvent.tenant_id)))
+
+
+@functools.lru_cache(maxsize=512)
+def _queue_statement(group: str, filters: frozenset):
+    """The queue's statement for one shape of filters (which ones are set, not their values), built
+    once: the values are bound at execution, and building SQL costs more than running it."""
+    stmt = _queue_select()
+    if group in STATE_GROUPS:
+        stmt = stmt.where(GridEvent.state.in_(STATE_GROUPS[group]))
+    elif group == "open":
+        stmt = stmt.where(GridEvent.state.not_in(TERMINAL))
+    if "category" in filters:
+        stmt = stmt.where(GridEvent.category_id == bindparam("category"))
+    if "urgency" in filters:
+        stmt = stmt.where(GridEvent.urgency == bindparam("urgency"))
+    if "ref_no" in filters:
+        stmt = stmt.where(or_(GridEvent.ref_no == bindparam("ref_no"),
+                              GridEvent.title.startswith(bindparam("title_prefix"), escape="\\")))
+    if "before_at" in filters:
+        at = bindparam("before_at", type_=GridEvent.created_at.type)
+        stmt = stmt.where(or_(GridEvent.created_at < at,
+                              and_(GridEvent.created_at == at, GridEvent.id < bindparam("before_id"))))
+    return stmt.order_by(GridEvent.created_at.desc(), GridEvent.id.desc()).limit(PAGE + 1)
+
+
+def _cursor(raw: str) -> tuple[datetime, int]:
+    """A page key of the event list: ``<created_at>_<id>`` of the last row shown."""
+    at, _sep, ident = raw.partition("_")
+    return parse_moment(at, clock.timezone_utc()), parse_id(ident)
+
+
+@functools.cache
+def _category_choices():
+    return select(Category.id, Category.name).where(Category.active.is_(True)).order_by(Category.bucket, Category.code)
+
+
 
 
 @requires("grid.view")
@@ -65,11 +114,11 @@ def events():
     if q:
         # a title starting with what was typed: % and _ are letters here, not wildcards
         params.update(ref_no=q, title_prefix=q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
-    before = arg("before", cursor)
+    before = arg("before", _cursor)
     if before:  # keyset paging on (created_at, id): constant cost whatever the page
         params.update(before_at=before[0], before_id=before[1])
     # scoped users (a grid worker, a community) add their part of the tree to the shared statement
-    stmt = scoped(queue_statement(group if group in STATE_GROUPS or group == "open" else "all", frozenset(params)))
+    stmt = scoped(_queue_statement(group if group in STATE_GROUPS or group == "open" else "all", frozenset(params)))
     rows = db.session.execute(stmt, params).all()
     more = len(rows) > PAGE
     rows = rows[:PAGE]
@@ -81,7 +130,7 @@ def events():
              local_dt(deadline, "MM-dd HH:mm"))
             for id_, ref_no, title, urgency, state, deadline, created_at, category_name, grid_name in rows]
     # the filter form's category choices are needed only for the whole page, not for the rows fragment
-    cats = [] if is_fragment_request("event-rows") else [(str(i), name) for i, name in db.session.execute(category_choices())]
+    cats = [] if is_fragment_request("event-rows") else [(str(i), name) for i, name in db.session.execute(_category_choices())]
     return render_page_or_fragment("grid/events.html", "grid/_event_rows.html", "event-rows", rows=rows, cats=cats,
                                    chosen_category=request.args.get("category", ""), group=group, args=request.args,
                                    next_key=next_key, base_url=tenant_url("grid.events"),
