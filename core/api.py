@@ -27,6 +27,7 @@ from .events import Event, emit
 from .events.jobs import JobSpec
 from .migrate_ops import create_tenant_table, drop_tenant_table
 from .org import sheets
+from .paging import KeysetPage, keyset_page
 from .org.models import OrgUnit, PartyOrg, Person, ResidentUnit
 from . import fields, params
 from .auth.models import UserAccount as Account
@@ -67,7 +68,7 @@ __all__ = [
     "notify", "path_for", "audit", "rate_limit", "attach_case", "case_number", "case_path",
     # pages and forms
     "render_page_or_fragment", "invalid_form", "form_action", "form_data", "is_fragment_request", "see_other",
-    "Refused", "Stale", "sheets", "current_lang", "local_dt", "tenant_url",
+    "Refused", "Stale", "sheets", "current_lang", "local_dt", "tenant_url", "keyset_page", "KeysetPage",
     # input: field types that refuse control characters and out-of-range values; query strings
     "fields", "Text", "Stripped", "text", "Integer", "Id", "Date", "AwareDateTime",
     "params", "arg", "as_id", "parse_id", "parse_date", "parse_moment",

@@ -56,3 +56,11 @@ def require(event: GridEvent, name: str) -> None:
     """:raises NotPermitted: unless the user may take ``name`` on this event."""
     if not may(event, name):
         raise NotPermitted(name)
+
+
+def grid_staff(grid_id: int, permission: str) -> set[int]:
+    """Users holding ``permission`` through a grant on the grid itself (or a unit inside it): its staff,
+    not everyone above."""
+    grid = api.org_unit(grid_id)
+    return set() if grid is None else api.users_holding(permission, grid, inside=True)
+

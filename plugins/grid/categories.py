@@ -1,4 +1,4 @@
-"""The category template a tenant starts from (domain/grid.md §2, §7); tenants edit their copy."""
+"""The category template a tenant starts from (docs/grid.md §2, §7); tenants edit their copy."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -28,7 +28,7 @@ TEMPLATE = (
     ("OT-OTHER", "其他事项", "OTHER", "CASE", (3, "working_day"), True, False, 0),
 )
 
-#: stage limits by urgency (domain/grid.md §4): CRITICAL and URGENT on natural time, NORMAL on working time
+#: stage limits by urgency (docs/grid.md §4): CRITICAL and URGENT on natural time, NORMAL on working time
 STAGE_LIMITS = {
     "accept": {"CRITICAL": (5, "minute"), "URGENT": (15, "minute"), "NORMAL": (1, "working_hour")},
     "verify": {"CRITICAL": (30, "minute"), "URGENT": (1, "hour"), "NORMAL": (4, "working_hour")},

@@ -7,6 +7,11 @@ from datetime import date
 import click
 from flask.cli import with_appcontext
 
+from core.api import db, streets_of, tenant_by_slug, tenant_scope
+
+from . import stats
+from .demo import default_window
+
 
 @click.group("grid")
 def grid_group():
@@ -21,10 +26,7 @@ def grid_group():
 @with_appcontext
 def stats_cmd(tenant_slug, start, end, fmt):
     """Solved counts by bucket over a period, as the seed article reports them."""
-    from core.api import db, streets_of, tenant_by_slug, tenant_scope
 
-    from . import stats
-    from .demo import default_window
     tenant = tenant_by_slug(tenant_slug)
     if tenant is None:
         raise click.ClickException(f"no tenant {tenant_slug}")

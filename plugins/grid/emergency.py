@@ -1,4 +1,4 @@
-"""Emergency mode (domain/grid.md §10): route notes on patrols are recorded only while a named,
+"""Emergency mode (docs/grid.md §10): route notes on patrols are recorded only while a named,
 approved emergency runs for at most seven days, and are purged after its retention period."""
 from __future__ import annotations
 

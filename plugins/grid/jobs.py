@@ -5,15 +5,19 @@ import logging
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
-from core.api import clock, db, emit, OrgUnit
 from core import api
+from core.api import OrgUnit, clock, db, emit
 
 from . import events as ev
+from .authority import grid_staff
+from .deadlines import calendar, sla_colour, stage_limit
 from .machine import TERMINAL
-from .models import GridEvent, Transition
-from .services import sla_colour
+from .models import Category, GridEvent, MediationCase, MediationLog, Summons, Transition, VisitPlan
+from .records import follow_up_dates, today
+from .services import report_event
+from .summons import coordinator_path, name_of
 
 log = logging.getLogger(__name__)
 WARN = {"orange": "grid.event.handle", "red": "grid.event.dispatch"}
@@ -55,7 +59,6 @@ def sla_warnings(ctx) -> int:
 def escalation_rules(ctx) -> int:
     """E3: still unsigned at twice the sign limit goes to the coordinator's level. E4: handling one
     working day past the case deadline goes up a level, three days past goes to the street."""
-    from .services import calendar
     now = clock.utcnow()
     cal = calendar()
     applied = 0
@@ -92,10 +95,8 @@ def _escalate(event, rule: str, level: int, reason: str) -> int:
 
 
 def recompute_provisional(ctx) -> int:
-    """Rule 4 of domain/grid.md §4: once a year's holiday notice is loaded, each open deadline that
+    """Rule 4 of docs/grid.md §4: once a year's holiday notice is loaded, each open deadline that
     was computed on weekdays only is recomputed, once, and the recomputation is logged."""
-    from .services import calendar, stage_limit
-    from .models import Category
     cal = calendar()
     changed = 0
     rows = db.session.scalars(select(GridEvent).where(GridEvent.calendar_complete.is_(False),
@@ -133,12 +134,8 @@ HOTSPOT_PREFIX = "主动治理："
 def hotspots(ctx) -> int:
     """E7: three or more closed events of one category in one grid within 30 days become a
     proactive-governance task (主动治理) at community level, listing the events behind it."""
-    from datetime import timedelta
 
-    from sqlalchemy import func
 
-    from .models import Category
-    from .services import report_event
     since = clock.utcnow() - timedelta(days=30)
     groups = db.session.execute(select(GridEvent.category_id, GridEvent.grid_id, func.count()).where(
         GridEvent.state == "CLOSED", GridEvent.closed_at >= since, GridEvent.grid_id.is_not(None),
@@ -168,8 +165,6 @@ def hotspots(ctx) -> int:
 def mediation_follow_ups(ctx) -> int:
     """On the day a mediation follow-up falls due (7 and 30 days after the agreement), remind the staff
     member who owns the case, once. A reminder only: nobody is made to check in."""
-    from .models import MediationCase, MediationLog
-    from .records import follow_up_dates, today
     now = today()
     sent = 0
     cases = db.session.scalars(select(MediationCase).where(
@@ -182,7 +177,7 @@ def mediation_follow_ups(ctx) -> int:
         for day, due in follow_up_dates(case).items():
             if due > now or day in reminded or day in done:
                 continue
-            users = {case.responsible_id} if case.responsible_id else _grid_staff(case.grid_id, "grid.log.write")
+            users = {case.responsible_id} if case.responsible_id else grid_staff(case.grid_id, "grid.log.write")
             sent += api.notify(users, _("调解回访提醒：%(t)s（协议后第 %(d)s 天）", t=case.title, d=day), "grid.mediation",
                                body=_("协议日期 %(a)s，回访日 %(d)s", a=case.agreement_on.isoformat(), d=due.isoformat()),
                                source="grid", case_id=case.id)
@@ -195,10 +190,7 @@ def mediation_follow_ups(ctx) -> int:
 def visit_reminders(ctx) -> int:
     """Tell each grid's staff how many care visits are due, once per due date. The message names no
     household: the list itself is opened with a reason, and that view is audited."""
-    from sqlalchemy import or_
 
-    from .models import VisitPlan
-    from .records import today
     now = today()
     due = list(db.session.scalars(select(VisitPlan).where(VisitPlan.next_due <= now, or_(
         VisitPlan.reminded_for.is_(None), VisitPlan.reminded_for != VisitPlan.next_due)).limit(5000)))
@@ -209,25 +201,16 @@ def visit_reminders(ctx) -> int:
     names = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(by_grid))).all())
     sent = 0
     for grid_id, plans in by_grid.items():
-        sent += api.notify(_grid_staff(grid_id, "grid.sensitive.view"),
+        sent += api.notify(grid_staff(grid_id, "grid.sensitive.view"),
                            _("关爱走访提醒：%(g)s 有 %(n)s 户到期", g=names.get(grid_id, ""), n=len(plans)), "grid.visits",
                            body=_("打开关爱走访名单需选择查看原因。"), source="grid")
     db.session.flush()
     return sent
 
 
-def _grid_staff(grid_id: int, permission: str) -> set[int]:
-    """Users holding ``permission`` through a grant on the grid itself (or a unit inside it): its staff,
-    not everyone above."""
-    grid = api.org_unit(grid_id)
-    return set() if grid is None else api.users_holding(permission, grid, inside=True)
-
-
 def summons_overdue(ctx) -> int:
     """E9: a summoned unit that has not signed (报到) by its limit is shown red, and the coordinator
     is told once through the inbox; the reminder is on the event's timeline too."""
-    from .summons import coordinator_path, name_of
-    from .models import Summons
     now = clock.utcnow()
     rows = list(db.session.scalars(select(Summons).where(Summons.signed_at.is_(None), Summons.reminded_at.is_(None),
                                                           Summons.sign_due <= now).limit(2000)))

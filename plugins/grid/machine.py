@@ -1,4 +1,4 @@
-"""The event state machine (domain/grid.md §3): which action moves which state, who may, and why not.
+"""The event state machine (docs/grid.md §3): which action moves which state, who may, and why not.
 
 Every action locks the event row, compares the form's ``version`` (a stale form gets 409 with the
 current state), checks its guard (a refusal says why, in Chinese, and changes nothing), applies
@@ -8,17 +8,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 
-TERMINAL = ("CLOSED", "REJECTED", "MERGED", "CANCELLED")
-ACTIVE = ("SUBMITTED", "VERIFYING", "REGISTERED", "DISPATCHED", "IN_PROGRESS", "RETURN_REQUESTED", "SUSPENDED",
-          "AWAITING_CHECK", "AWAITING_CALLBACK")
+
+class State(StrEnum):
+    """Where an event stands (docs/grid.md §3). A member is a string equal to its name: it is stored,
+    compared and rendered as ``"SUBMITTED"`` and so on."""
+
+    SUBMITTED = "SUBMITTED"
+    VERIFYING = "VERIFYING"
+    REGISTERED = "REGISTERED"
+    DISPATCHED = "DISPATCHED"
+    IN_PROGRESS = "IN_PROGRESS"
+    RETURN_REQUESTED = "RETURN_REQUESTED"
+    SUSPENDED = "SUSPENDED"
+    AWAITING_CHECK = "AWAITING_CHECK"
+    AWAITING_CALLBACK = "AWAITING_CALLBACK"
+    CLOSED = "CLOSED"
+    REJECTED = "REJECTED"
+    MERGED = "MERGED"
+    CANCELLED = "CANCELLED"
+
+
+S = State
+TERMINAL = (S.CLOSED, S.REJECTED, S.MERGED, S.CANCELLED)
+ACTIVE = (S.SUBMITTED, S.VERIFYING, S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS, S.RETURN_REQUESTED, S.SUSPENDED,
+          S.AWAITING_CHECK, S.AWAITING_CALLBACK)
 STATE_LABELS = {
-    "SUBMITTED": _l("待受理"), "VERIFYING": _l("待核实"), "REGISTERED": _l("已立案待派遣"), "DISPATCHED": _l("已派遣待签收"),
-    "IN_PROGRESS": _l("处置中"), "RETURN_REQUESTED": _l("退回待改派"), "SUSPENDED": _l("挂账"), "AWAITING_CHECK": _l("待核查"),
-    "AWAITING_CALLBACK": _l("待回访"), "CLOSED": _l("已结案"), "REJECTED": _l("不予立案"), "MERGED": _l("已合并"),
-    "CANCELLED": _l("已撤销"),
+    S.SUBMITTED: _l("待受理"), S.VERIFYING: _l("待核实"), S.REGISTERED: _l("已立案待派遣"), S.DISPATCHED: _l("已派遣待签收"),
+    S.IN_PROGRESS: _l("处置中"), S.RETURN_REQUESTED: _l("退回待改派"), S.SUSPENDED: _l("挂账"),
+    S.AWAITING_CHECK: _l("待核查"), S.AWAITING_CALLBACK: _l("待回访"), S.CLOSED: _l("已结案"), S.REJECTED: _l("不予立案"),
+    S.MERGED: _l("已合并"), S.CANCELLED: _l("已撤销"),
 }
 CLOSURES = {"RESOLVED": _l("已解决"), "PARTLY_RESOLVED": _l("部分解决"), "UNRESOLVABLE_EXPLAINED": _l("无法解决（已解释）"),
             "CONSULT_ANSWERED": _l("咨询已答复"), "RESOLVED_ON_SPOT": _l("现场办结")}
@@ -42,32 +64,32 @@ class Action:
 
 
 ACTIONS: dict[str, Action] = {a.name: a for a in (
-    Action("accept", "T2", _l("受理"), ("SUBMITTED",), "grid.event.accept"),
-    Action("register", "T3", _l("直接立案"), ("SUBMITTED",), "grid.event.register"),
-    Action("answer", "T4", _l("当场答复"), ("SUBMITTED",), "grid.event.accept", ("answer",)),
-    Action("self_handle", "T5", _l("现场办结"), ("SUBMITTED",), "grid.event.handle", ("result",)),
-    Action("reject", "T6", _l("不予立案"), ("SUBMITTED", "VERIFYING"), "grid.event.accept", ("reason_code", "reason"), "danger"),
-    Action("merge", "T7", _l("合并到主事件"), ("SUBMITTED", "VERIFYING", "REGISTERED"), "grid.event.merge", ("master_ref",)),
-    Action("unmerge", "T7U", _l("撤销合并"), ("MERGED",), "grid.event.merge", ("reason",)),
-    Action("verify", "T8", _l("核实属实，立案"), ("VERIFYING",), "grid.event.verify"),
-    Action("dispatch", "T9", _l("派遣"), ("REGISTERED",), "grid.event.dispatch", ("handler_unit_id",)),
-    Action("sign", "T10", _l("签收"), ("DISPATCHED",), "grid.event.handle"),
-    Action("return", "T11", _l("退回"), ("DISPATCHED", "IN_PROGRESS"), "grid.event.handle", ("reason_code", "reason")),
-    Action("redispatch", "T12", _l("改派"), ("RETURN_REQUESTED",), "grid.event.dispatch", ("handler_unit_id", "dispatch_error")),
-    Action("refuse_return", "T13", _l("不同意退回"), ("RETURN_REQUESTED",), "grid.event.dispatch", ("reason",)),
-    Action("extend", "T15", _l("批准延期"), ("IN_PROGRESS",), "grid.event.approve_extension", ("days", "reason")),
-    Action("suspend", "T16", _l("批准挂账"), ("IN_PROGRESS",), "grid.event.approve_suspension", ("reason_code", "reason")),
-    Action("resume", "T17", _l("恢复处置"), ("SUSPENDED",), "grid.event.approve_suspension"),
-    Action("submit_result", "T18", _l("提交处置结果"), ("IN_PROGRESS",), "grid.event.handle", ("result", "closure_type")),
-    Action("check_fail", "T19", _l("核查不通过，返工"), ("AWAITING_CHECK",), "grid.event.check", ("reason",), "danger"),
-    Action("check_pass", "T20", _l("核查通过"), ("AWAITING_CHECK",), "grid.event.check"),
-    Action("callback_attempt", "CB", _l("回访未接通"), ("AWAITING_CALLBACK",), "grid.event.callback", ("reason",)),
-    Action("callback", "T22", _l("记录回访"), ("AWAITING_CALLBACK",), "grid.event.callback", ("callback_result", "reason")),
-    Action("reopen", "T24", _l("重新办理"), ("CLOSED",), "grid.event.accept", ("reason",)),
-    Action("recheck_pass", "T5R", _l("抽查复核通过"), ("CLOSED",), "grid.event.check"),
-    Action("recheck_fail", "T24", _l("抽查复核不通过，返工"), ("CLOSED",), "grid.event.check", ("reason",), "danger"),
+    Action("accept", "T2", _l("受理"), (S.SUBMITTED,), "grid.event.accept"),
+    Action("register", "T3", _l("直接立案"), (S.SUBMITTED,), "grid.event.register"),
+    Action("answer", "T4", _l("当场答复"), (S.SUBMITTED,), "grid.event.accept", ("answer",)),
+    Action("self_handle", "T5", _l("现场办结"), (S.SUBMITTED,), "grid.event.handle", ("result",)),
+    Action("reject", "T6", _l("不予立案"), (S.SUBMITTED, S.VERIFYING), "grid.event.accept", ("reason_code", "reason"), "danger"),
+    Action("merge", "T7", _l("合并到主事件"), (S.SUBMITTED, S.VERIFYING, S.REGISTERED), "grid.event.merge", ("master_ref",)),
+    Action("unmerge", "T7U", _l("撤销合并"), (S.MERGED,), "grid.event.merge", ("reason",)),
+    Action("verify", "T8", _l("核实属实，立案"), (S.VERIFYING,), "grid.event.verify"),
+    Action("dispatch", "T9", _l("派遣"), (S.REGISTERED,), "grid.event.dispatch", ("handler_unit_id",)),
+    Action("sign", "T10", _l("签收"), (S.DISPATCHED,), "grid.event.handle"),
+    Action("return", "T11", _l("退回"), (S.DISPATCHED, S.IN_PROGRESS), "grid.event.handle", ("reason_code", "reason")),
+    Action("redispatch", "T12", _l("改派"), (S.RETURN_REQUESTED,), "grid.event.dispatch", ("handler_unit_id", "dispatch_error")),
+    Action("refuse_return", "T13", _l("不同意退回"), (S.RETURN_REQUESTED,), "grid.event.dispatch", ("reason",)),
+    Action("extend", "T15", _l("批准延期"), (S.IN_PROGRESS,), "grid.event.approve_extension", ("days", "reason")),
+    Action("suspend", "T16", _l("批准挂账"), (S.IN_PROGRESS,), "grid.event.approve_suspension", ("reason_code", "reason")),
+    Action("resume", "T17", _l("恢复处置"), (S.SUSPENDED,), "grid.event.approve_suspension"),
+    Action("submit_result", "T18", _l("提交处置结果"), (S.IN_PROGRESS,), "grid.event.handle", ("result", "closure_type")),
+    Action("check_fail", "T19", _l("核查不通过，返工"), (S.AWAITING_CHECK,), "grid.event.check", ("reason",), "danger"),
+    Action("check_pass", "T20", _l("核查通过"), (S.AWAITING_CHECK,), "grid.event.check"),
+    Action("callback_attempt", "CB", _l("回访未接通"), (S.AWAITING_CALLBACK,), "grid.event.callback", ("reason",)),
+    Action("callback", "T22", _l("记录回访"), (S.AWAITING_CALLBACK,), "grid.event.callback", ("callback_result", "reason")),
+    Action("reopen", "T24", _l("重新办理"), (S.CLOSED,), "grid.event.accept", ("reason",)),
+    Action("recheck_pass", "T5R", _l("抽查复核通过"), (S.CLOSED,), "grid.event.check"),
+    Action("recheck_fail", "T24", _l("抽查复核不通过，返工"), (S.CLOSED,), "grid.event.check", ("reason",), "danger"),
     Action("escalate", "T26", _l("上报上一级"), ACTIVE, "grid.event.report", ("reason",)),
-    Action("declare_incident", "MI", _l("设为群体性事件"), ("REGISTERED", "DISPATCHED", "IN_PROGRESS"), "grid.event.merge",
+    Action("declare_incident", "MI", _l("设为群体性事件"), (S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS), "grid.event.merge",
            ("hours", "reason")),
     Action("cancel", "T25", _l("撤销事件"), ACTIVE, "grid.event.void", ("reason",), "danger"),
 )}

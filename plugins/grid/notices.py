@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core import api
-from core.api import current_or_none, db, OrgUnit
+from core.api import OrgUnit, ResidentUnit, current_or_none, db
 
 from .models import GridEvent
 
@@ -105,7 +105,6 @@ BACK_TO_WORK = {
 def summoned(event: GridEvent, rows: list) -> int:
     """Each summoned unit's own staff (when they have accounts) are told to report (报到) in time;
     outside departments are reached by phone, as before."""
-    from core.api import ResidentUnit
     sent = 0
     for row in rows:
         unit_id = row.unit_id

@@ -1,4 +1,4 @@
-"""Open311 GeoReport v2 (domain/grid.md §15): the street's events for 12345 and provincial platforms.
+"""Open311 GeoReport v2 (docs/grid.md §15): the street's events for 12345 and provincial platforms.
 
 It is the public report page in machine form: same address (``/t/<street>/grid/``), same switch
 (the street's 开放居民上报页面 setting), same validation for new reports. Reading is public; a new
@@ -17,18 +17,20 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 
 from flask import abort, make_response, request
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
-from core.api import api_key_required, audience, clock, current, db, example_args, OrgUnit, parse_moment, tenant_slug
+from core.api import OrgUnit, api_key_required, audience, clock, current, db, example_args, parse_moment, tenant_slug
 
 from . import services
 from .categories import BUCKETS
 from .machine import CLOSURES, STATE_LABELS, TERMINAL, Refused
 from .models import Category, GridEvent, Transition
 from .schemas import PublicReportIn
-from .views import bp, categories, public_reports_open
+from .views.common import categories
+from .views.queue import public_reports_open
 
 PREFIX = "/open311/v2"
 FORMATS = ("json", "xml")
@@ -146,7 +148,6 @@ def _listed(arg: str) -> list[str]:
     return [v.strip() for v in request.args.get(arg, "").split(",") if v.strip()]
 
 
-@bp.get(f"{PREFIX}/services.<fmt>")
 @audience("api")
 @_answers_in_open311
 @example_args(fmt="json")
@@ -159,7 +160,6 @@ def open311_services(fmt: str):
     return _respond(fmt, "services", "service", [_service(c) for c in categories()])
 
 
-@bp.get(f"{PREFIX}/requests.<fmt>")
 @audience("api")
 @_answers_in_open311
 @example_args(fmt="json")
@@ -195,7 +195,6 @@ def open311_requests(fmt: str):
     return _respond(fmt, "service_requests", "request", _requests(rows))
 
 
-@bp.get(f"{PREFIX}/requests/<ref>.<fmt>")
 @audience("api")
 @_answers_in_open311
 @example_args(ref="E20260101-000000", fmt="json")
@@ -225,7 +224,6 @@ def _report_data() -> dict:
             "reporter_phone": form.get("phone", ""), "reporter_name": name or None}
 
 
-@bp.post(f"{PREFIX}/requests.<fmt>")
 @audience("api")
 @api_key_required("open311", _l("Open311 事件上报（12345、省级平台）"), answer=_refused)
 @example_args(fmt="json")

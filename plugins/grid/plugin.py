@@ -27,8 +27,7 @@ def register_blueprints(app):
 
     from .models import (Assignment, Category, Duty, EmergencyMode, GridEvent, MediationCase, Photo, ProxyService,
                          Share, Summons)
-    from . import open311  # noqa: F401 - its Open311 routes join the plugin's blueprint
-    from .views import bp
+    from .views.routes import bp
     register_model_converters(app, grid_event=GridEvent, grid_assignment=Assignment, grid_photo=Photo,
                               grid_category=Category, grid_emergency=EmergencyMode, grid_proxy=ProxyService,
                               grid_mediation=MediationCase, grid_summons=Summons, grid_share=Share, grid_duty=Duty)

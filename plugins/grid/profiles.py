@@ -1,14 +1,14 @@
-"""Grid boundaries and their versions (网格档案, domain/grid.md §2): redraw, split, merge, and which
+"""Grid boundaries and their versions (网格档案, docs/grid.md §2): redraw, split, merge, and which
 grid a point falls in. Every change closes the current version and adds a new one, so the history
 stays; events keep the version they were reported under. Services flush; the view commits."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from core import api
-from core.api import audit, clock, current, db, lock_for_update, OrgUnit
+from core.api import OrgUnit, audit, clock, current, db, lock_for_update
 
 from . import geo
 from .machine import TERMINAL, Refused
@@ -36,7 +36,6 @@ def current_all(grid_ids=None) -> list[GridProfile]:
 def retired_ids() -> set[int]:
     """Grids merged into another: they had boundary versions and have no current one. Core keeps
     the unit (its history stays readable); the grid module no longer offers it for new work."""
-    from sqlalchemy import case
     return set(db.session.scalars(select(GridProfile.grid_id).group_by(GridProfile.grid_id).having(
         func.sum(case((GridProfile.valid_to.is_(None), 1), else_=0)) == 0)))
 

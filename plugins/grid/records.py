@@ -1,4 +1,4 @@
-"""What a service log carries beyond its summary (domain/grid.md §2, §8): 代办 (proxy services),
+"""What a service log carries beyond its summary (docs/grid.md §2, §8): 代办 (proxy services),
 调解 (mediation cases with meetings, agreement, follow-ups and hand-off) and the care visit plans
 (关爱走访) that home visits move on. Services flush; the view or job commits."""
 from __future__ import annotations
@@ -9,12 +9,22 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core.api import clock, current, db, lock_for_update, OrgUnit
+from core.api import OrgUnit, clock, current, db, lock_for_update
 
+from .deadlines import calendar
 from .machine import Refused
-from .services import lock_versioned
-from .models import (FOLLOW_UP_DAYS, Category, GridEvent, MediationCase, MediationLog, Patrol, ProxyService,
-                     ServiceLog, VisitPlan)
+from .models import (
+    FOLLOW_UP_DAYS,
+    Category,
+    GridEvent,
+    MediationCase,
+    MediationLog,
+    Patrol,
+    ProxyService,
+    ServiceLog,
+    VisitPlan,
+)
+from .rows import lock_versioned
 
 
 def today() -> date:
@@ -185,7 +195,6 @@ def hand_off(case_id: int, data: dict) -> MediationCase:
 
 def next_working_day(day: date) -> date:
     """Due dates land on a working day of the street's calendar (调休 included)."""
-    from .services import calendar
     cal = calendar()
     while not cal.is_working(day):
         day += timedelta(days=1)

@@ -1,5 +1,5 @@
 """L3: an event goes beyond the street only through an explicit share with a district department
-(domain/grid.md §5). The event stays in the street; the district reads it read-only while the
+(docs/grid.md §5). The event stays in the street; the district reads it read-only while the
 share stands, and every such read is written to the street's own audit log, so the street can
 always answer "who at the district looked at our case"."""
 from __future__ import annotations
@@ -7,11 +7,12 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import audit, clock, current, db, emit, lock_for_update
+from core.api import KeysetPage, audit, clock, current, db, emit, keyset_page, lock_for_update
 
 from . import events as ev
 from .machine import TERMINAL, Refused
 from .models import GridEvent, Share, Transition
+from .rows import load_for_update
 
 L3 = 3
 
@@ -43,7 +44,6 @@ def share(event: GridEvent, department: str, reason: str) -> Share:
 
 def withdraw(share_id: int, reason: str) -> Share:
     """End a share (recorded): the district no longer sees the event, which returns to its level."""
-    from .services import load_for_update
     row = db.session.scalars(lock_for_update(select(Share).where(Share.id == share_id))).first()
     if row is None:
         raise LookupError(share_id)
@@ -66,9 +66,11 @@ def _log(event, code, action, reason, payload) -> None:
                               to_state=event.state, actor_id=current().user_id, reason=reason, payload=payload))
 
 
-def shared_with_district(department: str | None = None, share_id: int | None = None) -> list[tuple]:
-    """(share, event) pairs still shared, from the streets a ``district_rollup`` view made visible.
-    Withdrawn shares and events never shared are not there at all."""
+def shared_with_district(department: str | None = None, share_id: int | None = None, after: str | None = None,
+                         limit: int = 500) -> KeysetPage:
+    """(share, event) pairs still shared, from the streets a ``district_rollup`` view made visible, newest
+    first, one page of ``limit`` after the cursor ``after``. Withdrawn shares and events never shared are
+    not there at all."""
     stmt = (select(Share, GridEvent).join(GridEvent, (GridEvent.id == Share.event_id)
                                           & (GridEvent.tenant_id == Share.tenant_id))
             .where(Share.withdrawn_at.is_(None), Share.tenant_id != current().active))
@@ -76,8 +78,15 @@ def shared_with_district(department: str | None = None, share_id: int | None = N
         stmt = stmt.where(Share.department == department)
     if share_id is not None:
         stmt = stmt.where(Share.id == share_id)
-    return list(db.session.execute(stmt.order_by(Share.shared_at.desc(), Share.id.desc()).limit(500)).all())
+    return keyset_page(stmt, (Share.shared_at.desc(), Share.id.desc()), after, limit, scalars=False,
+                       key_of=lambda row: (row.Share.shared_at, row.Share.id))
 
+
+
+def departments_shared() -> list[str]:
+    """The departments that hold live shares from the visible streets, for the filter."""
+    return list(db.session.scalars(select(Share.department).distinct().where(
+        Share.withdrawn_at.is_(None), Share.tenant_id != current().active).order_by(Share.department)))
 
 def audit_street_reads(district_slug: str, endpoint: str, events: list[GridEvent]) -> None:
     """Write one row per owning street into that street's audit log, naming the events read.

@@ -1,4 +1,4 @@
-"""Frozen monthly figures (domain/grid.md §6): a month is frozen one working day after it ends; a
+"""Frozen monthly figures (docs/grid.md §6): a month is frozen one working day after it ends; a
 later change is published only as a restatement with its reason, never by rewriting."""
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from sqlalchemy import select
 from core.api import audit, clock, current, db
 
 from . import stats
+from .deadlines import calendar
 from .machine import Refused
 from .models import KpiSnapshot
-from .services import calendar
 
 
 def month_bounds(period: str) -> tuple[date, date]:

@@ -1,15 +1,16 @@
-"""Grid staffing, service logs and patrols: the daily work of grid workers (domain/grid.md §2, §8)."""
+"""Grid staffing, service logs and patrols: the daily work of grid workers (docs/grid.md §2, §8)."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from core.api import audit, clock, current, db, OrgUnit, PartyOrg, Person
+from core.api import OrgUnit, PartyOrg, Person, audit, clock, current, db
 
-from .machine import Refused
+from . import records
+from .emergency import active_for
+from .machine import TERMINAL, Refused
 from .models import ASSIGNMENT_ROLES, SERVICE_FORMS, SERVICE_TYPES, Assignment, GridEvent, Patrol, ServiceLog
-from .machine import TERMINAL
 
 
 def active(grid_id: int) -> list[Assignment]:
@@ -54,7 +55,6 @@ def end(assignment: Assignment) -> None:
 
 def log_service(grid: OrgUnit, data: dict) -> ServiceLog:
     """One act of service; a home visit to a household on the care list moves its next visit on."""
-    from . import records
     household_id = data.get("household_id")
     if household_id is not None:
         records.household_in(grid, household_id)
@@ -71,7 +71,6 @@ def log_service(grid: OrgUnit, data: dict) -> ServiceLog:
 def record_patrol(grid: OrgUnit, data: dict) -> Patrol:
     if data["ended_at"] <= data["started_at"]:
         raise Refused(_("结束时间应晚于开始时间"))
-    from .emergency import active_for
     mode = active_for(grid.id)
     row = Patrol(grid_id=grid.id, started_at=data["started_at"], ended_at=data["ended_at"],
                  findings=data.get("findings") or "", actor_id=current().user_id,
@@ -104,7 +103,6 @@ def grid_profile(grid: OrgUnit) -> dict:
                                    .order_by(ServiceLog.occurred_at.desc()).limit(20)))
     patrols = list(db.session.scalars(select(Patrol).where(Patrol.grid_id == grid.id)
                                       .order_by(Patrol.started_at.desc()).limit(10)))
-    from .emergency import active_for
     return {"grid": grid, "emergency": active_for(grid.id), "mgmt": mgmt, "households": households, "central": central, "branch": branch,
             "open_events": open_events, "staff": staff, "history": history, "people": people, "logs": logs,
             "patrols": patrols, "roles": ASSIGNMENT_ROLES, "service_types": SERVICE_TYPES, "service_forms": SERVICE_FORMS}

@@ -1,14 +1,14 @@
-"""Honest statistics (domain/grid.md §6, §7): every figure with its formula, open overdue events
+"""Honest statistics (docs/grid.md §6, §7): every figure with its formula, open overdue events
 kept in the denominator, consultations counted in person-times, small samples not ranked."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, distinct, func, or_, select, true
 
-from core.api import clock, db
+from core.api import OrgUnit, clock, db
 
 from .categories import BUCKETS
 from .models import Category, GridEvent, Transition
@@ -131,7 +131,6 @@ def by_month(start: date, end: date, units=None) -> list[tuple[str, int]]:
 def by_community(start: date, end: date, units=None) -> list[dict]:
     """Cases, closures and the on-time rate per community, alphabetical (no ranking); a rate over
     fewer cases due than the minimum sample shows as "—"."""
-    from core.api import OrgUnit
     lo, hi = bounds(start, end)
     E = GridEvent
     grid_to_community = dict(db.session.execute(select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.kind == "grid")).all())
@@ -175,7 +174,6 @@ class Hotspot:
 def _repeat_counts(tasks: list[GridEvent]) -> dict[int, tuple[int, int]]:
     """New events of the task's category in the task's grid, 90 days before and after it was created
     (hotspot tasks, duplicates merged into another case, voided and rejected reports left out)."""
-    from datetime import timedelta
 
     if not tasks:
         return {}
@@ -195,7 +193,6 @@ def _repeat_counts(tasks: list[GridEvent]) -> dict[int, tuple[int, int]]:
 
 def hotspot_state(before: int, after: int, start, now) -> str:
     """Watching until 90 days have passed; then stopped when the repeats at least halved."""
-    from datetime import timedelta
     if now < clock.aware(start) + timedelta(days=HOTSPOT_WINDOW_DAYS):
         return "watching"
     return "stopped" if after * 2 <= before else "continuing"

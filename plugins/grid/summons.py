@@ -7,10 +7,13 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import clock, current, db, lock_for_update, OrgUnit, ResidentUnit
+from core.api import OrgUnit, ResidentUnit, clock, current, db, lock_for_update
 
+from .deadlines import calendar
 from .machine import TERMINAL, Refused
-from .models import Summons, GridEvent, Transition
+from .models import GridEvent, Summons, Transition
+from .notices import summoned
+from .shares import live_share
 
 SIGN_LIMIT = {"CRITICAL": (30, "minute"), "URGENT": (30, "minute"), "NORMAL": (2, "working_hour")}
 #: kinds of org unit that can be summoned (a grid is called through its community, a building never)
@@ -21,7 +24,6 @@ def effective_level(event: GridEvent) -> int:
     """The level that coordinates the event: a share with a district department (L3) leaves the
     event with the level that had it before, which keeps coordinating its summonses."""
     if event.level == 3:
-        from .shares import live_share
         share = live_share(event.id)
         return share.level_before if share is not None else 2
     return event.level
@@ -58,7 +60,6 @@ def summon(event: GridEvent, unit_ids: list[int], resident_unit_ids: list[int], 
     again = [t["name"] for t in targets if t["name"] in waiting]
     if again:
         raise Refused(_("%(u)s 已被吹哨，尚未反馈", u="、".join(again)))
-    from .services import calendar
     now = clock.utcnow()
     due = calendar().add(now, *SIGN_LIMIT[event.urgency])
     rows = []
@@ -73,7 +74,6 @@ def summon(event: GridEvent, unit_ids: list[int], resident_unit_ids: list[int], 
     _log(event, "E9", "summon", reason, {"units": [n for _r, n in rows], "mandatory": mandatory,
                                          "sign_due": due.due.isoformat()})
     db.session.flush()
-    from .notices import summoned
     summoned(event, [r for r, _n in rows])
     return [r for r, _n in rows]
 

@@ -1,4 +1,4 @@
-"""What-if replay (假设推演, domain/grid.md §17.5): before a new limit table is adopted, the last six
+"""What-if replay (假设推演, docs/grid.md §17.5): before a new limit table is adopted, the last six
 months of dispatched events are replayed under it.
 
 Each event's case deadline is recomputed with the tenant's work calendar from its real dispatch time

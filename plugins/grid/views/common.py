@@ -1,0 +1,183 @@
+"""What every grid page shares: label tables, the user's scope, the grids and categories to choose from."""
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from http import HTTPStatus
+from types import SimpleNamespace
+
+from flask import abort, render_template
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, or_, select
+
+from core import api
+from core.api import (
+    OrgUnit,
+    ResidentUnit,
+    current,
+    current_lang,
+    db,
+    path_filter,
+    units_within,
+)
+
+from .. import records, services, shares, stats, summons
+from ..categories import BUCKETS, LEVELS, SOURCES, STAFF_SOURCES, URGENCIES
+from ..machine import (
+    ACTIONS,
+    CALLBACK_RESULTS,
+    CLOSURES,
+    REJECT_REASONS,
+    RETURN_REASONS,
+    STATE_LABELS,
+    SUSPEND_REASONS,
+    TERMINAL,
+)
+from ..models import Category, GridEvent, Photo, Subscriber, Summons, Transition
+from ..profiles import retired_ids
+
+#: rows per page of the other capped lists (mediation cases, proxy services, emergency modes, shares)
+LIST_PAGE = 50
+
+
+
+
+_LABELS: dict[str, dict] = {}
+
+
+def labels() -> dict:
+    """Label tables translated once per language, not once per row."""
+    lang = current_lang()
+    if lang not in _LABELS:
+        _LABELS[lang] = {name: {k: str(v) for k, v in table.items()} for name, table in _label_tables().items()}
+    return _LABELS[lang]
+
+
+EXTRA_STEPS = {"summon": _l("吹哨报到"), "summon_sign": _l("吹哨单位报到"), "summon_respond": _l("吹哨单位反馈"),
+               "summon_late": _l("吹哨单位超时未报到"), "share": _l("共享给区级部门"), "unshare": _l("撤回区级共享"),
+               "root_cause": _l("填写根源分析"), "subscribe": _l("来电人登记关注"), "merged_in": _l("并入重复事件")}
+
+
+def _label_tables() -> dict:
+    return {"action_names": {**EXTRA_STEPS, **{name: a.label for name, a in ACTIONS.items()}}, "states": STATE_LABELS, "closures": CLOSURES, "bucket_names": BUCKETS, "urgencies": URGENCIES, "levels": LEVELS, "sources": SOURCES, "staff_sources": STAFF_SOURCES,
+            "callback_results": CALLBACK_RESULTS, "reject_reasons": REJECT_REASONS,
+            "return_reasons": RETURN_REASONS, "suspend_reasons": SUSPEND_REASONS}
+
+
+def scoped(stmt):
+    """Only events in the user's part of the tree: a grid worker sees their grid, a community its
+    grids, a summoned unit the events it was called to."""
+    units = units_within("grid.view")
+    if units is None:
+        return stmt
+    summoned = select(Summons.event_id).where(Summons.unit_id.in_(units))
+    return stmt.where(or_(GridEvent.grid_id.in_(units), GridEvent.handler_unit_id.in_(units), GridEvent.id.in_(summoned)))
+
+
+def categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.bucket, Category.code)))
+
+
+def grids(scoped_to_user: bool = True) -> list[OrgUnit]:
+    """Grids to choose from, community by community; staff see the grids of their own part of the tree."""
+    stmt = select(OrgUnit).where(OrgUnit.kind == "grid")
+    if scoped_to_user:
+        stmt = scoped_units(stmt)
+    retired = retired_ids()  # grids merged into another take no new work
+    rows = [u for u in db.session.scalars(stmt.limit(2000)) if u.id not in retired]
+    names = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(
+        OrgUnit.id.in_({g.parent_id for g in rows}))).all())
+    for unit in rows:
+        unit.community_name = names.get(unit.parent_id, "")
+    return sorted(rows, key=lambda u: (u.community_name, len(u.name), u.name))
+
+
+
+
+
+
+
+
+
+
+def scoped_units(stmt):
+    condition = path_filter(current().scope_paths("grid.view"))
+    return stmt if condition is None else stmt.where(condition)
+
+
+def scoped_or_404(event_id: int) -> GridEvent:
+    ev = db.session.scalars(scoped(_detail_selects()["event"]), {"event_id": event_id}).first()
+    if ev is None:
+        abort(404)
+    return ev
+
+
+def mask_name(name: str) -> str:
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+def in_scope(stmt, column):
+    units = units_within("grid.view")
+    return stmt if units is None else stmt.where(column.in_(units))
+
+
+def event_page(ev: GridEvent, status=HTTPStatus.OK, **extra):
+    """The event page with what surrounds the card: where the event came from (its first timeline
+    entry names the log or patrol it was converted from) and, for a dispute, its mediation case."""
+    context = event_context(ev, **{k: extra.pop(k) for k in ("errors", "form", "open_action") if k in extra})
+    first = context["timeline"][0].payload if context["timeline"] else {}
+    origin = first.get("from")
+    if origin:
+        origin = {**origin, "at": datetime.fromisoformat(origin["at"])}
+    dispute = context["category"].profile == "DISPUTE"
+    context.update({"origin": origin, "dispute": dispute,
+                    "mediation": records.case_of_event(ev.id) if dispute else None, "mediation_errors": {},
+                    "mediation_form": {}, **extra})
+    return render_template("grid/event.html", **context), status
+
+
+@functools.cache
+def _detail_selects() -> dict:
+    """The detail page's fixed queries, built once (each request only binds the event)."""
+    event_id = bindparam("event_id")
+    return {
+        "event": select(GridEvent).where(GridEvent.id == event_id),
+        "timeline": select(Transition, api.Account.display_name)
+        .outerjoin(api.Account, api.Account.id == Transition.actor_id)
+        .where(Transition.event_id == event_id).order_by(Transition.id),
+        "photos": select(Photo).where(Photo.event_id == event_id).order_by(Photo.id),
+        "subscribers": select(Subscriber).where(Subscriber.event_id == event_id).order_by(Subscriber.id),
+        "units": select(OrgUnit).where(OrgUnit.id.in_(bindparam("unit_ids", expanding=True))),
+    }
+
+
+def event_context(event: GridEvent, errors=None, form=None, open_action=None) -> dict:
+    q = _detail_selects()
+    timeline = db.session.execute(q["timeline"], {"event_id": event.id}).all()
+    category = db.session.get(Category, event.category_id)
+    units = {u.id: u for u in db.session.scalars(
+        q["units"], {"unit_ids": [x for x in (event.grid_id, event.handler_unit_id) if x]})}
+    actions = services.available_actions(event)
+    coordinating = (event.state not in TERMINAL and summons.effective_level(event) in (1, 2)
+                    and current().has("grid.event.summon")
+                    and current().can("grid.event.summon", summons.coordinator_path(event)))
+    # the unit list is needed only when this user may dispatch or summon on this event now
+    handlers = [] if not (coordinating or any("handler_unit_id" in a.fields for a in actions)) else [
+        SimpleNamespace(id=id_, name=name, depth=path.count("/") - 1) for id_, name, path in db.session.execute(
+            select(OrgUnit.id, OrgUnit.name, OrgUnit.path).where(OrgUnit.kind.in_(("grid", "community", "street")))
+            .order_by(OrgUnit.path).limit(1000))]
+    photo_rows = list(db.session.scalars(q["photos"], {"event_id": event.id}))
+    subscribers = [] if event.demand_n <= 1 else list(db.session.scalars(q["subscribers"], {"event_id": event.id}))
+    summoned = summons.of_event(event.id) if event.max_level >= 1 else []  # only L1/L2 summon
+    residents = list(db.session.scalars(select(ResidentUnit).order_by(ResidentUnit.name).limit(500))) \
+        if coordinating else []
+    hotspot = stats.hotspots(task_id=event.id)[0] if event.source == "PROACTIVE" and event.grid_id else None
+    return {"event": event, "category": category, "timeline": [t for t, _ in timeline], "units": units,
+            "handlers": handlers, "photos": photo_rows, "subscribers": subscribers, "summons": summoned,
+            "summon_colour": summons.colour,
+            "coordinating": coordinating, "resident_units": residents,
+            "share": shares.live_share(event.id) if event.level == shares.L3 else None, "hotspot": hotspot,
+            "actors": {t.actor_id: name for t, name in timeline if name}, "actions": actions,
+            "errors": errors or {}, "form": form or {},
+            "open_action": open_action, "colour": services.sla_colour(event), "master": (
+                db.session.get(GridEvent, event.master_id) if event.master_id else None), **labels()}

@@ -1,0 +1,315 @@
+"""The intake queue and reporting: the event list, the report forms (staff and public), duplicates, subscriptions, dashboard widgets."""
+from __future__ import annotations
+
+import functools
+from datetime import datetime, timedelta
+from http import HTTPStatus
+
+from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlalchemy import and_, bindparam, or_, select
+
+from core import api
+from core.api import (
+    OrgUnit,
+    arg,
+    as_id,
+    audience,
+    client_ip,
+    clock,
+    current,
+    db,
+    form_data,
+    invalid_form,
+    is_fragment_request,
+    local_dt,
+    parse_id,
+    parse_moment,
+    render_page_or_fragment,
+    requires,
+    see_other,
+    tenant_url,
+    units_within,
+)
+
+from .. import photos, records, services, stats
+from ..categories import URGENCIES
+from ..machine import TERMINAL, Refused
+from ..models import Category, GridEvent
+from ..profiles import locate, retired_ids, successor
+from ..schemas import EventIn, PublicReportIn, SubscribeIn
+from .common import categories, grids, labels, scoped, scoped_or_404
+
+PAGE = 50
+
+
+STATE_GROUPS = {
+    "intake": ("SUBMITTED", "VERIFYING", "REGISTERED", "RETURN_REQUESTED"),
+    "handling": ("DISPATCHED", "IN_PROGRESS", "SUSPENDED"),
+    "checking": ("AWAITING_CHECK", "AWAITING_CALLBACK"),
+    "done": TERMINAL,
+}
+
+
+@functools.cache
+def _queue_select():
+    """What a queue row shows, with its category and grid names joined in: one light query per page.
+    Built once; each request adds only its filters."""
+    return (select(GridEvent.id, GridEvent.ref_no, GridEvent.title, GridEvent.urgency, GridEvent.state,
+                   GridEvent.stage_deadline, GridEvent.created_at, Category.name.label("category_name"),
+                   OrgUnit.name.label("grid_name"))
+            .outerjoin(Category, (Category.id == GridEvent.category_id) & (Category.tenant_id == GridEvent.tenant_id))
+            .outerjoin(OrgUnit, (OrgUnit.id == GridEvent.grid_id) & (OrgUnit.tenant_id == GridEvent.tenant_id)))
+
+
+@functools.lru_cache(maxsize=512)
+def _queue_statement(group: str, filters: frozenset):
+    """The queue's statement for one shape of filters (which ones are set, not their values), built
+    once: the values are bound at execution, and building SQL costs more than running it."""
+    stmt = _queue_select()
+    if group in STATE_GROUPS:
+        stmt = stmt.where(GridEvent.state.in_(STATE_GROUPS[group]))
+    elif group == "open":
+        stmt = stmt.where(GridEvent.state.not_in(TERMINAL))
+    if "category" in filters:
+        stmt = stmt.where(GridEvent.category_id == bindparam("category"))
+    if "urgency" in filters:
+        stmt = stmt.where(GridEvent.urgency == bindparam("urgency"))
+    if "ref_no" in filters:
+        stmt = stmt.where(or_(GridEvent.ref_no == bindparam("ref_no"),
+                              GridEvent.title.startswith(bindparam("title_prefix"), escape="\\")))
+    if "before_at" in filters:
+        at = bindparam("before_at", type_=GridEvent.created_at.type)
+        stmt = stmt.where(or_(GridEvent.created_at < at,
+                              and_(GridEvent.created_at == at, GridEvent.id < bindparam("before_id"))))
+    return stmt.order_by(GridEvent.created_at.desc(), GridEvent.id.desc()).limit(PAGE + 1)
+
+
+def _cursor(raw: str) -> tuple[datetime, int]:
+    """A page key of the event list: ``<created_at>_<id>`` of the last row shown."""
+    at, _sep, ident = raw.partition("_")
+    return parse_moment(at, clock.timezone_utc()), parse_id(ident)
+
+
+@functools.cache
+def _category_choices():
+    return select(Category.id, Category.name).where(Category.active.is_(True)).order_by(Category.bucket, Category.code)
+
+
+
+
+@requires("grid.view")
+def events():
+    """Events, newest first, filtered by stage, category and urgency; the rows alone for htmx."""
+    group = request.args.get("group", "open")
+    params: dict = {}
+    category = arg("category", parse_id)
+    if category:
+        params["category"] = category
+    urgency = request.args.get("urgency")
+    if urgency in URGENCIES:
+        params["urgency"] = urgency
+    q = request.args.get("q", "").strip()[:50]
+    if q:
+        # a title starting with what was typed: % and _ are letters here, not wildcards
+        params.update(ref_no=q, title_prefix=q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
+    before = arg("before", _cursor)
+    if before:  # keyset paging on (created_at, id): constant cost whatever the page
+        params.update(before_at=before[0], before_id=before[1])
+    # scoped users (a grid worker, a community) add their part of the tree to the shared statement
+    stmt = scoped(_queue_statement(group if group in STATE_GROUPS or group == "open" else "all", frozenset(params)))
+    rows = db.session.execute(stmt, params).all()
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    next_key = f"{clock.aware(rows[-1].created_at).isoformat()}_{rows[-1].id}" if more else None
+    now = clock.utcnow()
+    # colour and due times in Python, and plain tuples: the template only places strings
+    rows = [(id_, ref_no, title, urgency, state, category_name or "", grid_name or "",
+             services.sla_colour_at(state, deadline, created_at, now), local_dt(deadline, "yyyy-MM-dd'T'HH:mm"),
+             local_dt(deadline, "MM-dd HH:mm"))
+            for id_, ref_no, title, urgency, state, deadline, created_at, category_name, grid_name in rows]
+    # the filter form's category choices are needed only for the whole page, not for the rows fragment
+    cats = [] if is_fragment_request("event-rows") else [(str(i), name) for i, name in db.session.execute(_category_choices())]
+    return render_page_or_fragment("grid/events.html", "grid/_event_rows.html", "event-rows", rows=rows, cats=cats,
+                                   chosen_category=request.args.get("category", ""), group=group, args=request.args,
+                                   next_key=next_key, base_url=tenant_url("grid.events"),
+                                   **labels())
+
+
+NEW_DEFAULTS = {"urgency": "NORMAL", "source": "GRID_PATROL"}
+
+
+def _new_page(errors=None, form=None, status=HTTPStatus.OK):
+    return render_template("grid/new.html", cats=categories(), grids=grids(), errors=errors or {},
+                           form={**NEW_DEFAULTS, **(form or {})}, **labels()), status
+
+
+@requires("grid.event.report")
+def new():
+    """Report an event in under a minute: category, place, what happened. Opened from a service log
+    or a patrol finding (转为事件), the form comes prefilled and the event will link back."""
+    form = {"grid_id": request.args.get("grid_id", "")}
+    kind, row_id = request.args.get("from_kind", ""), arg("from_id", parse_id)
+    if kind and row_id:
+        form.update(_prefill_from(kind, row_id))
+    return _new_page(form=form)
+
+
+def _prefill_from(kind: str, row_id: int) -> dict:
+    """The report form filled from a log or patrol of the user's grids; someone else's is 404."""
+    row = records.source_row(kind, row_id)
+    if row is None or row.grid_id not in {g.id for g in grids()}:
+        abort(404)
+    if kind == "log":
+        text_, source = row.summary, "PHONE_VISIT" if row.form == "phone" else "GRID_PATROL"
+    else:
+        text_, source = row.findings, "GRID_PATROL"
+    return {"grid_id": row.grid_id, "title": text_.splitlines()[0][:100] if text_ else "", "description": text_,
+            "source": source, "from_kind": kind, "from_id": row.id}
+
+
+@requires("grid.event.report")
+def create():
+    fields_ = form_data()
+    origin = (fields_.pop("from_kind", ""), fields_.pop("from_id", ""))
+    try:
+        data = EventIn().load(fields_)
+        mine = {u.id for u in grids()}
+        if data.get("grid_id") and data["grid_id"] not in mine:
+            raise ValidationError({"grid_id": [_("只能在自己负责的网格上报")]})
+        if not data.get("grid_id") and data.get("lat") is not None:
+            found = locate(data["lng"], data["lat"])
+            if found is not None and found.grid_id not in mine:
+                raise ValidationError({"lat": [_("该位置属于其他网格，只能在自己负责的网格上报")]})
+        source_row = None
+        if origin[0]:
+            row_id = as_id(origin[1])
+            source_row = records.source_row(origin[0], row_id) if row_id else None
+            if source_row is None or source_row.grid_id not in mine:
+                abort(404)
+        origin_ref = None
+        if source_row is not None:
+            origin_ref = {"kind": origin[0], "id": source_row.id, "grid_id": source_row.grid_id,
+                          "at": clock.aware(source_row.occurred_at if origin[0] == "log" else source_row.started_at)
+                          .isoformat()}
+        event = services.report_event(data, data["source"], current().user_id, origin=origin_ref)
+        if source_row is not None:
+            records.link_source(event, origin[0], source_row.id)
+    except ValidationError as err:
+        db.session.rollback()
+        return invalid_form("grid/new.html", "grid/_event_form.html", "event-form", cats=categories(), grids=grids(),
+                            errors=err.messages, form={**NEW_DEFAULTS, **request.form.to_dict()}, **labels())
+    except Refused as err:
+        db.session.rollback()
+        return _new_page({"_": [str(err)]}, request.form, HTTPStatus.UNPROCESSABLE_ENTITY)
+    target = url_for("grid.event", event_id=event.id)
+    db.session.commit()
+    return see_other(target)
+
+
+#: residents' reports from one address per hour (the public page and Open311 together)
+REPORTS_PER_HOUR = 20
+
+
+def public_reports_open() -> bool:
+    """The street's switch for residents' reports without sign-in (the public page and Open311)."""
+    return bool(api.settings("grid").get("public_reports", True))
+
+
+@audience("public")
+def public_report():
+    """A resident reports a problem without signing in (QR posters lead here); rate-limited, spam-trapped."""
+    if not public_reports_open():
+        abort(404)  # the street has closed its public report page
+    settings_ok = True
+    if request.method == "GET":
+        grid_id = arg("grid_id", parse_id)
+        if grid_id is not None:
+            if grid_id in retired_ids():  # a poster of a grid since merged: report to the grid it joined
+                grid_id = successor(grid_id)
+        return render_template("grid/report.html", cats=categories(), grids=grids(False), errors={},
+                               form={"grid_id": grid_id or ""}, done=None, enabled=settings_ok)
+    try:
+        data = PublicReportIn().load(form_data())
+    except ValidationError as err:
+        return render_template("grid/report.html", cats=categories(), grids=grids(False), errors=err.messages,
+                               form=request.form, done=None, enabled=True), HTTPStatus.UNPROCESSABLE_ENTITY
+    if not api.rate_limit(f"report:{client_ip()}", REPORTS_PER_HOUR, 60):  # counted in one statement
+        db.session.commit()
+        return render_template("grid/report.html", cats=categories(), grids=grids(False), form=request.form, done=None,
+                               enabled=True, errors={"_": [_("提交过于频繁，请一小时后再试，或拨打社区电话")]}), \
+            HTTPStatus.TOO_MANY_REQUESTS
+    if data.pop("website"):  # a robot filled the invisible field: thank it, store nothing
+        db.session.commit()
+        return render_template("grid/report.html", done="E-RECEIVED", cats=[], grids=[], errors={}, form={},
+                               enabled=True)
+    try:
+        event = services.report_event(data, "RESIDENT")
+        upload = request.files.get("photo")
+        if upload is not None and upload.filename:
+            photos.save(event.id, upload, "report")
+    except Refused as err:
+        db.session.rollback()
+        return render_template("grid/report.html", cats=categories(), grids=grids(False), errors={"_": [str(err)]},
+                               form=request.form, done=None, enabled=True), HTTPStatus.UNPROCESSABLE_ENTITY
+    ref = event.ref_no
+    db.session.commit()
+    return render_template("grid/report.html", done=ref, cats=[], grids=[], errors={}, form={}, enabled=True)
+
+
+@requires("grid.event.report")
+def duplicates():
+    """Likely duplicates of a report being typed: with a point, open events of the category within its
+    radius and the last 14 days; without one, the same category in the same grid."""
+    category = db.session.get(Category, arg("category_id", parse_id) or 0)
+    grid_id = arg("grid_id", parse_id)
+    lat, lng = request.args.get("lat", type=float), request.args.get("lng", type=float)
+    rows, radius = [], None
+    if category is not None and lat is not None and lng is not None and -90 <= lat <= 90 and -180 <= lng <= 180:
+        radius = category.dup_radius_m
+        rows = services.nearby_open(category, lat, lng, scoped(select(GridEvent)))
+    elif category is not None and grid_id:
+        since = clock.utcnow() - timedelta(days=services.DUP_DAYS)
+        rows = [(e, None) for e in db.session.scalars(scoped(select(GridEvent).where(
+            GridEvent.category_id == category.id, GridEvent.grid_id == grid_id, GridEvent.created_at >= since,
+            GridEvent.state.not_in(TERMINAL))).order_by(GridEvent.created_at.desc()).limit(5))]
+    return render_template("grid/_duplicates.html", rows=rows, radius=radius, **labels())
+
+
+@requires("grid.event.report")
+def subscribe(event_id: int):
+    """From the duplicate panel at intake: the caller follows the open event instead of filing it again."""
+    ev = scoped_or_404(event_id)
+    try:
+        data = SubscribeIn().load({k: v for k, v in form_data().items() if k in ("reporter_name", "reporter_phone")})
+        services.subscribe(ev.id, data.get("reporter_name"), data["reporter_phone"], current().user_id)
+    except ValidationError as err:
+        db.session.rollback()
+        return render_template("grid/_subscribed.html", event=ev, errors=err.messages), HTTPStatus.UNPROCESSABLE_ENTITY
+    except Refused as err:
+        db.session.rollback()
+        return render_template("grid/_subscribed.html", event=ev, errors={"_": [str(err)]}), \
+            HTTPStatus.UNPROCESSABLE_ENTITY
+    db.session.commit()
+    return render_template("grid/_subscribed.html", event=ev, errors={})
+
+
+@requires("grid.view")
+def widget_open():
+    """Open events by SLA colour."""
+    rows = db.session.scalars(scoped(select(GridEvent).where(GridEvent.state.not_in(TERMINAL))).limit(2000))
+    counts = {"red": 0, "orange": 0, "yellow": 0, "green": 0, "none": 0}
+    for ev in rows:
+        counts[services.sla_colour(ev)] += 1
+    return render_template("grid/_widget_open.html", counts=counts)
+
+
+@requires("grid.reports.view")
+def widget_month():
+    """This month's on-time closure rate and solved counts."""
+    today = clock.utcnow().astimezone(clock.SHANGHAI).date()
+    start = today.replace(day=1)
+    units = units_within("grid.reports.view")
+    return render_template("grid/_widget_month.html", kpis={k.key: k for k in stats.kpis(start, today, units)},
+                           buckets=stats.buckets(start, today, units), **labels())
