@@ -267,18 +267,20 @@ def people():
 
 def _where(rows) -> dict[int, str]:
     """Where each person belongs, as staff tell two 张伟 apart: the unit with the one above it
-    (幸福社区 · 幸福第一网格), and the household when there is one (· 3栋201)."""
+    (幸福社区 · 幸福第一网格; never the street itself), and the household when there is one (· 3栋201)."""
     own = {i for p in rows for i in (p.org_unit_id, p.household_id) if i}
     found = {u.id: u for u in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(own)))} if own else {}
-    parent_ids = {u.parent_id for u in found.values() if u.parent_id and u.kind not in ("street", "district")}
-    parents = {u.id: u for u in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(parent_ids - found.keys())))}
-    names = {**{i: u.name for i, u in parents.items()}, **{i: u.name for i, u in found.items()}}
+    wanted = {u.parent_id for u in found.values() if u.parent_id} - found.keys()
+    above = {**found, **({u.id: u for u in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(wanted)))}
+                         if wanted else {})}
     where = {}
     for p in rows:
-        unit = found.get(p.org_unit_id)
-        parts = [names[unit.parent_id]] if unit and unit.parent_id in names and unit.kind not in ("street", "district") \
-            else []
-        parts += [unit.name] if unit else []
+        unit, parts = found.get(p.org_unit_id), []
+        if unit is not None:
+            parent = above.get(unit.parent_id)
+            if parent is not None and parent.kind not in ("street", "district"):
+                parts.append(parent.name)
+            parts.append(unit.name)
         if p.household_id in found and p.household_id != p.org_unit_id:
             parts.append(found[p.household_id].name)
         where[p.id] = " · ".join(parts)
