@@ -44,7 +44,7 @@ from .tenancy.scopes import tenant_scope
 from .tenancy.services import acting_in, tenant_slug
 from .ui import current_lang, local_dt, mask_id, mask_phone, tenant_url
 from .ui.notify import notify, path_for
-from .ui.render import (Refused, Stale, form_action, form_data, invalid_form, is_fragment_request,
+from .ui.render import (Refused, Stale, flash, form_action, form_data, invalid_form, is_fragment_request,
                         render_page_or_fragment, see_other)
 from .web import example_args, register_model_converters
 
@@ -67,7 +67,7 @@ __all__ = [
     # work that reaches people, and the record of it
     "notify", "path_for", "audit", "rate_limit", "attach_case", "case_number", "case_path",
     # pages and forms
-    "render_page_or_fragment", "invalid_form", "form_action", "form_data", "is_fragment_request", "see_other",
+    "render_page_or_fragment", "invalid_form", "form_action", "form_data", "is_fragment_request", "see_other", "flash",
     "Refused", "Stale", "sheets", "current_lang", "local_dt", "tenant_url", "keyset_page", "KeysetPage",
     # input: field types that refuse control characters and out-of-range values; query strings
     "fields", "Text", "Stripped", "text", "Integer", "Id", "Date", "AwareDateTime",

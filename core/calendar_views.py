@@ -18,7 +18,7 @@ from .db import db
 from .fields import CONTROL, in_range
 from .params import arg, parse_year
 from .tenancy.context import current
-from .ui.render import see_other
+from .ui.render import flash, see_other
 
 platform_bp = Blueprint("platform_calendar", __name__, url_prefix="/platform/calendar")
 bp = Blueprint("calendar", __name__, url_prefix="/t/<tenant>/admin/calendar")
@@ -71,6 +71,7 @@ def notices():
             HTTPStatus.UNPROCESSABLE_ENTITY
     load_notice(year, holidays_, workdays, form.get("notice_ref", "")[:100])
     record_platform("calendar.notice", None, year=year, holidays=len(holidays_), workdays=len(workdays))
+    flash(_("已保存 %(y)s 年的放假安排", y=year))
     db.session.commit()
     return see_other(url_for("platform_calendar.notices"))
 
@@ -101,6 +102,7 @@ def year_view():
                                                               CalendarOverride.day == day))
             db.session.add(CalendarOverride(tenant_id=current().active, day=day, day_type=kind, reason=reason))
             record("calendar.override", "calendar", day.isoformat(), day_type=kind)
+            flash(_("已保存 %(day)s 的调整", day=day.isoformat()))
             db.session.commit()
             return see_other(url_for("calendar.year_view", year=day.year))
     cal = WorkCalendar.for_tenant(g.tenant)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from flask import Blueprint, Flask, abort, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from marshmallow import Schema, ValidationError, validate
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from .db import db
 from .fields import REQUIRED, Text
 from .tenancy.models import Tenant
 from .tenancy.services import create_tenant
-from .ui.render import form_data, see_other
+from .ui.render import flash, form_data, see_other
 
 bp = Blueprint("platform", __name__, url_prefix="/platform")
 
@@ -50,6 +50,7 @@ def create():
         return render_template("platform/tenants.html", **_page(errors=err.messages, form=request.form)), \
             HTTPStatus.UNPROCESSABLE_ENTITY
     record_platform("tenant.create", tenant.id, slug=tenant.slug)
+    flash(gettext("已开通“%(name)s”", name=tenant.name))
     db.session.commit()
     return see_other(url_for("platform.tenants"))
 
@@ -70,6 +71,7 @@ def update(tenant_id: int):
     if status in ("active", "suspended"):
         tenant.status = status
     record_platform("tenant.update", tenant.id, name=bool(name), status=status)
+    flash(gettext("已更新“%(name)s”", name=tenant.name))
     db.session.commit()
     return see_other(url_for("platform.tenants"))
 

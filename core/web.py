@@ -231,6 +231,9 @@ def _after(resp):
         resp.vary.update(("HX-Request", "HX-Target"))
     if resp.status_code == 422:
         resp.headers["HX-Push-Url"] = "false"  # a refused form keeps the page's address
+    if not g.get("api_key_token"):  # a machine request has no session, and no one to tell
+        from .ui.render import toast_header
+        toast_header(resp)
     _deliver_after_response(resp)
     return resp
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from .. import clock
 from ..audit.service import record_platform
 from ..db import db
-from ..ui.render import form_data, see_other
+from ..ui.render import flash, form_data, see_other
 from . import credentials, devices, passwords, sessions, throttle, totp
 from .models import UserAccount, UserSession
 from .permissions import audience
@@ -188,6 +188,7 @@ def account():
 def sign_out_everywhere():
     sessions.revoke_all(g.user.id)
     sessions.end_session()
+    flash(_("已在所有设备上退出登录"))
     db.session.commit()
     return see_other(url_for("auth.login"))
 
@@ -210,6 +211,7 @@ def change_password():
     g.user.must_change_password = False
     sessions.revoke_all(g.user.id)
     sessions.start_session(g.user)
+    flash(_("密码已修改，其他设备上的登录已失效"))
     db.session.commit()
     return see_other(url_for("auth.account"))
 
@@ -242,6 +244,7 @@ def totp_enroll():
     g.user.totp_enabled = True
     g.user.recovery_codes = hashes
     session.pop("totp_secret", None)
+    flash(_("已开启两步验证"))
     db.session.commit()
     return render_template("auth/totp_enroll.html", secret=None, uri=None, errors={}, codes=codes)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -108,6 +109,11 @@ class ResidentUnit(TenantScoped, db.Model):
     kind: Mapped[str] = mapped_column(String(32))
     party_org_id: Mapped[int | None] = mapped_column(BigId)
     org_unit_id: Mapped[int | None] = mapped_column(BigId)
+
+
+#: what a person is to the street, as the people list shows it (``Person.kinds``)
+PERSON_KINDS = {"resident": _l("居民"), "party_member": _l("党员"), "grid_worker": _l("网格员"),
+                "representative": _l("代表"), "cadre": _l("干部")}
 
 
 class Person(TenantScoped, db.Model):

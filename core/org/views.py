@@ -14,9 +14,9 @@ from ..db import db, get_or_404
 from ..params import arg, parse_id
 from ..tenancy.context import current
 from ..tenancy.resolve import district_rollup, reads_streets, writes_on_get
-from ..ui.render import form_data, invalid_form, render_page_or_fragment, see_other
+from ..ui.render import flash, form_data, invalid_form, render_page_or_fragment, see_other
 from . import services
-from .models import CHILD_KINDS, OrgUnit, OrgUnitHistory, PartyOrg, Person, ResidentUnit
+from .models import CHILD_KINDS, PERSON_KINDS, OrgUnit, OrgUnitHistory, PartyOrg, Person, ResidentUnit
 from .schemas import MoveIn, PersonIn, RenameIn, RevealIn, UnitIn
 
 bp = Blueprint("org", __name__, url_prefix="/t/<tenant>/org")
@@ -132,6 +132,7 @@ def create_child(unit_id: int):
         return invalid_form("org/unit.html", "org/_unit_form.html", "unit-form",
                             **_unit_context(get_or_404(OrgUnit, unit_id), errors=err.messages, form=request.form))
     target = url_for("org.unit", unit_id=child.id)
+    flash(_("已添加“%(name)s”", name=child.name))
     db.session.commit()
     return see_other(target)
 
@@ -148,6 +149,7 @@ def rename(unit_id: int):
         db.session.rollback()
         return invalid_form("org/unit.html", "org/_rename_form.html", "rename-form",
                             **_unit_context(get_or_404(OrgUnit, unit_id), rename_errors=err.messages))
+    flash(_("已改名为“%(name)s”", name=unit.name))
     db.session.commit()
     return see_other(url_for("org.unit", unit_id=unit_id))
 
@@ -172,6 +174,7 @@ def move(unit_id: int):
         db.session.rollback()
         return invalid_form("org/unit.html", "org/_move_form.html", "move-form",
                             **_unit_context(get_or_404(OrgUnit, unit_id), move_errors=err.messages))
+    flash(_("已移到“%(name)s”之下", name=new_parent.name))
     db.session.commit()
     return see_other(url_for("org.unit", unit_id=unit_id))
 
@@ -271,10 +274,30 @@ def people():
     rows = services.search_people(q, limit=51, after_id=after, within=current().scope_paths("core.people.view"))
     more = len(rows) > 50
     rows = rows[:50]
-    units = {u.id: u.name for u in db.session.scalars(
-        select(OrgUnit).where(OrgUnit.id.in_({p.org_unit_id for p in rows if p.org_unit_id})))}
     return render_page_or_fragment("people/list.html", "people/_rows.html", "people-rows", rows=rows, q=q,
-                                   more=more, units=units, errors={}, form={})
+                                   more=more, units=_where(rows), kinds=PERSON_KINDS, errors={}, form={})
+
+
+def _where(rows) -> dict[int, str]:
+    """Where each person belongs, as staff tell two 张伟 apart: the unit with the one above it
+    (幸福社区 · 幸福第一网格; never the street itself), and the household when there is one (· 3栋201)."""
+    own = {i for p in rows for i in (p.org_unit_id, p.household_id) if i}
+    found = {u.id: u for u in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(own)))} if own else {}
+    wanted = {u.parent_id for u in found.values() if u.parent_id} - found.keys()
+    above = {**found, **({u.id: u for u in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(wanted)))}
+                         if wanted else {})}
+    where = {}
+    for p in rows:
+        unit, parts = found.get(p.org_unit_id), []
+        if unit is not None:
+            parent = above.get(unit.parent_id)
+            if parent is not None and parent.kind not in ("street", "district"):
+                parts.append(parent.name)
+            parts.append(unit.name)
+        if p.household_id in found and p.household_id != p.org_unit_id:
+            parts.append(found[p.household_id].name)
+        where[p.id] = " · ".join(parts)
+    return where
 
 
 @people_bp.post("/")
@@ -287,8 +310,9 @@ def create_person():
     except ValidationError as err:
         db.session.rollback()
         return invalid_form("people/list.html", "people/_person_form.html", "person-form", rows=[], q="", more=False,
-                            units={}, errors=err.messages, form=request.form)
+                            kinds=PERSON_KINDS, units={}, errors=err.messages, form=request.form)
     target = url_for("people.person", person_id=person.id)
+    flash(_("已登记“%(name)s”", name=person.name))
     db.session.commit()
     return see_other(target)
 
@@ -331,6 +355,7 @@ def edit_person(person_id: int):
     if old_category != p.mgmt_category:
         audit.record("person.mgmt_category", "person", p.id, old=old_category, new=p.mgmt_category)
     audit.record("person.edit", "person", p.id)
+    flash(_("已保存"))
     db.session.commit()
     return see_other(url_for("people.person", person_id=person_id))
 
@@ -381,5 +406,6 @@ def erase_person(person_id: int):
         return render_template("people/person.html", p=p, unit=None, party=None,
                                errors={"confirm": [_("请输入 ERASE 确认删除")]}), HTTPStatus.UNPROCESSABLE_ENTITY
     services.erase_person(p)
+    flash(_("已删除此人的个人信息"))
     db.session.commit()
     return see_other(url_for("people.person", person_id=person_id))

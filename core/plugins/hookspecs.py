@@ -28,6 +28,11 @@ def register_permissions():
 
 
 @hookspec
+def register_audit_labels():
+    """Return ``{action: label}`` for this plugin's audit actions (and its audited events); keys start with ``<plugin>.``."""
+
+
+@hookspec
 def register_event_types():
     """Return ``Event`` subclasses this plugin emits; names are ``<plugin>.<event>``."""
 

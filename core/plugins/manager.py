@@ -89,6 +89,8 @@ class PluginRegistry:
     failed: list[FailedPlugin] = field(default_factory=list)
     permissions: list = field(default_factory=list)
     event_types: dict[str, type] = field(default_factory=dict)
+    #: audit action → its readable name, from ``register_audit_labels`` (core's own: ``core.audit.labels``)
+    audit_labels: dict[str, object] = field(default_factory=dict)
     #: (plugin name, JobSpec)
     jobs: list = field(default_factory=list)
     #: blueprint name → plugin name, for gating routes per request.
@@ -310,6 +312,12 @@ def _collect_registrations(registry: PluginRegistry, fail) -> None:
                 fail(impl.plugin_name, f"{impl.plugin_name}: event {event_type.name} must start with its name")
                 continue
             registry.event_types[event_type.name] = event_type
+    for impl in pm.hook.register_audit_labels.get_hookimpls():
+        for action, text in (impl.function() or {}).items():
+            if not action.startswith(f"{impl.plugin_name}."):
+                fail(impl.plugin_name, f"{impl.plugin_name}: audit action {action} must start with its name")
+                continue
+            registry.audit_labels[action] = text
     for impl in pm.hook.register_jobs.get_hookimpls():
         for job in impl.function() or []:
             registry.jobs.append((impl.plugin_name, job))

@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 from ..auth.permissions import audience, requires, step_up
 from ..db import db
 from ..tenancy.context import current
-from ..ui.render import form_data, see_other
+from ..ui.render import flash, form_data, see_other
 from ..web import example_args
 from . import admin, settings as plugin_settings, streets
 from .manager import registry
@@ -64,6 +64,10 @@ def _reenter() -> None:
         abort(404)
 
 
+def _title(name: str) -> str:
+    return str(registry().plugins[name].manifest.title)
+
+
 def _known(name: str) -> None:
     if name not in registry().plugins:
         abort(404)
@@ -89,6 +93,7 @@ def enable(name: str):
     except admin.PluginRefused as err:
         db.session.rollback()
         return _card_response(name, HTTPStatus.CONFLICT, refused={name: str(err)})
+    flash(_("已启用“%(title)s”", title=_title(name)))
     db.session.commit()
     return _card_response(name)
 
@@ -102,6 +107,7 @@ def disable(name: str):
     except admin.PluginRefused as err:
         db.session.rollback()
         return _card_response(name, HTTPStatus.CONFLICT, refused={name: str(err)})
+    flash(_("已停用“%(title)s”，数据已保留", title=_title(name)))
     db.session.commit()
     return _card_response(name)
 
@@ -116,6 +122,7 @@ def save_settings(name: str):
         db.session.rollback()
         return _card_response(name, HTTPStatus.UNPROCESSABLE_ENTITY, errors={name: err.messages},
                               forms={name: request.form})
+    flash(_("已保存“%(title)s”的设置", title=_title(name)))
     db.session.commit()
     return _card_response(name, saved=name)
 
@@ -128,8 +135,11 @@ def for_streets(name: str):
     _known(name)
     if g.tenant.kind != "district":
         abort(404)
+    on = request.form.get("enabled") == "1"
     return _district_switch(name, lambda: admin.set_for_streets(
-        current().active, name, request.form.get("enabled") == "1", lock=bool(request.form.get("lock"))))
+        current().active, name, on, lock=bool(request.form.get("lock"))),
+        _("已为全部街道启用“%(title)s”", title=_title(name)) if on else
+        _("已为全部街道停用“%(title)s”", title=_title(name)))
 
 
 @bp.post("/<name>/streets/<street>")
@@ -144,12 +154,14 @@ def for_street(name: str, street: str):
     target = streets.street_of(g.tenant.id, street)
     if target is None:
         abort(404)
-    return _district_switch(name, lambda: streets.set_for_street(g.tenant.id, target, name,
-                                                                 request.form.get("enabled") == "1"),
+    on = request.form.get("enabled") == "1"
+    return _district_switch(name, lambda: streets.set_for_street(g.tenant.id, target, name, on),
+                            _("已为%(street)s启用“%(title)s”", street=target.name, title=_title(name)) if on else
+                            _("已为%(street)s停用“%(title)s”", street=target.name, title=_title(name)),
                             refused_open=True)
 
 
-def _district_switch(name: str, change, refused_open: bool = False):
+def _district_switch(name: str, change, done: str, refused_open: bool = False):
     """Make a district's switch for its streets: a refusal answers 409 on the card, a change commits
     and answers the card (htmx, its streets table open) or the page."""
     try:
@@ -158,6 +170,7 @@ def _district_switch(name: str, change, refused_open: bool = False):
         db.session.rollback()
         return _card_response(name, HTTPStatus.CONFLICT, refused={name: str(err)},
                               **({"streets_open": name} if refused_open else {}))
+    flash(done)
     db.session.commit()
     if request.headers.get("HX-Request"):
         return _card_response(name, streets_open=name)
@@ -178,6 +191,7 @@ def purge(name: str):
     except admin.PluginRefused as err:
         db.session.rollback()
         return _card_response(name, HTTPStatus.CONFLICT, refused={name: str(err)})
+    flash(_("已清除“%(title)s”在本单位的数据", title=_title(name)))
     db.session.commit()
     return _card_response(name)
 

@@ -215,9 +215,12 @@ def init_ui(app: Flask) -> None:
     app.jinja_env.globals["gettext"] = _template_gettext
     from ..auth.sessions import csrf_token
     from ..auth.permissions import ROLE_LABELS
+    from .render import is_fragment_request
     from .slots import slot
+    from .tables import columns
+    from ..audit.labels import label as audit_label
     app.jinja_env.globals.update(
-        slot=slot, csrf_token=csrf_token, tenant_url=tenant_url, nav=nav, nav_html=nav_html, tab_items=tab_items, static_url=static_url, widgets=widgets, ctx=current_or_none, current_lang=current_lang,
+        slot=slot, columns=columns, audit_label=audit_label, is_fragment_request=is_fragment_request, csrf_token=csrf_token, tenant_url=tenant_url, nav=nav, nav_html=nav_html, tab_items=tab_items, static_url=static_url, widgets=widgets, ctx=current_or_none, current_lang=current_lang,
         ROLE_LABELS=ROLE_LABELS, htmx_version="2.0.11",
     )
     app.jinja_env.filters.update(mask_phone=mask_phone, mask_id=mask_id, mask_name=mask_name, local_dt=local_dt, messages=messages)

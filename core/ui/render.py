@@ -1,9 +1,10 @@
 """Render a page or the fragment htmx asked for; answer 422 with the form and its errors."""
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 
-from flask import make_response, render_template, request
+from flask import flash as _flask_flash, make_response, render_template, request, session
 
 FORM_KEYS_DROPPED = {"csrf_token", "idempotency_key"}
 
@@ -37,6 +38,47 @@ def invalid_form(page: str, fragment: str, form_id: str, **context):
     return resp
 
 
+def flash(message) -> None:
+    """Tell the user an action succeeded ("已保存"): a toast on whatever they see next.
+
+    One mechanism for every answer: a page (the redirect's target, or a page rendered at once)
+    shows it in ``#flash``; an htmx answer that swaps only a fragment carries it in ``HX-Trigger``
+    (:func:`toast_header`) and ``app.js`` shows it there. Call it before the commit's redirect.
+    """
+    _flask_flash(str(message), "success")
+
+
+#: the htmx event that carries success messages to ``app.js``
+TOAST_EVENT = "jiceng:toast"
+
+
+def toast_header(resp) -> None:
+    """Move messages no page has shown yet onto an htmx answer's ``HX-Trigger``.
+
+    Left alone: redirects (the next page shows them), answers that navigate (``HX-Redirect``) and
+    pages that already drew them (``get_flashed_messages`` took them out of the session).
+    """
+    if not request.headers.get("HX-Request") or not 200 <= resp.status_code < 300:
+        return
+    if any(h in resp.headers for h in ("HX-Redirect", "HX-Location", "HX-Refresh")):
+        return
+    if "_flashes" not in session:
+        return
+    messages = [m for _category, m in session.pop("_flashes")]
+    # after the swap has settled, so a swap that replaces #flash does not wipe the toast; an answer
+    # that swaps nothing (204) never settles, so it triggers at once
+    header = "HX-Trigger" if resp.status_code == HTTPStatus.NO_CONTENT else "HX-Trigger-After-Settle"
+    triggers = {}
+    if resp.headers.get(header):
+        raw = resp.headers[header]
+        try:
+            triggers = json.loads(raw)
+        except ValueError:
+            triggers = {name.strip(): None for name in raw.split(",") if name.strip()}
+    triggers[TOAST_EVENT] = {"messages": messages}
+    resp.headers[header] = json.dumps(triggers)  # ASCII: a header cannot carry Chinese as is
+
+
 def see_other(location: str):
     from flask import redirect
     return redirect(location, HTTPStatus.SEE_OTHER)
@@ -62,7 +104,6 @@ def form_action(schema, service, *, page: str, fragment: str, form_id: str, cont
     :class:`Stale` → 409 with the current card. ``context(errors=…, form=…)`` gives the template
     context; ``message`` is shown on the page the user lands on.
     """
-    from flask import flash
     from marshmallow import ValidationError
 
     from ..db import db

@@ -4,6 +4,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select, text, update
 
 from .. import clock
@@ -12,7 +13,7 @@ from ..db import db, get_or_404
 from ..tenancy.context import current
 from ..tenancy.resolve import reads_streets
 from .models import Notification
-from .render import render_page_or_fragment, see_other
+from .render import flash, render_page_or_fragment, see_other
 
 bp = Blueprint("home", __name__, url_prefix="/t/<tenant>")
 site = Blueprint("site", __name__)
@@ -83,6 +84,7 @@ def mark_read(notification_id: int):
     if item.user_id != current().user_id:
         abort(404)
     item.read_at = item.read_at or clock.utcnow()
+    flash(_("已标为已读"))
     db.session.commit()
     return see_other(url_for("home.inbox"))
 
@@ -93,6 +95,7 @@ def mark_all_read():
     ctx = current()
     db.session.execute(update(Notification).where(Notification.user_id == ctx.user_id,
                                                   Notification.read_at.is_(None)).values(read_at=clock.utcnow()))
+    flash(_("已全部标为已读"))
     db.session.commit()
     return see_other(url_for("home.inbox"))
 

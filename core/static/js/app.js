@@ -10,17 +10,26 @@
           429: "Too many attempts, please wait", 500: "Something went wrong, please try again", network: "Network error, please retry" }
   };
   function lang() { return document.documentElement.lang === "en" ? "en" : "zh"; }
-  function show(text) {
+  function toast(texts, kind) {
     var box = document.getElementById("flash");
-    if (!box) { window.alert(text); return; }
+    if (!box) { if (kind === "error") { window.alert(texts.join("\n")); } return; }
     box.textContent = "";
-    var div = document.createElement("div");
-    div.className = "toast toast-error";
-    div.setAttribute("role", "alert");
-    div.textContent = text;
-    box.appendChild(div);
+    texts.forEach(function (text) {
+      var div = document.createElement("div");
+      div.className = "toast toast-" + kind;
+      if (kind === "error") { div.setAttribute("role", "alert"); }
+      div.textContent = text;
+      box.appendChild(div);
+    });
     box.scrollIntoView({ block: "nearest" });
   }
+  function show(text) { toast([text], "error"); }
+  // "已保存" after an htmx action that swapped only a fragment: the server sends it in HX-Trigger
+  // (core/ui/render.py toast_header); a whole page draws it into #flash itself.
+  document.addEventListener("jiceng:toast", function (evt) {
+    var messages = (evt.detail && evt.detail.messages) || [];
+    if (messages.length) { toast(messages, "success"); }
+  });
   document.addEventListener("htmx:responseError", function (evt) {
     var xhr = evt.detail.xhr, m = MESSAGES[lang()];
     // An inert document: nothing in it loads or runs.

@@ -264,6 +264,10 @@ def make_full():
         return [Permission("full.use", "使用全钩子", ("tenant_admin",))]
 
     @hookimpl
+    def register_audit_labels():
+        return {"full.pinged": "全钩子被呼叫"}
+
+    @hookimpl
     def register_event_types():
         return [Pinged]
 

@@ -77,6 +77,25 @@ def test_hook_register_event_types(full_app):
     assert full_app.extensions["jiceng.plugins"].event_types["full.pinged"].__name__ == "Pinged"
 
 
+def test_hook_register_audit_labels(full_app, street):
+    """Its actions get their names, and an event it emits is in the audit log by that name."""
+    from sqlalchemy import select
+
+    from core.audit.labels import label
+    from core.audit.models import AuditLog
+    from core.db import db
+    from core.events import emit
+    registry = full_app.extensions["jiceng.plugins"]
+    assert registry.audit_labels["full.pinged"] == "全钩子被呼叫"
+    Pinged = registry.event_types["full.pinged"]
+    with full_app.app_context(), tenant_scope(street.id):
+        emit(Pinged(text="叮"))
+        db.session.commit()
+        row = db.session.scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(1)).one()
+        assert (row.action, label(row.action)) == ("full.pinged", "全钩子被呼叫")
+        assert "text" not in row.detail  # what someone typed stays out of the audit log
+
+
 def test_hook_register_jobs(full_app, street):
     from core.events.jobs import run_due
     CALLS.pop("job", None)
