@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from core.db import db
 from core.org.models import OrgUnit, Person
 from core.plugins import admin
 from core.tenancy import tenant_scope
@@ -82,7 +83,18 @@ def test_a_plugin_switched_on_after_a_load_is_filled_by_the_next_load_once(demo_
     assert [c[0] for c in demo_runs()] == [STREET] and counts(demo_app) == before
 
 
+def switch_full_on(app) -> None:
+    """Each test stands alone (the suite runs spread over processes): the street has "full" on and filled."""
+    load(app)  # the street exists
+    street = street_id(app)
+    with app.app_context(), tenant_scope(street):
+        if "full" not in admin.enabled_now(db.session.get(Tenant, street)):
+            admin.enable(street, "full")
+    load(app)
+
+
 def test_reset_rebuilds_core_and_plugin_data_children_before_parents(demo_app):
+    switch_full_on(demo_app)
     before = counts(demo_app)
     sample_plugins.CALLS.pop("demo_data", None)
     output = load(demo_app, "--reset")
@@ -93,6 +105,7 @@ def test_reset_rebuilds_core_and_plugin_data_children_before_parents(demo_app):
 
 
 def test_a_module_purged_and_switched_on_again_gets_its_demo_data_again(demo_app):
+    switch_full_on(demo_app)
     street = street_id(demo_app)
     for step in (admin.disable, admin.purge, admin.enable):
         with demo_app.app_context(), tenant_scope(street):
