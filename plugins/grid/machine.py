@@ -106,6 +106,9 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
 #: |          | recheck_pass, recheck_fail, escalate, declare_incident, cancel                          |
 #: | handling | sign, return, submit_result (the handler's own work); extend, suspend, resume (approved |
 #: |          | over the handling unit: its leaders or the level above it)                              |
+#:
+#: check_fail and check_pass are also refused to anyone who works in the handling unit or below it
+#: (§3 invariant 2: authority.CHECK_ACTIONS); T18 assigns a checker from outside it.
 HANDLING_ACTIONS = frozenset(("sign", "return", "submit_result", "extend", "suspend", "resume"))
 ACTING_UNIT: dict[str, str] = {name: "handling" if name in HANDLING_ACTIONS else "event" for name in ACTIONS}
 

@@ -107,6 +107,7 @@ def submit_result(event, category, data, now, ctx):
     _handler_in_scope(event, ctx)
     summons_answered(event)
     event.result, event.closure_type, event.handled_by = data["result"], data["closure_type"], ctx.user_id
+    event.checker_id = authority.assign_checker(event)  # from outside the handling unit (§3 invariant 2)
     set_stage(event, "check", category)
     return State.AWAITING_CHECK
 
