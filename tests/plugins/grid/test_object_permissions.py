@@ -15,7 +15,8 @@ from .conftest import act, client_for, report, state_of
 
 #: what an intake clerk may do (grid.event.accept, register, dispatch, merge, callback, report)
 CLERK_WORK = frozenset(("accept", "register", "answer", "reject", "merge", "unmerge", "dispatch", "redispatch",
-                        "refuse_return", "callback_attempt", "callback", "reopen", "escalate", "declare_incident"))
+                        "refuse_return", "callback_attempt", "callback", "reopen", "escalate", "declare_incident",
+                        "recategorise"))
 ROLES = ("intake_clerk", "grid_leader", "grid_worker", "community_staff", "street_staff")
 
 
