@@ -3,20 +3,33 @@
 A permission held somewhere else in the street does not count: a grid leader of one grid who is
 also an intake clerk at the community may not pass the check of another grid's event. Which unit
 each action is checked against is the table next to ``ACTIONS`` (machine.ACTING_UNIT).
+
+The check of the handler's work (T19, T20) is independent (docs/grid.md §3 invariant 2): whoever works
+in the handling unit or below it may not pass or fail it, whatever else they hold; a checker from
+outside is assigned when the result comes in (T18).
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from flask_babel import gettext as _
+from sqlalchemy import func, select
 
 from core import api
-from core.api import OrgUnit, db
+from core.api import OrgUnit, current_or_none, db
 
 from .machine import ACTING_UNIT, ACTIONS
 from .models import GridEvent
 
 
+#: the checks of the handler's work: never by the handling unit's own people (§3 invariant 2)
+CHECK_ACTIONS = frozenset(("check_pass", "check_fail"))
+CHECK = "grid.event.check"
+#: a grant carrying this makes its holder staff of the unit it is granted on (every staff role has it)
+STAFF_MARK = "grid.view"
+
+
 class NotPermitted(PermissionError):
-    """The user holds no grant carrying the action's permission on the unit it is checked against."""
+    """The user holds no grant carrying the action's permission on the unit it is checked against
+    (the message, when there is one, says why in words the user reads)."""
 
 
 def street_root_id() -> int | None:
@@ -49,13 +62,65 @@ def may(event: GridEvent, name: str) -> bool:
     if action is None or not api.has(action.permission):  # cheap answer first: no grant anywhere
         return False
     unit = unit_for(event, name)
-    return unit is not None and api.can(action.permission, unit)
+    if unit is None or not api.can(action.permission, unit):
+        return False
+    return name not in CHECK_ACTIONS or not works_in_handling_unit(event)
+
+
+def why_not(event: GridEvent, name: str) -> str:
+    """Why ``may`` said no, when the answer is one a user should read (the independent check);
+    an empty string for a plain lack of permission."""
+    action = ACTIONS.get(name)
+    unit = unit_for(event, name) if action is not None else None
+    if (name in CHECK_ACTIONS and unit is not None and api.can(action.permission, unit)
+            and works_in_handling_unit(event)):
+        return _("核查须由处置单位以外的人员进行：您在处置单位（%(u)s）任职", u=handling_unit(event).name)
+    return ""
 
 
 def require(event: GridEvent, name: str) -> None:
     """:raises NotPermitted: unless the user may take ``name`` on this event."""
     if not may(event, name):
-        raise NotPermitted(name)
+        raise NotPermitted(why_not(event, name))
+
+
+def _independence_unit(event: GridEvent) -> OrgUnit | None:
+    """The unit whose people may not check the event: the handling unit, unless the street itself
+    handles it (nobody in the street is outside it; then only the handler is kept from checking)."""
+    unit = handling_unit(event)
+    return None if unit is None or unit.parent_id is None else unit
+
+
+def works_in_handling_unit(event: GridEvent) -> bool:
+    """Whether the current user holds a staff grant on the handling unit or anywhere below it."""
+    unit = _independence_unit(event)
+    ctx = current_or_none()
+    if unit is None or ctx is None:
+        return False
+    return any(g.unit_path.startswith(unit.path) and STAFF_MARK in g.permissions for g in ctx.grants)
+
+
+def assign_checker(event: GridEvent) -> int | None:
+    """T18: the checker for the work just handed in. Someone who may check this event and works
+    neither in the handling unit (nor below it) nor did the work: the event's grid's own checkers, else
+    its community's, else the street's; among them the one with the fewest checks waiting, then the
+    longest-standing account. None when the street has nobody outside the handling unit."""
+    own = _independence_unit(event)
+    excluded = ({event.handled_by} if event.handled_by is not None else set()) | (
+        api.users_holding(STAFF_MARK, own, inside=True) if own is not None else set())
+    unit = event_unit(event)
+    able = api.users_holding(CHECK, unit) - excluded if unit is not None else set()
+    while unit is not None and able:
+        here = able & api.users_holding(CHECK, unit, inside=unit.parent_id is not None)
+        if here:
+            waiting = dict(db.session.execute(
+                select(GridEvent.checker_id, func.count()).where(GridEvent.state == "AWAITING_CHECK",
+                                                                 GridEvent.checker_id.in_(here),
+                                                                 GridEvent.id != event.id)
+                .group_by(GridEvent.checker_id)).all())
+            return min(here, key=lambda user_id: (waiting.get(user_id, 0), user_id))
+        unit = api.org_unit(unit.parent_id)
+    return None
 
 
 def grid_staff(grid_id: int, permission: str) -> set[int]:

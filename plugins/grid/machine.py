@@ -77,7 +77,10 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("return", "T11", _l("退回"), (S.DISPATCHED, S.IN_PROGRESS), "grid.event.handle", ("reason_code", "reason")),
     Action("redispatch", "T12", _l("改派"), (S.RETURN_REQUESTED,), "grid.event.dispatch", ("handler_unit_id", "dispatch_error")),
     Action("refuse_return", "T13", _l("不同意退回"), (S.RETURN_REQUESTED,), "grid.event.dispatch", ("reason",)),
+    Action("request_extension", "T15R", _l("申请延期"), (S.IN_PROGRESS,), "grid.event.handle", ("days", "reason")),
     Action("extend", "T15", _l("批准延期"), (S.IN_PROGRESS,), "grid.event.approve_extension", ("days", "reason")),
+    Action("refuse_extension", "T15X", _l("不批准延期"), (S.IN_PROGRESS,), "grid.event.approve_extension", ("reason",),
+           "danger"),
     Action("suspend", "T16", _l("批准挂账"), (S.IN_PROGRESS,), "grid.event.approve_suspension", ("reason_code", "reason")),
     Action("resume", "T17", _l("恢复处置"), (S.SUSPENDED,), "grid.event.approve_suspension"),
     Action("submit_result", "T18", _l("提交处置结果"), (S.IN_PROGRESS,), "grid.event.handle", ("result", "closure_type")),
@@ -88,6 +91,8 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("reopen", "T24", _l("重新办理"), (S.CLOSED,), "grid.event.accept", ("reason",)),
     Action("recheck_pass", "T5R", _l("抽查复核通过"), (S.CLOSED,), "grid.event.check"),
     Action("recheck_fail", "T24", _l("抽查复核不通过，返工"), (S.CLOSED,), "grid.event.check", ("reason",), "danger"),
+    Action("recategorise", "CAT", _l("更正类别"), (S.SUBMITTED, S.VERIFYING, S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS,
+                                                  S.RETURN_REQUESTED), "grid.event.dispatch", ("category_id", "reason")),
     Action("escalate", "T26", _l("上报上一级"), ACTIVE, "grid.event.report", ("reason",)),
     Action("declare_incident", "MI", _l("设为群体性事件"), (S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS), "grid.event.merge",
            ("hours", "reason")),
@@ -103,10 +108,15 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
 #: |----------|-----------------------------------------------------------------------------------------|
 #: | event    | accept, register, answer, self_handle, reject, merge, unmerge, verify, dispatch,        |
 #: |          | redispatch, refuse_return, check_fail, check_pass, callback_attempt, callback, reopen,  |
-#: |          | recheck_pass, recheck_fail, escalate, declare_incident, cancel                          |
-#: | handling | sign, return, submit_result (the handler's own work); extend, suspend, resume (approved |
-#: |          | over the handling unit: its leaders or the level above it)                              |
-HANDLING_ACTIONS = frozenset(("sign", "return", "submit_result", "extend", "suspend", "resume"))
+#: |          | recheck_pass, recheck_fail, recategorise, escalate, declare_incident, cancel            |
+#: | handling | sign, return, submit_result, request_extension (the handler's own work); extend,        |
+#: |          | refuse_extension, suspend, resume (approved over the handling unit: its leaders or the  |
+#: |          | level above it)                                                                         |
+#:
+#: check_fail and check_pass are also refused to anyone who works in the handling unit or below it
+#: (§3 invariant 2: authority.CHECK_ACTIONS); T18 assigns a checker from outside it.
+HANDLING_ACTIONS = frozenset(("sign", "return", "submit_result", "request_extension", "extend", "refuse_extension",
+                              "suspend", "resume"))
 ACTING_UNIT: dict[str, str] = {name: "handling" if name in HANDLING_ACTIONS else "event" for name in ACTIONS}
 
 

@@ -84,7 +84,7 @@ def after_action(event: GridEvent, name: str, before: str, to: str, data: dict) 
     if to == "RETURN_REQUESTED":
         return send(above(event, "grid.event.dispatch"), _("事件被退回，请改派"), event, reason)
     if to == "AWAITING_CHECK":
-        return send(checkers(event), _("事件待核查"), event)
+        return send({event.checker_id} if event.checker_id is not None else checkers(event), _("事件待核查"), event)
     if to == "AWAITING_CALLBACK":
         return send(above(event, "grid.event.callback"), _("事件待回访"), event)
     if to == "IN_PROGRESS" and name in BACK_TO_WORK:

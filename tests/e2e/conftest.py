@@ -107,5 +107,6 @@ def street(create_tenant, create_unit, create_user, enable_plugin):
     grid = create_unit(street, community.id, "grid", "幸福第一网格", grid_type="residential")
     enable_plugin(street, "grid")
     people = {"clerk": create_user(street, "intake_clerk"), "worker": create_user(street, "grid_worker", unit_id=grid.id),
-              "checker": create_user(street, "grid_leader", unit_id=grid.id)}
+              # the community's checker: outside the grid that handles the work (docs/grid.md §3 invariant 2)
+              "checker": create_user(street, "community_staff", unit_id=community.id)}
     return street, grid, people

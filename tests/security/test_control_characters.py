@@ -57,7 +57,7 @@ def test_a_public_report_with_a_control_character_is_refused_and_the_export_stil
     resp = public_report(app, gw, title="路灯\x08坏了")
     assert resp.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and ONE_LINE in resp.text
     assert not any(t.startswith("路灯") for t in titles(app, gw))
-    export = client_for(app, gw.checker).get(f"/t/{gw.street.slug}/grid/export.xlsx")
+    export = client_for(app, gw.grid_leader).get(f"/t/{gw.street.slug}/grid/export.xlsx")
     assert export.status_code == HTTPStatus.OK
 
 

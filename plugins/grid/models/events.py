@@ -83,6 +83,11 @@ class GridEvent(TenantScoped, db.Model):
     suspended_remaining_s: Mapped[int | None] = mapped_column(Integer)
     result: Mapped[str | None] = mapped_column(Text)
     handled_by: Mapped[int | None] = mapped_column(BigId)
+    #: who was assigned the independent check when the result came in (T18): outside the handling unit
+    checker_id: Mapped[int | None] = mapped_column(BigId)
+    #: the handler's extension request (before the deadline), waiting for approval (T15)
+    extension_requested_at: Mapped[datetime | None]
+    extension_request_days: Mapped[int | None] = mapped_column(Integer)
     closed_at: Mapped[datetime | None]
     closure_type: Mapped[str | None] = mapped_column(String(24))
     callback_result: Mapped[str | None] = mapped_column(String(16))

@@ -67,6 +67,7 @@ def _action(*names, **extra) -> type[Schema]:
         "dispatch_error": fields.Boolean(load_default=False, truthy={"on", "1", "true"}),
         "closure_type": Text(required=True, error_messages=REQUIRED, validate=validate.OneOf(
             ("RESOLVED", "PARTLY_RESOLVED", "UNRESOLVABLE_EXPLAINED"), error=_l("请选择办理结果"))),
+        "category_id": Id(required=True, error_messages={**REQUIRED, "invalid": _l("请选择类别")}),
         "days": Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请填写天数")},
                                validate=validate.Range(min=1, max=10, error=_l("延期 1–10 个工作日"))),
         "hours": Integer(required=True, error_messages={**REQUIRED, "invalid": _l("请填写小时数")},
@@ -98,6 +99,9 @@ ACTION_SCHEMAS = {
     "redispatch": _action("handler_unit_id", "dispatch_error"),
     "refuse_return": _action("reason"),
     "extend": _action("days", "reason"),
+    "request_extension": _action("days", "reason"),
+    "refuse_extension": _action("reason"),
+    "recategorise": _action("category_id", "reason"),
     "suspend": _action("reason", reason_code=_codes(SUSPEND_REASONS)),
     "submit_result": _action("result", "closure_type"),
     "check_fail": _action("reason"),

@@ -11,7 +11,7 @@ from .. import events as ev
 from ..machine import ACTIONS, TERMINAL, Refused, State
 from ..models import Category, GridEvent
 from ..rows import log_transition
-from . import handling, intake
+from . import changes, handling, intake
 
 #: What each action of ``machine.ACTIONS`` does to the locked event, by action name: an effect takes
 #: ``(event, category, data, now, ctx)``, may raise ``Refused`` having changed nothing, and returns the new
@@ -27,6 +27,8 @@ EFFECTS = {
     "check_fail": handling.check_fail, "check_pass": handling.check_pass,
     "callback_attempt": handling.callback_attempt, "callback": handling.callback, "reopen": handling.reopen,
     "escalate": handling.escalate, "declare_incident": handling.declare_incident, "cancel": handling.cancel,
+    "recategorise": changes.recategorise, "request_extension": changes.request_extension,
+    "refuse_extension": changes.refuse_extension,
 }
 
 
@@ -40,7 +42,7 @@ def perform(event: GridEvent, name: str, data: dict) -> GridEvent:
         raise Refused(_("当前状态不能执行“%(a)s”", a=action.label))
     category = db.session.get(Category, event.category_id)
     now = clock.utcnow()
-    before = event.state
+    before, level = event.state, event.level
     reason = data.get("reason")
     code = action.code
     to = EFFECTS[name](event, category, data, now, ctx)
@@ -50,6 +52,7 @@ def perform(event: GridEvent, name: str, data: dict) -> GridEvent:
     event.version += 1
     log_transition(event, code, name, before, to, ctx.user_id, reason,
          {k: v for k, v in data.items() if k not in ("reason", "version") and v not in (None, "")})
+    changes.log_level_change(event, name, level, ctx.user_id)  # E5, E6, E1: a step of their own (§5)
     db.session.flush()
     notices.after_action(event, name, before, to, data)
     emit(ev.EventStateChanged(event_id=event.id, from_state=before, to_state=to, action=name))
@@ -70,7 +73,11 @@ def available_actions(event: GridEvent) -> list:
     if not category.self_handle_allowed or event.level != 0:
         hidden.add("self_handle")
     if event.extension_n >= 2:
-        hidden.add("extend")
+        hidden.update(("extend", "request_extension"))
+    if event.extension_requested_at is None:
+        hidden.add("refuse_extension")
+    else:
+        hidden.add("request_extension")
     if event.incident_until is not None:
         hidden.add("declare_incident")
     if event.recheck != "due" or event.handled_by == ctx.user_id:

@@ -30,7 +30,7 @@ def dispatch(event, category, data, now, ctx):
 
 
 def sign(event, category, data, now, ctx):
-    _handler_in_scope(event, ctx)
+    handler_in_scope(event, ctx)
     event.stage, event.stage_deadline = "handle", event.case_deadline
     if "case" in (event.deadline_explain or {}):
         event.deadline_explain = {**event.deadline_explain, "handle": event.deadline_explain["case"]}
@@ -38,7 +38,7 @@ def sign(event, category, data, now, ctx):
 
 
 def return_(event, category, data, now, ctx):
-    _handler_in_scope(event, ctx)
+    handler_in_scope(event, ctx)
     set_stage(event, "dispatch", category)
     return State.RETURN_REQUESTED
 
@@ -60,10 +60,16 @@ def refuse_return(event, category, data, now, ctx):
 
 
 def extend(event, category, data, now, ctx):
+    """T15 approved: the deadline moves by the approved days. A handler's request made before the
+    deadline may be approved after it: the request, not the approval, had to be in time."""
     if event.extension_n >= 2:
         raise Refused(_("已延期两次，不能再延期"))
-    if event.stage_deadline is not None and clock.aware(now) > clock.aware(event.stage_deadline):
+    asked = event.extension_requested_at
+    if asked is None and event.stage_deadline is not None and clock.aware(now) > clock.aware(event.stage_deadline):
         raise Refused(_("延期须在期限届满前申请"))
+    if asked is not None:
+        data["requested_at"] = clock.local(asked).strftime("%Y-%m-%d %H:%M")
+        event.extension_requested_at, event.extension_request_days = None, None
     days = int(data["days"])
     extended = calendar().add(event.case_deadline, days, "working_day")
     event.case_deadline = extended.due
@@ -94,7 +100,7 @@ def resume(event, category, data, now, ctx):
     return State.IN_PROGRESS
 
 
-def _handler_in_scope(event, ctx) -> None:
+def handler_in_scope(event, ctx) -> None:
     """Only the handling unit (or someone above it) signs for, returns or hands in the work."""
     if event.handler_unit_id is None:
         return
@@ -104,9 +110,10 @@ def _handler_in_scope(event, ctx) -> None:
 
 
 def submit_result(event, category, data, now, ctx):
-    _handler_in_scope(event, ctx)
+    handler_in_scope(event, ctx)
     summons_answered(event)
     event.result, event.closure_type, event.handled_by = data["result"], data["closure_type"], ctx.user_id
+    event.checker_id = authority.assign_checker(event)  # from outside the handling unit (§3 invariant 2)
     set_stage(event, "check", category)
     return State.AWAITING_CHECK
 

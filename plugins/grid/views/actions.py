@@ -31,7 +31,7 @@ def act(event_id: int, name: str):
     if action is None:
         abort(404)
     if not authority.may(scoped_or_404(event_id), name):  # the grant must be on the event's own unit
-        abort(403)
+        return _forbidden(event_id, name)
     try:
         data = ACTION_SCHEMAS[name]().load(form_data())
     except ValidationError as err:
@@ -51,15 +51,24 @@ def act(event_id: int, name: str):
                      form=request.form, open_action=name)
     except authority.NotPermitted:
         db.session.rollback()
-        abort(403)
+        return _forbidden(event_id, name)
     db.session.commit()
     return _card(get_or_404(GridEvent, event_id), HTTPStatus.OK)
+
+
+def _forbidden(event_id: int, name: str):
+    """403: with the reason on the card when it is one to read (a check by the handling unit's own people)."""
+    ev = get_or_404(GridEvent, event_id)
+    why = authority.why_not(ev, name)
+    if not why:
+        abort(403)
+    return _card(ev, HTTPStatus.FORBIDDEN, errors={"_": [why]}, open_action=name)
 
 
 def _card(ev: GridEvent, status, **kw):
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
         resp = make_response(render_template("grid/_event_card.html", **event_context(ev, **kw)), status)
-        if status in (HTTPStatus.CONFLICT, HTTPStatus.UNPROCESSABLE_ENTITY):
+        if status in (HTTPStatus.CONFLICT, HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.FORBIDDEN):
             resp.headers.update({"HX-Retarget": "#event-card", "HX-Reswap": "outerHTML", "HX-Reselect": "#event-card"})
         return resp
     if status == HTTPStatus.OK:

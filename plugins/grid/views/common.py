@@ -166,6 +166,8 @@ def event_context(event: GridEvent, errors=None, form=None, open_action=None) ->
         SimpleNamespace(id=id_, name=name, depth=path.count("/") - 1) for id_, name, path in db.session.execute(
             select(OrgUnit.id, OrgUnit.name, OrgUnit.path).where(OrgUnit.kind.in_(("grid", "community", "street")))
             .order_by(OrgUnit.path).limit(1000))]
+    categories = [] if not any(a.name == "recategorise" for a in actions) else list(db.session.scalars(
+        select(Category).where(Category.active.is_(True)).order_by(Category.code)))
     photo_rows = list(db.session.scalars(q["photos"], {"event_id": event.id}))
     subscribers = [] if event.demand_n <= 1 else list(db.session.scalars(q["subscribers"], {"event_id": event.id}))
     summoned = summons.of_event(event.id) if event.max_level >= 1 else []  # only L1/L2 summon
@@ -173,7 +175,7 @@ def event_context(event: GridEvent, errors=None, form=None, open_action=None) ->
         if coordinating else []
     hotspot = stats.hotspots(task_id=event.id)[0] if event.source == "PROACTIVE" and event.grid_id else None
     return {"event": event, "category": category, "timeline": [t for t, _ in timeline], "units": units,
-            "handlers": handlers, "photos": photo_rows, "subscribers": subscribers, "summons": summoned,
+            "handlers": handlers, "categories": categories, "photos": photo_rows, "subscribers": subscribers, "summons": summoned,
             "summon_colour": summons.colour,
             "coordinating": coordinating, "resident_units": residents,
             "share": shares.live_share(event.id) if event.level == shares.L3 else None, "hotspot": hotspot,

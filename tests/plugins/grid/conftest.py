@@ -24,6 +24,8 @@ class GridWorld:
     leader: object
     admin: object
     categories: dict
+    #: the grid's own leader (网格长): works in the grid, so never checks work the grid handled
+    grid_leader: object
 
 
 @pytest.fixture
@@ -38,9 +40,11 @@ def gw(app, create_tenant, create_unit, create_user, enable_plugin):
         cats = {c.code: c.id for c in db.session.scalars(select(Category))}
     return GridWorld(street, community, grid, other,
                      clerk=create_user(street, "intake_clerk"), worker=create_user(street, "grid_worker", unit_id=grid.id),
-                     checker=create_user(street, "grid_leader", unit_id=grid.id),
+                     # the community's checker: outside the grid, so independent of the work it handles
+                     checker=create_user(street, "community_staff", unit_id=community.id),
                      leader=create_user(street, "community_staff", unit_id=community.id),
-                     admin=create_user(street, "tenant_admin"), categories=cats)
+                     admin=create_user(street, "tenant_admin"), categories=cats,
+                     grid_leader=create_user(street, "grid_leader", unit_id=grid.id))
 
 
 def client_for(app, account):

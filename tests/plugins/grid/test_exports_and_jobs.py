@@ -17,7 +17,7 @@ from .conftest import act, client_for, report
 def test_the_xlsx_export_masks_phones_and_names_who_exported(app, gw):
     report(app, gw, title="导出测试")
     today = clock.utcnow().astimezone(clock.SHANGHAI).date()
-    resp = client_for(app, gw.checker).get(f"/t/{gw.street.slug}/grid/export.xlsx?from={today}&to={today}")
+    resp = client_for(app, gw.grid_leader).get(f"/t/{gw.street.slug}/grid/export.xlsx?from={today}&to={today}")
     sheet = load_workbook(io.BytesIO(resp.data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "编号" and "导出人" in rows[1][0]
@@ -27,7 +27,7 @@ def test_the_xlsx_export_masks_phones_and_names_who_exported(app, gw):
 
 def test_the_ledger_prints_grid_by_grid(app, gw):
     report(app, gw, title="台账测试")
-    page = client_for(app, gw.checker).get(f"/t/{gw.street.slug}/grid/ledger").text
+    page = client_for(app, gw.grid_leader).get(f"/t/{gw.street.slug}/grid/ledger").text
     assert "网格事件台账" in page and "幸福第一网格" in page and "台账测试" in page and "网格长签字" in page
 
 
@@ -60,7 +60,7 @@ def test_overdue_events_warn_once_and_escalate_from_the_grid(app, gw):
 
 
 def test_the_poster_carries_a_qr_code_to_the_report_page_for_this_grid(app, gw):
-    page = client_for(app, gw.checker).get(f"/t/{gw.street.slug}/grid/grids/{gw.grid.id}/poster").text
+    page = client_for(app, gw.grid_leader).get(f"/t/{gw.street.slug}/grid/grids/{gw.grid.id}/poster").text
     assert 'src="data:image/svg+xml' in page and f"/grid/report?grid_id={gw.grid.id}" in page
     form = app.test_client().get(f"/t/{gw.street.slug}/grid/report?grid_id={gw.grid.id}").text
     assert f'<option value="{gw.grid.id}" selected>' in form

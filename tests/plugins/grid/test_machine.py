@@ -47,10 +47,10 @@ def test_the_full_loop_from_report_to_closure_after_a_callback(app, gw):
 def test_the_checker_is_never_the_handler(app, gw):
     e = report(app, gw)
     for account, name, data in ((gw.clerk, "register", {}), (gw.clerk, "dispatch", {"handler_unit_id": gw.grid.id}),
-                                (gw.checker, "sign", {}),
-                                (gw.checker, "submit_result", {"result": "已处理", "closure_type": "RESOLVED"})):
+                                (gw.leader, "sign", {}),
+                                (gw.leader, "submit_result", {"result": "已处理", "closure_type": "RESOLVED"})):
         assert act(app, gw, account, e, name, **data).status_code == 200
-    refused = act(app, gw, gw.checker, e, "check_pass")
+    refused = act(app, gw, gw.leader, e, "check_pass")
     assert refused.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "核查须由处置人以外的人员进行" in refused.text
     assert state_of(app, gw, e)[0] == "AWAITING_CHECK"
 
@@ -165,7 +165,7 @@ def test_two_returns_send_the_event_up_a_level(app, gw):
     act(app, gw, gw.clerk, e, "redispatch", handler_unit_id=gw.grid.id)
     ev = event_row(app, gw, e)
     assert (ev.state, ev.level, ev.return_n) == ("REGISTERED", 1, 2)
-    assert timeline(app, gw, e)[-1][0] == "T14"
+    assert [code for code, _ in timeline(app, gw, e)[-2:]] == ["T14", "T26"]  # the level change is a step (E6)
 
 
 def test_extensions_at_most_twice_and_suspension_pauses_the_clock(app, gw):
@@ -327,11 +327,11 @@ def test_a_drawn_on_the_spot_closure_is_rechecked_by_someone_else_and_a_failure_
     assert (event_row(app, gw, e).state, event_row(app, gw, e).recheck) == ("CLOSED", "due")
     with app.app_context(), tenant_scope(gw.street.id, commit=False):
         told = db.session.scalars(select(Notification.user_id).where(Notification.title.contains("抽查复核"))).all()
-    assert told == [gw.checker.id]  # the grid's leader, not the worker who closed it
+    assert told == [gw.grid_leader.id]  # the grid's leader, not the worker who closed it
     assert 'data-action="recheck_pass"' not in client_for(app, gw.worker).get(f"/t/{gw.street.slug}/grid/{e}").text
     assert "办结人以外" in act(app, gw, gw.worker, e, "recheck_pass").text
-    assert "已抽中" in client_for(app, gw.checker).get(f"/t/{gw.street.slug}/grid/{e}").text
-    act(app, gw, gw.checker, e, "recheck_fail", reason="楼道仍有纸箱")
+    assert "已抽中" in client_for(app, gw.grid_leader).get(f"/t/{gw.street.slug}/grid/{e}").text
+    act(app, gw, gw.grid_leader, e, "recheck_fail", reason="楼道仍有纸箱")
     row = event_row(app, gw, e)
     assert (row.state, row.recheck, row.rework_n, row.closed_at) == ("IN_PROGRESS", "failed", 1, None)
     with app.app_context(), tenant_scope(gw.street.id, commit=False):
@@ -340,9 +340,9 @@ def test_a_drawn_on_the_spot_closure_is_rechecked_by_someone_else_and_a_failure_
 
     passed = report(app, gw, code="SA-CORRIDOR", source="GRID_PATROL")
     act(app, gw, gw.worker, passed, "self_handle", result="已清理")
-    act(app, gw, gw.checker, passed, "recheck_pass")
+    act(app, gw, gw.grid_leader, passed, "recheck_pass")
     assert (event_row(app, gw, passed).state, event_row(app, gw, passed).recheck) == ("CLOSED", "passed")
-    assert "没有被抽中" in act(app, gw, gw.checker, passed, "recheck_pass").text
+    assert "没有被抽中" in act(app, gw, gw.grid_leader, passed, "recheck_pass").text
 
 
 def test_with_no_sample_nothing_is_drawn(app, gw):

@@ -15,7 +15,8 @@ from .conftest import act, client_for, report, state_of
 
 #: what an intake clerk may do (grid.event.accept, register, dispatch, merge, callback, report)
 CLERK_WORK = frozenset(("accept", "register", "answer", "reject", "merge", "unmerge", "dispatch", "redispatch",
-                        "refuse_return", "callback_attempt", "callback", "reopen", "escalate", "declare_incident"))
+                        "refuse_return", "callback_attempt", "callback", "reopen", "escalate", "declare_incident",
+                        "recategorise"))
 ROLES = ("intake_clerk", "grid_leader", "grid_worker", "community_staff", "street_staff")
 
 
@@ -144,9 +145,9 @@ def test_a_grid_leader_who_is_also_a_community_clerk_cannot_pass_another_grids_c
     assert act(app, gw, probe, e, "check_pass").status_code == HTTPStatus.FORBIDDEN
     assert act(app, gw, probe, e, "check_fail", reason="不合格").status_code == HTTPStatus.FORBIDDEN
     assert state_of(app, gw, e) == before
-    # the same person passes the check of their own grid's event
+    # the same person passes the check of their own grid's event when another unit handled it
     own = report(app, gw)
-    for name, data in (("register", {}), ("dispatch", {"handler_unit_id": gw.grid.id}), ("sign", {}),
+    for name, data in (("register", {}), ("dispatch", {"handler_unit_id": gw.other_grid.id}), ("sign", {}),
                        ("submit_result", {"result": "已清理", "closure_type": "RESOLVED"})):
         _ok(act(app, gw, gw.admin, own, name, **data))
     assert 'data-action="check_pass"' in client_for(app, probe).get(f"/t/{gw.street.slug}/grid/{own}").text
@@ -168,7 +169,8 @@ def test_the_right_units_holders_still_act(app, gw, create_user):
     _ok(act(app, gw, worker_b, e, "sign"))
     _ok(act(app, gw, gw.leader, e, "extend", days=2, reason="材料未到"))
     _ok(act(app, gw, worker_b, e, "submit_result", result="已清理", closure_type="RESOLVED"))
-    _ok(act(app, gw, leader_b, e, "check_pass"))
+    assert act(app, gw, leader_b, e, "check_pass").status_code == HTTPStatus.FORBIDDEN  # grid B handled it
+    _ok(act(app, gw, gw.checker, e, "check_pass"))  # the community's checker
     _ok(act(app, gw, clerk_c, e, "callback", callback_result="satisfied"))
     assert state_of(app, gw, e)[0] == "CLOSED"
 

@@ -84,7 +84,7 @@ def test_a_proxy_service_stays_open_until_the_resident_acknowledges_it(app, gw):
     (row,) = rows(app, gw, ProxyService)
     assert (row.status, row.ack_method, clock.local(row.ack_at).strftime("%H:%M")) == ("done", "paper", "10:30")
     today = beijing_today()
-    ledger = client_for(app, gw.checker).get(f"/t/{gw.street.slug}/grid/ledger?from={today}&to={today}").text
+    ledger = client_for(app, gw.grid_leader).get(f"/t/{gw.street.slug}/grid/ledger?from={today}&to={today}").text
     section = ledger[ledger.index('id="ledger-proxies"'):]
     assert "高龄津贴申请" in section and "张**" in section and "张桂兰" not in section and "纸质签字" in section
 
@@ -129,7 +129,7 @@ def test_a_mediation_runs_from_meetings_to_an_agreement_in_the_ledger(app, gw):
     again = post(c, f"{base}/agreement", {"version": case.version + 2, "agreement_on": today.isoformat(),
                                           "agreement_text": "改写协议"})
     assert again.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "调解协议已经记录" in again.text
-    ledger = client_for(app, gw.checker).get(f"/t/{gw.street.slug}/grid/ledger?from={today}&to={today}").text
+    ledger = client_for(app, gw.grid_leader).get(f"/t/{gw.street.slug}/grid/ledger?from={today}&to={today}").text
     section = ledger[ledger.index('id="ledger-agreements"'):ledger.index('id="ledger-proxies"')]
     assert "5栋楼上漏水纠纷" in section and "楼上承担维修费七成" in section and "王**（楼上住户）" in section
 
