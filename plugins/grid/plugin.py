@@ -64,6 +64,12 @@ def register_permissions():
 
 
 @hookimpl
+def register_audit_labels():
+    from .audit_labels import labels
+    return labels()
+
+
+@hookimpl
 def register_event_types():
     from .events import ALL
     return ALL

@@ -7,7 +7,7 @@ from flask import abort, make_response, render_template, request, send_file, url
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from core.api import db, example_args, form_data, get_or_404, requires, see_other
+from core.api import db, example_args, flash, form_data, get_or_404, requires, see_other
 
 from .. import authority, photos, services, shares, summons
 from ..machine import ACTIONS, Refused, Stale
@@ -52,6 +52,7 @@ def act(event_id: int, name: str):
     except authority.NotPermitted:
         db.session.rollback()
         return _forbidden(event_id, name)
+    flash(_("%(action)s：已完成", action=action.label))
     db.session.commit()
     return _card(get_or_404(GridEvent, event_id), HTTPStatus.OK)
 

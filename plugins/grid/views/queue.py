@@ -20,6 +20,7 @@ from core.api import (
     clock,
     current,
     db,
+    flash,
     form_data,
     invalid_form,
     is_fragment_request,
@@ -204,6 +205,7 @@ def create():
         db.session.rollback()
         return _new_page({"_": [str(err)]}, request.form, HTTPStatus.UNPROCESSABLE_ENTITY)
     target = url_for("grid.event", event_id=event.id)
+    flash(_("已上报"))
     db.session.commit()
     return see_other(target)
 

@@ -19,6 +19,9 @@ def test_each_step_of_an_event_is_in_the_audit_log_and_filtered_by_module(app, g
     assert "grid.event_created" in steps
     row = select(page, "#audit-rows tr[data-action='grid.event_state_changed.dispatch']")[0]
     assert f"grid_event {event_id}" in row.get_text() and gw.clerk.username in row.get_text()
+    assert "网格事件：派遣" in row.get_text()  # a readable name, the code only beside it
+    created = select(page, "#audit-rows tr[data-action='grid.event_created']")[0]
+    assert "网格事件：上报" in created.get_text()
     assert "3栋楼道堆放杂物" not in page and "13812345678" not in page  # codes only
     assert select(admin.get(f"/t/{gw.street.slug}/admin/audit?module=core").text,
                   "#audit-rows tr[data-action^='grid.']") == []
@@ -36,3 +39,13 @@ def test_the_audited_step_keeps_its_states_as_codes(app, gw):
         row = db.session.scalars(sql(AuditLog).where(AuditLog.action == "grid.event_state_changed.register")).one()
         assert (row.object_type, row.object_id) == ("grid_event", str(event_id))
         assert row.detail["from_state"] == "SUBMITTED" and row.detail["to_state"] == "REGISTERED"
+
+
+def test_an_action_and_a_report_each_say_they_succeeded(app, gw):
+    """The toast: an htmx action carries its success message in a header the page shows."""
+    import json
+    event_id = report(app, gw)
+    resp = act(app, gw, gw.clerk, event_id, "register")
+    assert resp.status_code == HTTPStatus.OK
+    trigger = resp.headers.get("HX-Trigger-After-Settle") or resp.headers.get("HX-Trigger") or ""
+    assert "直接立案：已完成" in json.dumps(json.loads(trigger), ensure_ascii=False)
