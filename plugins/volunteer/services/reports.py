@@ -1,0 +1,6 @@
+"""Figures and reports."""
+from __future__ import annotations
+
+
+def figures() -> dict:
+    return {}

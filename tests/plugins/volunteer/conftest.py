@@ -1,0 +1,107 @@
+"""A street with a community, people, volunteers and the staff who run volunteer work; and a way
+to run the same work in several processes at once (each its own app and database connection)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from core.db import db
+from core.tenancy import tenant_scope
+from core.testing.factories import login
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@dataclass
+class VolWorld:
+    street: object
+    community: object
+    other_community: object
+    admin: object
+    staff: object
+    other_staff: object
+    people: list
+
+
+@pytest.fixture
+def vw(app, create_tenant, create_unit, create_user, create_person, enable_plugin):
+    street = create_tenant(name="蔡家岗街道")
+    community = create_unit(street, street.root_id, "community", "幸福社区")
+    other = create_unit(street, street.root_id, "community", "和谐社区")
+    enable_plugin(street, "volunteer")
+    people = [create_person(street, f"张{n}华", org_unit_id=community.id) for n in "一二三四五六"]
+    return VolWorld(street, community, other, admin=create_user(street, "tenant_admin"),
+                    staff=create_user(street, "community_staff", unit_id=community.id),
+                    other_staff=create_user(street, "community_staff", unit_id=community.id), people=people)
+
+
+def in_tenant(app, tenant, fn, user_id=None):
+    """Run ``fn()`` in the tenant's scope and commit; returns its result."""
+    with app.app_context(), tenant_scope(tenant.id, user_id=user_id):
+        return fn()
+
+
+def client_for(app, account):
+    c = app.test_client()
+    login(c, account)
+    return c
+
+
+CHILD = r"""
+import json, os, sys, time
+args = json.loads(sys.argv[1])
+from core.testing import build_app
+from core.db import db
+from core.tenancy import tenant_scope
+app = build_app(args["database"])
+results = []
+with app.app_context():
+    import importlib
+    module, _, name = args["target"].rpartition(":")
+    work = getattr(importlib.import_module(module), name)
+    while not os.path.exists(args["go"]):
+        time.sleep(0.01)
+    for i in range(args["repeat"]):
+        try:
+            with tenant_scope(args["tenant"], user_id=args.get("user_id")):
+                results.append(work(args["worker"], i, **args.get("kwargs", {})))
+        except Exception as exc:
+            results.append("refused: " + type(exc).__name__ + ": " + str(exc)[:200])
+        db.session.remove()
+print("RESULTS" + json.dumps(results, default=str))
+"""
+
+
+def run_parallel(database: dict, tenant_id: int, target: str, workers: int, repeat: int = 1, user_ids=None,
+                 **kwargs) -> list[list]:
+    """Start ``workers`` processes that each call ``target(worker, i, **kwargs)`` ``repeat`` times,
+    each call in its own tenant transaction, all released at once; returns each worker's results."""
+    go = Path(tempfile.mkdtemp(prefix="jiceng-par-")) / "go"
+    procs = []
+    env = {**os.environ, "JICENG_ARGON2_CHEAP": "1"}
+    for w in range(workers):
+        args = {"database": database, "tenant": tenant_id, "target": target, "worker": w, "repeat": repeat,
+                "go": str(go), "kwargs": kwargs, "user_id": (user_ids or [None] * workers)[w]}
+        procs.append(subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(args)], cwd=ROOT, env=env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    time.sleep(0.5)
+    go.touch()
+    out = []
+    for p in procs:
+        stdout, stderr = p.communicate(timeout=600)
+        line = next((ln for ln in stdout.splitlines() if ln.startswith("RESULTS")), None)
+        assert p.returncode == 0 and line, stderr[-3000:]
+        out.append(json.loads(line[len("RESULTS"):]))
+    return out
+
+
+def db_session():
+    return db.session
