@@ -1,14 +1,29 @@
-"""Scheduled work, per tenant: the runner commits."""
+"""Scheduled work, per tenant (the runner commits): the midnight close of forgotten check-outs,
+claims whose term ran out, and pick-up holds that expired."""
 from __future__ import annotations
 
+from sqlalchemy import select
 
-def close_forgotten_checkouts(ctx) -> int:
-    return 0
-
-
-def end_claim_terms(ctx) -> int:
-    return 0
+from core.api import clock, db
 
 
-def expire_holds(ctx) -> int:
-    return 0
+def close_forgotten_checkouts(ctx, now=None) -> int:
+    from .services.activities import close_forgotten
+    return close_forgotten(now)
+
+
+def end_claim_terms(ctx, now=None) -> int:
+    """A claim whose term has passed completes (its seat is freed); the claimant may claim again."""
+    from .models import PostClaim
+    from .services import posts
+    today = (now or clock.utcnow()).astimezone(clock.SHANGHAI).date()
+    n = 0
+    for row in db.session.scalars(select(PostClaim).where(PostClaim.state == "active", PostClaim.term_end < today)):
+        posts.end(row, "completed", "认领期满")
+        n += 1
+    return n
+
+
+def expire_holds(ctx, now=None) -> int:
+    from .services.rewards import expire_holds as run
+    return run(now)

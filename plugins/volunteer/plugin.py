@@ -24,13 +24,15 @@ EVERYONE = (*STAFF, "intake_clerk", "grid_leader", "grid_worker", "volunteer")
 def register_blueprints(app):
     from core.api import register_model_converters
 
+    from core.api import OrgUnit
+
     from .models import Activity, Certificate, PostClaim, RedemptionOrder, RewardItem, ServicePost, ServiceRecord, \
         Team, Volunteer
     from .views import bp
     register_model_converters(app, volunteer_volunteer=Volunteer, volunteer_team=Team, volunteer_post=ServicePost,
                               volunteer_claim=PostClaim, volunteer_activity=Activity, volunteer_record=ServiceRecord,
                               volunteer_reward=RewardItem, volunteer_order=RedemptionOrder,
-                              volunteer_certificate=Certificate)
+                              volunteer_certificate=Certificate, volunteer_unit=OrgUnit)
     return [bp]
 
 
@@ -66,12 +68,13 @@ def nav_items(ctx):
     if ctx.kind == "district":
         return []
     return [NavItem("service", _l("志愿者"), "volunteer.volunteers", "volunteer.view", order=40),
-            NavItem("service", _l("服务岗位"), "volunteer.posts", "volunteer.view", order=41),
-            NavItem("service", _l("志愿活动"), "volunteer.activities", "volunteer.view", order=42),
-            NavItem("service", _l("时长审核"), "volunteer.approvals", "volunteer.record.approve", order=43),
-            NavItem("service", _l("爱心超市"), "volunteer.rewards", "volunteer.view", order=44),
-            NavItem("service", _l("志愿公示"), "volunteer.boards", "volunteer.view", order=45),
-            NavItem("service", _l("志愿报表"), "volunteer.reports", "volunteer.export", order=46)]
+            NavItem("service", _l("志愿队伍"), "volunteer.teams", "volunteer.view", order=41),
+            NavItem("service", _l("服务岗位"), "volunteer.posts", "volunteer.view", order=42),
+            NavItem("service", _l("志愿活动"), "volunteer.activities", "volunteer.view", order=43),
+            NavItem("service", _l("时长审核"), "volunteer.approvals", "volunteer.record.approve", order=44),
+            NavItem("service", _l("爱心超市"), "volunteer.rewards", "volunteer.view", order=45),
+            NavItem("service", _l("志愿公示"), "volunteer.boards", "volunteer.view", order=46),
+            NavItem("service", _l("志愿报表"), "volunteer.reports", "volunteer.export", order=47)]
 
 
 @hookimpl

@@ -24,9 +24,12 @@ class Volunteer(TenantScoped, db.Model):
         UniqueConstraint("tenant_id", "person_id", name="uq_volunteer__profile_tenant_id_person_id"),
         tenant_fk("person_id", "person"), tenant_fk("org_unit_id", "org_unit"),
         tenant_fk("employer_party_org_id", "party_org"),
-        Index("ix_volunteer__profile_tenant_id_org_unit_id", "tenant_id", "org_unit_id"))
+        Index("ix_volunteer__profile_tenant_id_org_unit_id", "tenant_id", "org_unit_id"),
+        Index("ix_volunteer__profile_tenant_id_user_id", "tenant_id", "user_id"))
 
     person_id: Mapped[int] = mapped_column(BigId)
+    #: the volunteer's own sign-in account, when they have one (nobody approves their own hours)
+    user_id: Mapped[int | None] = mapped_column(BigId)
     org_unit_id: Mapped[int] = mapped_column(BigId)
     name: Mapped[str] = mapped_column(String(64))
     kinds: Mapped[list] = mapped_column(default=list)

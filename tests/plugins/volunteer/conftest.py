@@ -46,6 +46,9 @@ def vw(app, create_tenant, create_unit, create_user, create_person, enable_plugi
 def in_tenant(app, tenant, fn, user_id=None):
     """Run ``fn()`` in the tenant's scope and commit; returns its result."""
     with app.app_context(), tenant_scope(tenant.id, user_id=user_id):
+        if user_id is not None:
+            from .parallel_work import with_grants
+            with_grants(user_id)
         return fn()
 
 
@@ -72,6 +75,9 @@ with app.app_context():
     for i in range(args["repeat"]):
         try:
             with tenant_scope(args["tenant"], user_id=args.get("user_id")):
+                if args.get("user_id"):
+                    from tests.plugins.volunteer.parallel_work import with_grants
+                    with_grants(args["user_id"])
                 results.append(work(args["worker"], i, **args.get("kwargs", {})))
         except Exception as exc:
             results.append("refused: " + type(exc).__name__ + ": " + str(exc)[:200])
@@ -105,3 +111,37 @@ def run_parallel(database: dict, tenant_id: int, target: str, workers: int, repe
 
 def db_session():
     return db.session
+
+
+def register(app, vw, person_index: int, kind: str = "in_service_member", user=None, role=None, **extra):
+    """Register one of the world's people as a volunteer (as the admin); link ``user`` as their account."""
+    from plugins.volunteer.models import Volunteer
+    from plugins.volunteer.services import people
+
+    def run():
+        vol = people.register({"person_id": vw.people[person_index].id, "kind": kind, "role": role, **extra})
+        if user is not None:
+            vol.user_id = user.id
+        db.session.flush()
+        return vol.id
+    with app.app_context(), tenant_scope(vw.street.id, user_id=vw.admin.id):
+        from .parallel_work import with_grants
+        with_grants(vw.admin.id)
+        from core.org.models import Person
+        db.session.get(Person, vw.people[person_index].id).party_member = True
+        db.session.flush()
+        vid = run()
+    del Volunteer
+    return vid
+
+
+def make_post(app, vw, capacity=1, kind="resident_service", requires_review=True, **extra) -> int:
+    from plugins.volunteer.services import posts
+
+    def run():
+        p = posts.create_post({"title": "楼道宣传岗", "kind": kind, "org_unit_id": vw.community.id,
+                               "capacity": capacity, **extra})
+        p.requires_review = requires_review
+        db.session.flush()
+        return p.id
+    return in_tenant(app, vw.street, run, user_id=vw.admin.id)
