@@ -145,3 +145,16 @@ def make_post(app, vw, capacity=1, kind="resident_service", requires_review=True
         db.session.flush()
         return p.id
     return in_tenant(app, vw.street, run, user_id=vw.admin.id)
+
+
+def make_activity(app, vw, day, start="09:00", end="11:00", capacity=30) -> int:
+    from plugins.volunteer.services import activities
+    return in_tenant(app, vw.street, lambda: activities.create_activity(
+        {"title": "清洁家园", "type": "cleanup", "org_unit_id": vw.community.id, "day": day, "start_time": start,
+         "end_time": end, "capacity": capacity}).id, user_id=vw.admin.id)
+
+
+def shanghai(day, hh, mm=0):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    return datetime(day.year, day.month, day.day, hh, mm, tzinfo=ZoneInfo("Asia/Shanghai"))
