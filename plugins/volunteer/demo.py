@@ -1,6 +1,0 @@
-"""Demo data (seed facts §2.5)."""
-from __future__ import annotations
-
-
-def fill(tenant, window_end) -> int:
-    return 0
