@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
 
 from core.api import clock, db
 
