@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.api import hookimpl, NavItem, Permission, PluginManifest, Widget
+from core.api import hookimpl, hookspec, NavItem, Permission, PluginManifest, Widget
 
 MANIFEST = PluginManifest(
     name="volunteer",
@@ -18,6 +18,26 @@ MANIFEST = PluginManifest(
 
 STAFF = ("tenant_admin", "street_staff", "community_staff")
 EVERYONE = (*STAFF, "intake_clerk", "grid_leader", "grid_worker", "volunteer")
+
+
+class VolunteerSpecs:
+    @hookspec(firstresult=True)
+    def volunteer_has_role(self, person_id, role):
+        """Whether a person holds one of the three roles (policy_publicist 政策宣传员, opinion_courier
+        民情速递员, mediator 矛盾调解员) in the current tenant: grid picks mediators with it, office
+        hours accepts intake from opinion couriers. Call ``current().hooks.volunteer_has_role(...)``;
+        implement nothing (this plugin answers)."""
+
+
+@hookimpl
+def register_hookspecs(pm):
+    pm.add_hookspecs(VolunteerSpecs)
+
+
+@hookimpl
+def volunteer_has_role(person_id, role):
+    from .services.people import has_role
+    return has_role(person_id, role)
 
 
 @hookimpl

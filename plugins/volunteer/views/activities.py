@@ -132,7 +132,7 @@ def roster(activity_id: int):
 @requires("volunteer.checkin.assist")
 def roster_tick(activity_id: int):
     a = get_or_404(Activity, activity_id)
-    vol_id = api.as_id(request.form.get("volunteer_id"))
+    vol_id = api.as_id(request.form.get("volunteer_id", ""))
 
     def run():
         vol = db.session.get(Volunteer, vol_id) if vol_id else None
@@ -153,7 +153,8 @@ def roster_tick(activity_id: int):
 def settle(activity_id: int):
     """Enter the number of residents served; the activity is settled."""
     a = get_or_404(Activity, activity_id)
-    n = api.as_id(request.form.get("beneficiaries"))
+    raw = (request.form.get("beneficiaries") or "").strip()
+    n = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else None
 
     def run():
         people.require("volunteer.activity.manage", a.org_unit_id)

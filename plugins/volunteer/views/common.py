@@ -33,8 +33,8 @@ def act(service, *, fragment: str | None = None, context=None, done=None, messag
     except Refused as err:
         db.session.rollback()
         if fragment and request.headers.get("HX-Request"):
-            resp = make_response(render_template(fragment, **(context(None) if context else {}), error=str(err)),
-                                 HTTPStatus.UNPROCESSABLE_ENTITY)
+            values = {**(context(None) if context else {}), "error": str(err)}
+            resp = make_response(render_template(fragment, **values), HTTPStatus.UNPROCESSABLE_ENTITY)
             resp.headers.update({"HX-Reswap": "outerHTML"})
             return resp
         return make_response(render_template("volunteer/refused.html", error=str(err)), HTTPStatus.UNPROCESSABLE_ENTITY)
@@ -43,7 +43,8 @@ def act(service, *, fragment: str | None = None, context=None, done=None, messag
         return make_response(render_template(err.template, **err.context), HTTPStatus.CONFLICT)
     db.session.commit()
     if fragment and request.headers.get("HX-Request"):
-        return render_template(fragment, **(context(result) if context else {}), error=None, message=message)
+        return render_template(fragment, **{**(context(result) if context else {}), "error": None,
+                                            "message": message})
     if message:
         flash(message)
     target = done(result) if callable(done) else done

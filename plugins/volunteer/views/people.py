@@ -195,7 +195,7 @@ def team(team_id: int):
 @requires("volunteer.team.manage")
 def team_join(team_id: int):
     t = get_or_404(Team, team_id)
-    vol_id = api.as_id(request.form.get("volunteer_id"))
+    vol_id = api.as_id(request.form.get("volunteer_id", ""))
 
     def run():
         people.require("volunteer.team.manage", t.org_unit_id)

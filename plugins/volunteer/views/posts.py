@@ -57,7 +57,7 @@ def claim(post_id: int):
     """认领: the signed-in volunteer claims for themselves, a team leader for their team, staff for
     a volunteer they pick. Answers the updated card; a full post answers 岗位已满 in place."""
     post = get_or_404(ServicePost, post_id)
-    vol_id, team_id = api.as_id(request.form.get("volunteer_id")), api.as_id(request.form.get("team_id"))
+    vol_id, team_id = api.as_id(request.form.get("volunteer_id", "")), api.as_id(request.form.get("team_id", ""))
 
     def run():
         if team_id:

@@ -102,3 +102,13 @@ def test_the_employer_report_lists_members_claims_and_hours(app, vw):
     from datetime import date
     rows = in_tenant(app, vw.street, lambda: posts.employer_report(date(2000, 1, 1), date(2100, 1, 1)))
     assert rows == [{"employer": "区财政局", "members": 1, "claims": 1, "minutes": 0}]
+
+
+def test_other_plugins_ask_about_the_three_roles_through_the_published_hook(app, vw):
+    from core.api import current
+    register(app, vw, 1, kind="retired_member", role="mediator")
+
+    def ask(index, role):
+        return current().hooks.volunteer_has_role(person_id=vw.people[index].id, role=role)
+    assert in_tenant(app, vw.street, lambda: (ask(1, "mediator"), ask(1, "opinion_courier"), ask(0, "mediator"))) \
+        == (True, False, False)
