@@ -24,6 +24,12 @@ def end_claim_terms(ctx, now=None) -> int:
     return n
 
 
+def expire_points(ctx, now=None) -> int:
+    """Nightly FIFO expiry of points (nothing to do while the setting is off: lots carry no expiry)."""
+    from .services.ledger import expire_lots
+    return expire_lots((now or clock.utcnow()).astimezone(clock.SHANGHAI).date())
+
+
 def expire_holds(ctx, now=None) -> int:
     from .services.rewards import expire_holds as run
     return run(now)

@@ -112,10 +112,11 @@ def register_jobs():
 
     from core.api import JobSpec
 
-    from .jobs import close_forgotten_checkouts, end_claim_terms, expire_holds
+    from .jobs import close_forgotten_checkouts, end_claim_terms, expire_holds, expire_points
     return [JobSpec("volunteer.close_forgotten_checkouts", timedelta(minutes=30), close_forgotten_checkouts),
             JobSpec("volunteer.end_claim_terms", timedelta(hours=6), end_claim_terms),
-            JobSpec("volunteer.expire_holds", timedelta(hours=1), expire_holds)]
+            JobSpec("volunteer.expire_holds", timedelta(hours=1), expire_holds),
+            JobSpec("volunteer.expire_points", timedelta(hours=6), expire_points)]
 
 
 @hookimpl

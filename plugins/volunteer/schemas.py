@@ -1,7 +1,7 @@
 """Settings and the input schemas of the forms (marshmallow, core's field types)."""
 from __future__ import annotations
 
-from marshmallow import Schema, validate, validates_schema, ValidationError
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.api import Date, Id, Integer, text
 
@@ -19,8 +19,8 @@ class Settings(Schema):
                               metadata={"label": "每小时积分", "inherit": True})
     points_expiry_months = Integer(load_default=0, validate=validate.Range(min=0, max=120, error=RANGE),
                                    metadata={"label": "积分有效期（月，0 为不过期）", "inherit": True})
-    rankings_enabled = Integer(load_default=0, validate=validate.Range(min=0, max=1, error=RANGE),
-                               metadata={"label": "公开排行（0 关闭，1 开启）", "inherit": True})
+    rankings_enabled = fields.Boolean(load_default=False, metadata={"label": "公示牌显示队伍服务时长排行",
+                                                                     "inherit": True})
     pickup_days = Integer(load_default=14, validate=validate.Range(min=1, max=60, error=RANGE),
                           metadata={"label": "兑换领取期限（天）"})
 

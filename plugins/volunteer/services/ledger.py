@@ -248,3 +248,23 @@ def verify(rebuild: bool = False) -> dict:
     return {"ok": ok, "transactions": txns, "accounts": accounts, "totals": totals,
             "unbalanced": [list(u) for u in unbalanced], "reversed_reversals": reversed_reversals,
             "mismatched": mismatched, "rebuilt": rebuilt}
+
+
+def expire_lots(today: date) -> int:
+    """EXPIRE what is left of lots past their expiry (only lots earned while expiry was on have
+    one). The account's balance row is the lock a redemption takes too, so no point is both
+    redeemed and expired; an account already below the lot's remainder loses only what it has."""
+    n = 0
+    for lot in db.session.scalars(select(PointLot).where(PointLot.expires_on < today, PointLot.remaining > 0)
+                                  .order_by(PointLot.id).limit(1000)):
+        amount = min(lot.remaining, max(0, balance(lot.account_id)))
+        if amount > 0:
+            txn = post("EXPIRE", [Line(lot.account_id, POINTS, -amount), Line(system(POINTS, "expiry_sink"), POINTS,
+                                                                               amount)],
+                       today, f"expire:l{lot.id}", source=("lot", lot.id), memo="积分到期",
+                       guard=frozenset({lot.account_id}))
+            db.session.add(LotConsumption(lot_id=lot.id, consuming_txn_id=txn.id, amount=lot.remaining))
+        lot.remaining = 0
+        n += 1
+    db.session.flush()
+    return n

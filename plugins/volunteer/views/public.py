@@ -31,7 +31,7 @@ def board(unit_id: int):
         abort(404)
     data = public.board(unit.id)
     ranking = []
-    if int(api.settings("volunteer").get("rankings_enabled") or 0):
+    if api.settings("volunteer").get("rankings_enabled"):
         ranking = _team_ranking(unit.id)
     return render_template("volunteer/board.html", unit=unit, ranking=ranking, **data)
 

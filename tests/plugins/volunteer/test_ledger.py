@@ -126,3 +126,21 @@ def test_verify_command_exits_zero_and_says_so(app, vw):
     result = app.test_cli_runner().invoke(args=["volunteer", "ledger", "verify", "--tenant", vw.street.slug])
     assert result.exit_code == 0, result.output
     assert "sums to zero" in result.output and "matches" in result.output
+
+
+def test_expiry_is_off_by_default_and_takes_lots_first_in_first_out_when_on(app, vw, enable_plugin):
+    from plugins.volunteer import jobs
+    from plugins.volunteer.models import PointLot
+    L = _ledger()
+    in_tenant(app, vw.street, lambda: L.earn(9, 60, 100, date(2024, 1, 5), ("record", 1), "e1"))
+    later = date(2030, 1, 1)
+    from datetime import datetime, timezone
+    moment = datetime(later.year, 1, 1, 12, tzinfo=timezone.utc)
+    assert in_tenant(app, vw.street, lambda: jobs.expire_points(None, now=moment)) == 0  # no lot carries an expiry
+    # a lot earned while expiry is on carries its date; the job then expires what is left of it
+    in_tenant(app, vw.street, lambda: L.earn(9, 60, 100, date(2024, 2, 5), ("record", 2), "e2"))
+    in_tenant(app, vw.street, lambda: setattr(db.session.scalars(select(PointLot).order_by(PointLot.id.desc())).first(),
+                                              "expires_on", date(2025, 2, 5)))
+    assert in_tenant(app, vw.street, lambda: jobs.expire_points(None, now=moment)) == 1
+    assert in_tenant(app, vw.street, lambda: L.balances("volunteer", 9)[POINTS]) == 100
+    assert in_tenant(app, vw.street, L.verify)["ok"]
