@@ -13,7 +13,8 @@ def close_forgotten_checkouts(ctx, now=None) -> int:
 
 
 def end_claim_terms(ctx, now=None) -> int:
-    """A claim whose term has passed completes (its seat is freed); the claimant may claim again."""
+    """A claim whose term has passed completes (its seat is freed); the claimant may claim again.
+    Claims without approved service for eight weeks are flagged for the 挂名认领 review."""
     from .models import PostClaim
     from .services import posts
     today = (now or clock.utcnow()).astimezone(clock.SHANGHAI).date()
@@ -21,7 +22,7 @@ def end_claim_terms(ctx, now=None) -> int:
     for row in db.session.scalars(select(PostClaim).where(PostClaim.state == "active", PostClaim.term_end < today)):
         posts.end(row, "completed", "认领期满")
         n += 1
-    return n
+    return n + posts.flag_dormant(today)
 
 
 def expire_points(ctx, now=None) -> int:

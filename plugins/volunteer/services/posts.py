@@ -204,3 +204,22 @@ def employer_report(start, end_) -> list[dict]:
         Volunteer.employer.is_not(None)).group_by(Volunteer.employer)).all())
     return [{"employer": e, "members": members[e], "claims": claims.get(e, 0), "minutes": int(minutes.get(e) or 0)}
             for e in sorted(members)]
+
+
+def flag_dormant(today, weeks: int = 8) -> int:
+    """Flag active claims with no approved service for ``weeks`` (挂名认领) for review; a claim is
+    never revoked automatically. A claim whose holder served again loses the flag."""
+    from datetime import datetime, time
+
+    from ..models import ServiceRecord
+    cutoff = today - timedelta(weeks=weeks)
+    served = select(ServiceRecord.volunteer_id).where(ServiceRecord.state == "approved",
+                                                      ServiceRecord.service_date >= cutoff)
+    since = datetime.combine(cutoff, time(0), tzinfo=clock.SHANGHAI)
+    flagged = db.session.execute(update(PostClaim).where(
+        PostClaim.state == "active", PostClaim.volunteer_id.is_not(None), PostClaim.dormant.is_(False),
+        PostClaim.claimed_at < since, PostClaim.volunteer_id.not_in(served)).values(dormant=True)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.execute(update(PostClaim).where(PostClaim.dormant.is_(True), PostClaim.volunteer_id.in_(served))
+                       .values(dormant=False).execution_options(synchronize_session=False))
+    return flagged

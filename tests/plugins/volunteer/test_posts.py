@@ -112,3 +112,16 @@ def test_other_plugins_ask_about_the_three_roles_through_the_published_hook(app,
         return current().hooks.volunteer_has_role(person_id=vw.people[index].id, role=role)
     assert in_tenant(app, vw.street, lambda: (ask(1, "mediator"), ask(1, "opinion_courier"), ask(0, "mediator"))) \
         == (True, False, False)
+
+
+def test_a_claim_without_service_for_eight_weeks_is_flagged_not_revoked(app, vw):
+    from plugins.volunteer.models import PostClaim
+    from plugins.volunteer.services import posts
+    pid = make_post(app, vw, capacity=1, requires_review=False)
+    cid = _claim(app, vw, pid, register(app, vw, 0))
+    from core.api import clock
+    today = clock.utcnow().astimezone(clock.SHANGHAI).date()
+    assert in_tenant(app, vw.street, lambda: posts.flag_dormant(today)) == 0  # claimed today: not yet
+    assert in_tenant(app, vw.street, lambda: posts.flag_dormant(today + timedelta(weeks=9))) == 1
+    claim = in_tenant(app, vw.street, lambda: db.session.get(PostClaim, cid))
+    assert claim.dormant and claim.state == "active"
