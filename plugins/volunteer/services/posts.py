@@ -80,7 +80,10 @@ def claim(post: ServicePost, volunteer: Volunteer | None = None, team: Team | No
             raise Refused(f"此岗位须由{ROLES.get(post.required_role, '')}认领")
         key, unit = f"v{volunteer.id}", volunteer.org_unit_id
     uid = user_id()
-    if volunteer is None or volunteer.user_id != uid or uid is None:  # staff claim for someone else
+    leader = db.session.get(Volunteer, team.leader_id) if team is not None and team.leader_id else None
+    own = uid is not None and ((volunteer is not None and volunteer.user_id == uid)
+                               or (leader is not None and leader.user_id == uid))
+    if not own:  # staff claim for someone else
         require("volunteer.claim.review", post.org_unit_id)
     row = PostClaim(post_id=post.id, claimant_type=post.claimant_type, volunteer_id=volunteer.id if volunteer else None,
                     team_id=team.id if team else None, claimant_key=key, state="pending", claimed_by=uid)

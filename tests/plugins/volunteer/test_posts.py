@@ -95,8 +95,8 @@ def test_two_confirmations_of_the_last_seat_in_parallel_processes_one_wins(app, 
 def test_the_employer_report_lists_members_claims_and_hours(app, vw):
     from plugins.volunteer.services import posts
     pid = make_post(app, vw, capacity=3, requires_review=False)
-    in_tenant(app, vw.street, lambda: setattr(db.session.get(__import__("core.org.models", fromlist=["Person"]).Person,
-                                                             vw.people[0].id), "employer", "区财政局"))
+    from core.org.models import Person
+    in_tenant(app, vw.street, lambda: setattr(db.session.get(Person, vw.people[0].id), "employer", "区财政局"))
     vid = register(app, vw, 0)
     _claim(app, vw, pid, vid)
     from datetime import date
@@ -125,3 +125,24 @@ def test_a_claim_without_service_for_eight_weeks_is_flagged_not_revoked(app, vw)
     assert in_tenant(app, vw.street, lambda: posts.flag_dormant(today + timedelta(weeks=9))) == 1
     claim = in_tenant(app, vw.street, lambda: db.session.get(PostClaim, cid))
     assert claim.dormant and claim.state == "active"
+
+
+def test_a_team_leader_claims_a_volunteer_post_for_the_team(app, vw, create_user):
+    from plugins.volunteer.models import ServicePost, Team
+    from plugins.volunteer.services import people, posts
+    leader_account = create_user(vw.street, "volunteer", unit_id=vw.community.id)
+    vid = register(app, vw, 0, user=leader_account)
+    tid = in_tenant(app, vw.street, lambda: people.create_team({"name": "青年志愿服务队", "type": "league",
+                                                               "org_unit_id": vw.community.id, "leader_id": vid}).id,
+                    user_id=vw.admin.id)
+    pid = make_post(app, vw, capacity=1, kind="volunteer")
+    claim = in_tenant(app, vw.street, lambda: posts.claim(db.session.get(ServicePost, pid),
+                                                          team=db.session.get(Team, tid)), user_id=leader_account.id)
+    assert claim.team_id == tid and claim.state == "pending"
+    member = register(app, vw, 1, user=vw.staff)  # a community worker who serves in that team
+    from plugins.volunteer.models import PostClaim, Volunteer
+    in_tenant(app, vw.street, lambda: people.join(db.session.get(Team, tid), db.session.get(Volunteer, member)))
+    with pytest.raises(Refused, match="不能确认自己"):  # a member of the claiming team cannot confirm it
+        in_tenant(app, vw.street, lambda: posts.confirm(db.session.get(PostClaim, claim.id)), user_id=vw.staff.id)
+    in_tenant(app, vw.street, lambda: posts.confirm(db.session.get(PostClaim, claim.id)), user_id=vw.other_staff.id)
+    assert in_tenant(app, vw.street, lambda: db.session.get(PostClaim, claim.id).state) == "active"
