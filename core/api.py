@@ -54,7 +54,7 @@ __all__ = [
     # the request's tenant and what the user may do
     "current", "current_or_none", "has", "can", "TenantContext", "NoTenantContext", "tenant_scope", "acting_in",
     "tenant_slug", "requires", "audience", "step_up", "api_key_required", "district_rollup", "writes_on_get",
-    "client_ip", "users_holding", "Account", "tenant_by_slug", "streets_of",
+    "client_ip", "users_holding", "Account", "tenant_by_slug", "streets_of", "all_tenants",
     # data
     "db", "TenantScoped", "BigId", "tenant_fk", "tenant_table_args", "utc_default", "get_or_404", "lock_for_update",
     "create_tenant_table", "drop_tenant_table", "register_model_converters", "example_args",
@@ -108,6 +108,16 @@ def streets_of(district_id: int) -> list:
     from .tenancy.models import Tenant
     return list(db.session.execute(select(Tenant.id, Tenant.slug, Tenant.name).where(
         Tenant.parent_id == district_id, Tenant.status == "active").order_by(Tenant.id)))
+
+
+def all_tenants() -> list:
+    """Every active tenant (id, slug, name, kind), in the order they were made: for CLI commands
+    that check or report on each tenant in turn (each then runs in its own ``tenant_scope``)."""
+    from sqlalchemy import select
+
+    from .tenancy.models import Tenant
+    return list(db.session.execute(select(Tenant.id, Tenant.slug, Tenant.name, Tenant.kind).where(
+        Tenant.status == "active").order_by(Tenant.id)))
 
 
 def org_unit(unit_id: int | None) -> OrgUnit | None:

@@ -1,0 +1,1 @@
+"""The work of the plugin, by area. Services take the tenant from ``current()``, flush, never commit."""
