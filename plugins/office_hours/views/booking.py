@@ -3,6 +3,7 @@ alternatives in place; the waitlist; 我的预约 with cancel."""
 from __future__ import annotations
 
 from http import HTTPStatus
+from types import SimpleNamespace
 
 from flask import make_response, render_template, request, url_for
 from marshmallow import ValidationError
@@ -58,14 +59,20 @@ def hold(reception_id: int):
         b = svc.hold(r, data["slot_id"], holder, user_id=None if staff else current().user_id,
                      name=data.get("name") or "", phone=data.get("phone"), channel="staff" if staff else "online",
                      idempotency_key=data.get("idempotency_key"))
+        # what the card shows, read before the commit ends the one transaction of this request
+        card = {"b": SimpleNamespace(id=b.id, hold_expires_at=b.hold_expires_at),
+                "slot": SimpleNamespace(starts_at=db.session.get(Slot, b.slot_id).starts_at),
+                "r": SimpleNamespace(id=r.id), "seconds": int((b.hold_expires_at - clock.utcnow()).total_seconds())}
         db.session.commit()
     except ValidationError as err:
         db.session.rollback()
         return _card("office_hours/_refused.html", HTTPStatus.UNPROCESSABLE_ENTITY,
                      message="；".join(str(m[0]) for m in err.messages.values()))
-    except svc.Full:
+    except svc.Full as full:
+        alternatives = [SimpleNamespace(id=s.id, starts_at=s.starts_at) for s in full.alternatives]
         db.session.rollback()
-        return _card("office_hours/_full.html", HTTPStatus.CONFLICT, r=r, alternatives=svc.free_slots(r))
+        return _card("office_hours/_full.html", HTTPStatus.CONFLICT, r=SimpleNamespace(id=reception_id),
+                     alternatives=alternatives)
     except api.Refused as err:
         db.session.rollback()
         return _card("office_hours/_refused.html", HTTPStatus.UNPROCESSABLE_ENTITY, message=str(err))
@@ -73,9 +80,7 @@ def hold(reception_id: int):
         db.session.rollback()
         return _card("office_hours/_refused.html", HTTPStatus.UNPROCESSABLE_ENTITY,
                      message="您已预约本场接待，每场限约一个时段")
-    slot = db.session.get(Slot, b.slot_id)
-    return _card("office_hours/_hold.html", HTTPStatus.OK, b=b, slot=slot, r=r, studio=studio,
-                 seconds=max(0, int((clock.aware(b.hold_expires_at) - clock.utcnow()).total_seconds())))
+    return _card("office_hours/_hold.html", HTTPStatus.OK, **card)
 
 
 def _mine(b: Booking) -> Booking:
