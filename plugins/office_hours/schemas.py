@@ -77,7 +77,6 @@ class RescheduleIn(ReasonIn):
 
 class HoldIn(Schema):
     slot_id = Id(required=True)
-    idempotency_key = text(64, required=False, load_default=None, allow_none=True)
     name = text(64, required=False, load_default="")
     phone = mobile()
 

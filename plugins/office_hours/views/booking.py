@@ -2,6 +2,7 @@
 alternatives in place; the waitlist; 我的预约 with cancel."""
 from __future__ import annotations
 
+import secrets
 from http import HTTPStatus
 from types import SimpleNamespace
 
@@ -34,7 +35,9 @@ def _upcoming() -> list[tuple[Reception, Studio, list[Slot]]]:
 
 @requires("office_hours.book")
 def book_page():
-    return render_template("office_hours/book.html", upcoming=_upcoming(), now=clock.utcnow(), **labels())
+    # one key per page and slot: pressing the same button twice (or a retried request) books once
+    return render_template("office_hours/book.html", upcoming=_upcoming(), now=clock.utcnow(),
+                           nonce=secrets.token_hex(8), **labels())
 
 
 def _card(template: str, status: int = HTTPStatus.OK, **ctx):
@@ -58,7 +61,7 @@ def hold(reception_id: int):
         holder = f"t{data['phone']}" if staff else holder_key()
         b = svc.hold(r, data["slot_id"], holder, user_id=None if staff else current().user_id,
                      name=data.get("name") or "", phone=data.get("phone"), channel="staff" if staff else "online",
-                     idempotency_key=data.get("idempotency_key"))
+                     idempotency_key=(request.form.get("idempotency_key") or "").strip()[:64] or None)
         # what the card shows, read before the commit ends the one transaction of this request
         card = {"b": SimpleNamespace(id=b.id, hold_expires_at=b.hold_expires_at),
                 "slot": SimpleNamespace(starts_at=db.session.get(Slot, b.slot_id).starts_at),
