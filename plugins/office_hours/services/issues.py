@@ -234,7 +234,7 @@ def callback(issue: Issue, result: str | None, note: str, version: int | None = 
         raise Refused(_("尚未答复居民，不能回访"))
     n = (db.session.scalar(select(func.count()).select_from(Callback).where(Callback.issue_id == issue.id)) or 0) + 1
     db.session.add(Callback(issue_id=issue.id, attempt_n=n, result=result, note=note, created_by=current().user_id))
-    if result in ("satisfied", "basic") or (result == "unreachable" and _unreachable(issue) >= 2):
+    if result in ("satisfied", "basic") or (result == "unreachable" and _unreachable(issue) >= 3):
         _move(issue, "callback", "closed", version, str(RESULTS[result]))
         issue.closed_at = clock.utcnow()
         emit(IssueClosed(issue_id=issue.id, case_no=issue.ref_no, result=result))
@@ -326,5 +326,9 @@ def card_context(issue: Issue) -> dict:
     studio = db.session.get(Studio, issue.studio_id)
     unit = api.org_unit(studio.org_unit_id)
     actions = [(name, a) for name, a in ACTIONS.items() if issue.state in a.sources and unit and api.can(a.permission, unit)]
+    from ..schemas import CATEGORIES
+    show = not issue.confidential or bool(unit and api.can("office_hours.visit.confidential_view", unit))
     return {"steps": steps, "referrals": refs, "logs": logs, "callbacks": callbacks, "actions": actions,
-            "states": STATES, "targets": TARGETS, "results": RESULTS, "studio": studio}
+            "states": STATES, "targets": TARGETS, "results": RESULTS, "studio": studio, "categories": CATEGORIES,
+            "visit": db.session.get(Visit, issue.visit_id) if issue.visit_id else None, "show_words": show,
+            "errors": {}, "form": {}}

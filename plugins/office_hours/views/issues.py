@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core import api
 from core.api import arg, db, form_action, get_or_404, render_page_or_fragment, requires
 
-from ..models import Issue, Studio, Visit
+from ..models import Issue
 from ..schemas import CATEGORIES, IssueActIn
 from ..services import issues as svc
 from .common import labels, require_on, studios as visible_studios
@@ -44,11 +44,7 @@ def _load(issue_id: int, permission: str = "office_hours.issue.triage") -> Issue
 
 
 def _ctx(issue: Issue, **kw) -> dict:
-    visit = db.session.get(Visit, issue.visit_id) if issue.visit_id else None
-    studio = db.session.get(Studio, issue.studio_id)
-    show = not issue.confidential or api.can("office_hours.visit.confidential_view", api.org_unit(studio.org_unit_id))
-    return {"issue": issue, "visit": visit, "show_words": show, "categories": CATEGORIES, "errors": {}, "form": {},
-            **svc.card_context(issue), **labels(), **kw}
+    return {"issue": issue, **svc.card_context(issue), **labels(), **kw}
 
 
 @requires("office_hours.issue.respond")
