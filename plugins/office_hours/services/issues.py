@@ -133,7 +133,7 @@ def act(issue: Issue, action: str, data: dict, version: int | None = None) -> Is
         db.session.add(ref_row)
         db.session.flush()
         if target == "grid":
-            emit(_referred_event(issue, ref_row, data.get("target_unit_id")))
+            emit(IssueReferred(**_referred_fields(issue, ref_row, data.get("target_unit_id"))))
             issue.linked_type = "grid"
     elif action == "accept":
         _move(issue, action, "in_progress", version)
@@ -192,16 +192,16 @@ def _open_referral(issue: Issue, state: str = "sent") -> Referral:
     return ref
 
 
-def _referred_event(issue: Issue, ref: Referral, unit_id) -> IssueReferred:
+def _referred_fields(issue: Issue, ref: Referral, unit_id) -> dict:
     """Only what the grid needs: a confidential matter goes as its category alone."""
     visit = db.session.get(Visit, issue.visit_id) if issue.visit_id else None
     words = "" if issue.confidential or visit is None else (visit.summary or visit.statement_verbatim)[:400]
-    return IssueReferred(issue_id=issue.id, referral_id=ref.id, case_no=issue.ref_no, target_type="grid",
-                         target_unit_id=int(unit_id or 0), category=issue.category or "",
-                         title=_("民情事项") if issue.confidential else issue.title, description=words,
-                         location=db.session.get(Studio, issue.studio_id).address,
-                         contact_phone="" if issue.confidential else (issue.contact_phone or ""),
-                         confidential=issue.confidential)
+    return dict(issue_id=issue.id, referral_id=ref.id, case_no=issue.ref_no, target_type="grid",
+                target_unit_id=int(unit_id or 0), category=issue.category or "",
+                title=_("民情事项") if issue.confidential else issue.title, description=words,
+                location=db.session.get(Studio, issue.studio_id).address,
+                contact_phone="" if issue.confidential else (issue.contact_phone or ""),
+                confidential=issue.confidential)
 
 
 def _resolve(issue: Issue, note: str, version: int | None, action: str) -> None:
