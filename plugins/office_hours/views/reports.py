@@ -117,7 +117,7 @@ def studio_ical(studio_id: int):
     rows = db.session.scalars(select(Reception).where(Reception.studio_id == studio.id,
                                                       Reception.state != "planned").order_by(Reception.starts_at)
                               .limit(500)).all()
-    body = ical.calendar(studio.name, api.tenant_slug(), _events([(r, studio) for r in rows],
+    body = ical.calendar(studio.name, api.tenant_slug(current().active), _events([(r, studio) for r in rows],
                                                                  _host_names([r.id for r in rows])))
     return _ics(body, f"studio-{studio.id}")
 
@@ -157,7 +157,7 @@ def rep_ical(token: str):
     counts = dict(db.session.execute(select(Booking.reception_id, func.count()).where(
         Booking.reception_id.in_(ids or [0]), Booking.state.in_(("confirmed", "checked_in", "served")))
         .group_by(Booking.reception_id)).all())
-    return _ics(ical.calendar("我的接待", api.tenant_slug(), _events(rows, _host_names(ids), counts)), "my-receptions")
+    return _ics(ical.calendar("我的接待", api.tenant_slug(current().active), _events(rows, _host_names(ids), counts)), "my-receptions")
 
 
 @requires("office_hours.view")
