@@ -27,6 +27,8 @@ WORDS = {"livelihood": "家里老人看病报销的事想问问怎么办", "urba
          "sanitation": "楼道里堆的杂物一直没清理", "consultation": "想了解一下今年的养老保险政策",
          "dispute": "楼上漏水和邻居说不通", "security": "小区门口晚上有人乱停车挡消防通道", "other": "希望社区多办些活动"}
 CHECKED = {"tenant_checked_insert": True}
+SURNAMES = "代陈林郑何罗梁宋谢韩唐冯于董萧程曹袁"
+STEMS = "甲乙丙丁戊己庚辛壬癸"
 SH = clock.SHANGHAI
 
 
@@ -97,8 +99,12 @@ def fill(tenant, window_end: date) -> int:
     for kind, total in KIND_TOTALS.items():
         for k in range(share(total, index, n)):
             c = communities[k % len(communities)]
-            people.append({"tenant_id": tid, "org_unit_id": c.id, "name": f"{'党人政'[list(KIND_TOTALS).index(kind)]}代表{tid:02d}{len(people) + 1:03d}",
-                           "kinds": ["representative"], "tags": [], "initials": ""})
+            # obviously synthetic, as every demo person: surname, a stem (甲…癸) and two digits; phones 100…
+            no = len(people)
+            name = f"{SURNAMES[no % len(SURNAMES)]}{STEMS[(no // len(SURNAMES)) % 10]}{90 + no // 100:02d}"[:4]
+            people.append({"tenant_id": tid, "org_unit_id": c.id, "name": name, "phone": f"1009{tid:03d}{no:04d}",
+                           "phone_last4": f"{no:04d}", "kinds": ["representative"], "tags": ["代表"],
+                           "initials": ""})
             reps.append((kind, c.id))
     person_ids = _bulk(Person, people, returning=True)
     rep_ids = _bulk(Representative, [{"tenant_id": tid, "person_id": pid, "org_unit_id": unit, "kind": kind,
