@@ -1,7 +1,7 @@
 """Settings and the input schemas of the office-hours forms (Chinese messages, bounded values)."""
 from __future__ import annotations
 
-from marshmallow import fields, Schema, validate, validates_schema, ValidationError
+from marshmallow import fields, pre_load, Schema, validate, validates_schema, ValidationError
 
 from core.api import AwareDateTime, Date, Id, Integer, Stripped, text
 
@@ -17,9 +17,27 @@ def choice(options, required: bool = False, message: str = "请选择", **kw) ->
                     error_messages={"required": message}, **kw)
 
 
-def mobile(**kw) -> Stripped:
-    return Stripped(validate=validate.Regexp(r"^1\d{10}$", error="请填写11位手机号"), load_default=None,
-                    allow_none=True, **kw)
+class Mobile(Stripped):
+    """An 11-digit mobile number, or nothing when the box was left empty."""
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        if isinstance(value, str) and not value.strip():
+            return None
+        return super().deserialize(value, attr, data, **kwargs)
+
+
+def mobile(**kw) -> Mobile:
+    return Mobile(validate=validate.Regexp(r"^1\d{10}$", error="请填写11位手机号"), load_default=None,
+                  allow_none=True, **kw)
+
+
+class Form(Schema):
+    """An optional box left empty (or "未预约" chosen) means no value, not a bad one."""
+
+    @pre_load
+    def _blank_is_none(self, data, **kwargs):
+        return {k: None if v == "" and k in self.fields and self.fields[k].allow_none else v
+                for k, v in data.items()}
 
 
 class Settings(Schema):
@@ -27,7 +45,7 @@ class Settings(Schema):
                        metadata={"label": "每月几号仍未发布接待即提示风险", "inherit": True})
 
 
-class RepresentativeIn(Schema):
+class RepresentativeIn(Form):
     person_id = Id(required=True)
     org_unit_id = Id(required=True)
     kind = choice(KINDS, required=True)
@@ -36,7 +54,7 @@ class RepresentativeIn(Schema):
     term_end = Date(load_default=None, allow_none=True)
 
 
-class StudioIn(Schema):
+class StudioIn(Form):
     org_unit_id = Id(required=True)
     name = text(100)
     address = text(200, required=False, load_default="")
@@ -44,7 +62,7 @@ class StudioIn(Schema):
     compliance_from = Date(required=True)
 
 
-class SeriesIn(Schema):
+class SeriesIn(Form):
     rrule = text(200)
     valid_from = Date(required=True)
     valid_to = Date(load_default=None, allow_none=True)
@@ -66,7 +84,7 @@ class SeriesIn(Schema):
             raise ValidationError("结束日期不能早于开始日期", "valid_to")
 
 
-class ReasonIn(Schema):
+class ReasonIn(Form):
     reason = text(200)
     version = Integer(load_default=None, allow_none=True)
 
@@ -75,18 +93,18 @@ class RescheduleIn(ReasonIn):
     starts_at = AwareDateTime(required=True)
 
 
-class HoldIn(Schema):
+class HoldIn(Form):
     slot_id = Id(required=True)
     name = text(64, required=False, load_default="")
     phone = mobile()
 
 
-class WalkInIn(Schema):
+class WalkInIn(Form):
     name = text(64, required=False, load_default="")
     phone = mobile()
 
 
-class VisitIn(Schema):
+class VisitIn(Form):
     booking_id = Id(load_default=None, allow_none=True)
     visitor_name = text(64, required=False, load_default="")
     contact_phone = mobile()
@@ -99,19 +117,19 @@ class VisitIn(Schema):
     create_issue = fields.Boolean(load_default=False)
 
 
-class CloseIn(Schema):
+class CloseIn(Form):
     visitor_count = Integer(required=True, validate=validate.Range(0, 1000))
     minutes_text = text(4000, required=False, load_default="")
     version = Integer(load_default=None, allow_none=True)
 
 
-class AddendumIn(Schema):
+class AddendumIn(Form):
     reason = text(200)
     content = text(4000)
     visit_id = Id(load_default=None, allow_none=True)
 
 
-class IssueActIn(Schema):
+class IssueActIn(Form):
     version = Integer(load_default=None, allow_none=True)
     note = text(2000, required=False, load_default="")
     category = choice(CATEGORIES, load_default=None, allow_none=True)

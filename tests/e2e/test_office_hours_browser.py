@@ -83,4 +83,5 @@ def test_book_cancel_rebook_from_the_waitlist_record_refer_and_answer(page, live
     page.fill("form[data-action=feedback] input[name=note]", "您反映的路灯已于本周更换")
     page.click("form[data-action=feedback] button")
     expect(page.locator("[data-testid=issue-state]")).to_have_text("已答复待回访")
-    assert page.problems == []
+    # a full slot answers 409 with the alternatives in place: Chromium logs it, it is not a problem
+    assert [p for p in page.problems if "status of 409" not in p] == []
