@@ -28,6 +28,7 @@ def test_twenty_processes_one_last_seat(app, database, ow, create_user):
     cards = sorted((a["status"], a["card"]) for a in answers)
     assert cards.count((200, "hold")) == 1, (cards, sorted(a["seconds"] for a in answers))
     assert cards.count((409, "full")) == 19, cards
+    print("SECONDS", sorted(a["seconds"] for a in answers))
     assert slots_of(app, ow, r)[0][3] == 1
     from plugins.office_hours.models import Booking
     with app.app_context(), tenant_scope(ow.street.id, commit=False):
