@@ -22,9 +22,9 @@ def queue(dedupe_key: str, template: str, body: str, *, user_id: int | None = No
                   scheduled_at=at or clock.utcnow(), status="pending", attempts=0)
     dialect = db.session.get_bind().dialect.name
     ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(Notification).values(**values)
-    done = db.session.execute(ins.on_conflict_do_nothing(index_elements=["tenant_id", "dedupe_key"]),
-                              execution_options={"tenant_checked_insert": True}).rowcount
-    return bool(done)
+    made = db.session.execute(ins.on_conflict_do_nothing(index_elements=["tenant_id", "dedupe_key"])
+                              .returning(Notification.id), execution_options={"tenant_checked_insert": True}).first()
+    return made is not None
 
 
 def notify_holders(r: Reception, template: str, body: str) -> int:
