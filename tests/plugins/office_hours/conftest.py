@@ -93,7 +93,7 @@ def slots_of(app, ow, reception_id: int) -> list:
             select(Slot).where(Slot.reception_id == reception_id).order_by(Slot.starts_at))]
 
 
-def race(database: dict, jobs: list[dict], timeout: float = 240) -> list[dict]:
+def race(database: dict, jobs: list[dict], timeout: float = 600) -> list[dict]:
     """Run each job (account, url, data) in its own PROCESS against the same database; all post at
     the same moment. Returns each process's answer: status and the testid of the card it got."""
     work = Path(tempfile.mkdtemp(prefix="oh-race-"))
