@@ -70,13 +70,17 @@ def wrk(url: str, headers: dict) -> dict:
     subprocess.run([*args, f"-d{WARMUP}s", url], capture_output=True, text=True, check=True)
     runs = []
     for _ in range(REPS):
-        out = subprocess.run([*args, f"-d{MEASURE}s", url], capture_output=True, text=True, check=True).stdout
-        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-        lat = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", out).group(1)) for p in ("50", "99")}
-        non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
-        errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
-        runs.append({"rps": rps, "p50_ms": lat["50"], "p99_ms": lat["99"], "non2xx": non2xx, "socket_errors": errors})
+        runs.append(_parse(subprocess.run([*args, f"-d{MEASURE}s", url], capture_output=True, text=True,
+                                          check=True).stdout))
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]} | {"runs": runs}
+
+
+def _parse(out: str) -> dict:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", out).group(1)) for p in ("50", "99")}
+    non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+    errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    return {"rps": rps, "p50_ms": lat["50"], "p99_ms": lat["99"], "non2xx": non2xx, "socket_errors": errors}
 
 
 def _ms(value: str) -> float:
@@ -169,6 +173,58 @@ def app_pages(tmp: Path, scale: int, pg=None) -> dict:
         stop(proc)
 
 
+BOOKING_LUA = """
+counter = 0
+request = function()
+  counter = counter + 1
+  local body = "slot_id=%(slot)s&phone=1%(prefix)s" .. string.format("%%06d", counter) .. "&csrf_token=%(token)s"
+  return wrk.format("POST", "%(path)s", {["Content-Type"] = "application/x-www-form-urlencoded",
+                                         ["Cookie"] = "%(cookie)s", ["HX-Request"] = "true"}, body)
+end
+"""
+
+
+def booking_load(tmp: Path, pg=None) -> dict:
+    """The booking endpoint (the atomic seat UPDATE) at 8 connections: every request books a seat for
+    another caller. Any answer but 200 counts, and so does a "database is locked" in the log."""
+    url = pg.app_url if pg else f"sqlite:///{tmp}/bench-booking.db"
+    env = {"JICENG_DATABASE_URL": url, "JICENG_ENV": "production", "JICENG_SECRET_KEY": "b" * 48,
+           "JICENG_INSTANCE": str(tmp), "JICENG_PROXY_HOPS": "0", "JICENG_PLUGINS_STRICT": "1",
+           "JICENG_LOGIN_MAX_FAILURES_ADDRESS": "100000"}
+    if pg:
+        env["JICENG_MIGRATE_DATABASE_URL"] = pg.owner_url
+    subprocess.run([str(Path(PY).with_name("jiceng")), "db", "upgrade"], env={**os.environ, **env}, check=True,
+                   capture_output=True)
+    info = json.loads(subprocess.run([PY, "-c", (
+        "import json; from core import create_app; from tests.perf.seed_office_hours import seed; "
+        "print(json.dumps(seed(create_app())))")], env={**os.environ, **env}, cwd=ROOT, check=True,
+        capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    port = free_port()
+    proc = serve("core:create_app()", env, port)
+    try:
+        cookie = login(port, info["username"], info["password"])
+        page = urllib.request.urlopen(urllib.request.Request(
+            f"http://127.0.0.1:{port}/t/{info['slug']}/office_hours/book", headers={"Cookie": cookie})).read().decode()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        path = f"/t/{info['slug']}/office_hours/receptions/{info['reception_id']}/hold"
+        runs = []
+        for rep in range(REPS + 1):  # the first run warms up
+            script = tmp / f"booking-{rep}.lua"
+            script.write_text(BOOKING_LUA % {"slot": info["slot_id"], "prefix": f"{30 + rep:02d}00",
+                                             "token": token, "path": path, "cookie": cookie})
+            out = subprocess.run(["wrk", "-t1", f"-c{CONNECTIONS}", "--latency", "-s", str(script),
+                                  f"-d{WARMUP if rep == 0 else MEASURE}s", f"http://127.0.0.1:{port}"],
+                                 capture_output=True, text=True, check=True).stdout
+            if rep:
+                runs.append(_parse(out))
+    finally:
+        stop(proc)
+    result = {k: statistics.median(r[k] for r in runs) for k in runs[0]} | {"runs": runs}
+    result["locked"] = proc.stderr.read().decode(errors="replace").count("database is locked")
+    result["errors"] = sum(r["non2xx"] + r["socket_errors"] for r in runs)
+    return result
+
+
 def plugin_overhead() -> dict:
     """In-process: the dashboard with 20 dummy plugins installed and 10 enabled, against none."""
     code = (ROOT / "tests/perf/plugin_overhead.py")
@@ -204,6 +260,13 @@ def main() -> int:
                 results[f"pg{scale}"] = app_pages(tmp, scale, pg)
             finally:
                 pg.drop()
+    results["booking"] = booking_load(tmp)
+    if pg_admin:
+        pg = PgDatabase(pg_admin)
+        try:
+            results["pg_booking"] = booking_load(tmp, pg)
+        finally:
+            pg.drop()
     after = baseline(tmp)
     base_rps = (before["rps"] + after["rps"]) / 2
     results["baseline"] = {"before": before, "after": after, "rps": base_rps}
@@ -222,6 +285,11 @@ def main() -> int:
             r = results[scale][page]
             print(f"{page:<10}{'pg ' + scale[2:] + '×':>6}{r['rps']:>10.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
                   f"{r['rps'] / base_rps:>8.2f}{r['non2xx']:>8}")
+    for key in ("booking", "pg_booking"):
+        if key in results:
+            b = results[key]
+            print(f"{key}: {b['rps']:.0f} rps, p50 {b['p50_ms']:.1f} ms, p99 {b['p99_ms']:.1f} ms, "
+                  f"{b['errors']} errors, {b['locked']} 'database is locked' at {CONNECTIONS} connections")
     p = results["plugins"]
     print(f"plugins: {p['added_us']:.0f} µs added per request with 20 installed and 10 enabled "
           f"({p['ratio']:.3f}× the request without plugins)")
@@ -233,11 +301,14 @@ def main() -> int:
     worst_p99 = max(s1[k]["p99_ms"] for k in ("list", "detail", "fragment"))
     ok = (ratios["list"] >= 0.35 and min(ratios["detail"], ratios["fragment"]) >= ratios["list"] * 0.95
           and scale_ratio >= 0.85 and worst_p99 <= 50 and p["added_us"] <= 200
-          and all(r["non2xx"] == 0 for s in (s1, s100) for k, r in s.items() if not k.startswith("_")))
+          and all(r["non2xx"] == 0 for s in (s1, s100) for k, r in s.items() if not k.startswith("_"))
+          and all(results[k]["errors"] == 0 and results[k]["locked"] == 0 for k in ("booking", "pg_booking")
+                  if k in results))
     print(f"results: {tmp / 'bench.json'}")
     print(f"bench: list/baseline={ratios['list']:.2f} scale100x/1x={scale_ratio:.2f} p99_ms={p99:.0f} "
           f"detail/baseline={ratios['detail']:.2f} fragment/baseline={ratios['fragment']:.2f} "
-          f"plugins_us={p['added_us']:.0f}{pg_summary(results, base_rps)} {'PASS' if ok else 'FAIL'}")
+          f"plugins_us={p['added_us']:.0f} booking_p99_ms={results['booking']['p99_ms']:.0f}"
+          f"{pg_summary(results, base_rps)} {'PASS' if ok else 'FAIL'}")
     return 0
 
 

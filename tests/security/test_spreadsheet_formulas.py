@@ -56,7 +56,9 @@ def plant_formulas(app, gw, create_unit) -> None:
     assert post(client_for(app, gw.worker), f"/t/{gw.street.slug}/grid/visits", plan).status_code == HTTPStatus.SEE_OTHER
 
 
-def test_no_cell_of_any_export_runs_as_a_formula(app, gw, create_unit):
+def test_no_cell_of_any_export_runs_as_a_formula(app, gw, create_unit, enable_plugin):
+    for name in app.extensions["jiceng.plugins"].plugins:  # every module's exports, not only the grid's
+        enable_plugin(gw.street, name)
     plant_formulas(app, gw, create_unit)
     staff = client_for(app, gw.admin)
     seen, texts = set(), []
