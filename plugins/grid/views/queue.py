@@ -148,7 +148,10 @@ def _new_page(errors=None, form=None, status=HTTPStatus.OK):
 @requires("grid.event.report")
 def new():
     """Report an event in under a minute: category, place, what happened. Opened from a service log
-    or a patrol finding (转为事件), the form comes prefilled and the event will link back."""
+    or a patrol finding (转为事件), the form comes prefilled and the event will link back. A resident
+    (who reports but does not work events) gets the resident form instead."""
+    if not current().has("grid.view"):
+        return resident_report(current().user_id)
     form = {"grid_id": request.args.get("grid_id", "")}
     kind, row_id = request.args.get("from_kind", ""), arg("from_id", parse_id)
     if kind and row_id:
@@ -171,6 +174,8 @@ def _prefill_from(kind: str, row_id: int) -> dict:
 
 @requires("grid.event.report")
 def create():
+    if not current().has("grid.view"):  # residents report on the resident form
+        return resident_report(current().user_id)
     fields_ = form_data()
     origin = (fields_.pop("from_kind", ""), fields_.pop("from_id", ""))
     try:
@@ -222,40 +227,45 @@ def public_report():
     """A resident reports a problem without signing in (QR posters lead here); rate-limited, spam-trapped."""
     if not public_reports_open():
         abort(404)  # the street has closed its public report page
-    settings_ok = True
+    return resident_report(None)
+
+
+def resident_report(actor_id: int | None):
+    """The resident form and what it sends, for the public page and for a signed-in resident
+    (``actor_id``: the event is theirs, and they are told when it closes)."""
+    page = {"action": url_for("grid.create") if actor_id else url_for("grid.public_report"), "enabled": True}
     if request.method == "GET":
         grid_id = arg("grid_id", parse_id)
         if grid_id is not None:
             if grid_id in retired_ids():  # a poster of a grid since merged: report to the grid it joined
                 grid_id = successor(grid_id)
         return render_template("grid/report.html", cats=categories(), grids=grids(False), errors={},
-                               form={"grid_id": grid_id or ""}, done=None, enabled=settings_ok)
+                               form={"grid_id": grid_id or ""}, done=None, **page)
     try:
         data = PublicReportIn().load(form_data())
     except ValidationError as err:
         return render_template("grid/report.html", cats=categories(), grids=grids(False), errors=err.messages,
-                               form=request.form, done=None, enabled=True), HTTPStatus.UNPROCESSABLE_ENTITY
+                               form=request.form, done=None, **page), HTTPStatus.UNPROCESSABLE_ENTITY
     if not api.rate_limit(f"report:{client_ip()}", REPORTS_PER_HOUR, 60):  # counted in one statement
         db.session.commit()
         return render_template("grid/report.html", cats=categories(), grids=grids(False), form=request.form, done=None,
-                               enabled=True, errors={"_": [_("提交过于频繁，请一小时后再试，或拨打社区电话")]}), \
+                               errors={"_": [_("提交过于频繁，请一小时后再试，或拨打社区电话")]}, **page), \
             HTTPStatus.TOO_MANY_REQUESTS
     if data.pop("website"):  # a robot filled the invisible field: thank it, store nothing
         db.session.commit()
-        return render_template("grid/report.html", done="E-RECEIVED", cats=[], grids=[], errors={}, form={},
-                               enabled=True)
+        return render_template("grid/report.html", done="E-RECEIVED", cats=[], grids=[], errors={}, form={}, **page)
     try:
-        event = services.report_event(data, "RESIDENT")
+        event = services.report_event(data, "RESIDENT", actor_id)
         upload = request.files.get("photo")
         if upload is not None and upload.filename:
             photos.save(event.id, upload, "report")
     except Refused as err:
         db.session.rollback()
         return render_template("grid/report.html", cats=categories(), grids=grids(False), errors={"_": [str(err)]},
-                               form=request.form, done=None, enabled=True), HTTPStatus.UNPROCESSABLE_ENTITY
+                               form=request.form, done=None, **page), HTTPStatus.UNPROCESSABLE_ENTITY
     ref = event.ref_no
     db.session.commit()
-    return render_template("grid/report.html", done=ref, cats=[], grids=[], errors={}, form={}, enabled=True)
+    return render_template("grid/report.html", done=ref, cats=[], grids=[], errors={}, form={}, **page)
 
 
 @requires("grid.event.report")

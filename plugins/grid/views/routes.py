@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from .. import open311
-from . import actions, emergency, grids, ledgers, queue, reports
+from . import actions, emergency, grids, ledgers, queue, reports, residents
 
 bp = Blueprint("grid", "plugins.grid", template_folder="templates")
 
@@ -18,6 +18,7 @@ ROUTES = (
     ('/new', "new", queue.new, ("GET",)),
     ('/', "create", queue.create, ("POST",)),
     ('/report', "public_report", queue.public_report, ("GET", "POST",)),
+    ('/track', "track", residents.track, ("GET", "POST",)),
     ('/duplicates', "duplicates", queue.duplicates, ("GET",)),
     ('/<grid_event:event_id>/subscribe', "subscribe", queue.subscribe, ("POST",)),
     ('/widgets/open', "widget_open", queue.widget_open, ("GET",)),
