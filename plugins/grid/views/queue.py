@@ -39,7 +39,7 @@ from ..machine import TERMINAL, Refused
 from ..models import Category, GridEvent
 from ..profiles import locate, retired_ids, successor
 from ..schemas import EventIn, PublicReportIn, SubscribeIn
-from .common import categories, grids, labels, scoped, scoped_or_404
+from .common import categories, grid_labels, grids, labels, scoped, scoped_or_404
 
 PAGE = 50
 
@@ -58,7 +58,7 @@ def _queue_select():
     Built once; each request adds only its filters."""
     return (select(GridEvent.id, GridEvent.ref_no, GridEvent.title, GridEvent.urgency, GridEvent.state,
                    GridEvent.stage_deadline, GridEvent.created_at, Category.name.label("category_name"),
-                   OrgUnit.name.label("grid_name"))
+                   OrgUnit.name.label("grid_name"), GridEvent.grid_id)
             .outerjoin(Category, (Category.id == GridEvent.category_id) & (Category.tenant_id == GridEvent.tenant_id))
             .outerjoin(OrgUnit, (OrgUnit.id == GridEvent.grid_id) & (OrgUnit.tenant_id == GridEvent.tenant_id)))
 
@@ -124,11 +124,12 @@ def events():
     rows = rows[:PAGE]
     next_key = f"{clock.aware(rows[-1].created_at).isoformat()}_{rows[-1].id}" if more else None
     now = clock.utcnow()
+    names = grid_labels(r.grid_id for r in rows)  # 社区·网格, not a bare 第1网格
     # colour and due times in Python, and plain tuples: the template only places strings
-    rows = [(id_, ref_no, title, urgency, state, category_name or "", grid_name or "",
+    rows = [(id_, ref_no, title, urgency, state, category_name or "", names.get(grid_id, grid_name or ""),
              services.sla_colour_at(state, deadline, created_at, now), local_dt(deadline, "yyyy-MM-dd'T'HH:mm"),
              local_dt(deadline, "MM-dd HH:mm"))
-            for id_, ref_no, title, urgency, state, deadline, created_at, category_name, grid_name in rows]
+            for id_, ref_no, title, urgency, state, deadline, created_at, category_name, grid_name, grid_id in rows]
     # the filter form's category choices are needed only for the whole page, not for the rows fragment
     cats = [] if is_fragment_request("event-rows") else [(str(i), name) for i, name in db.session.execute(_category_choices())]
     return render_page_or_fragment("grid/events.html", "grid/_event_rows.html", "event-rows", rows=rows, cats=cats,

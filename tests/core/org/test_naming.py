@@ -28,3 +28,16 @@ def test_a_grid_is_named_with_its_community_and_labels_sort_by_community_then_gr
     ordered = sorted((labels[i] for i in ids), key=label_key)
     assert [x for x in ordered if x.startswith("靠山")] == ["靠山社区·第1网格", "靠山社区·第2网格", "靠山社区·第10网格"]
     assert ordered.index("西苑社区·第1网格") in (0, 3)  # communities stay together
+
+
+def test_the_tree_lists_buildings_as_people_count_them(app, create_tenant, create_unit, create_user):
+    from core.testing.factories import login
+    street = create_tenant(name="谢家集街道")
+    community = create_unit(street, street.root_id, "community", "靠山社区")
+    grid = create_unit(street, community.id, "grid", "第1网格", grid_type="residential")
+    for name in ("10栋", "2栋", "1栋"):
+        create_unit(street, grid.id, "building", name)
+    c = app.test_client()
+    login(c, create_user(street, "tenant_admin"))
+    html = c.get(f"/t/{street.slug}/org/{grid.id}/children").text
+    assert html.index("1栋") < html.index("2栋") < html.index("10栋")

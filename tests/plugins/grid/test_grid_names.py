@@ -1,0 +1,44 @@
+"""A grid is always shown with its community (幸福社区·幸福第一网格), and lists of grids count the way people do
+(第1网格, 第2网格 … 第10网格): in the report forms, the queue, the event page, the dispatch list, the map and the export."""
+from __future__ import annotations
+
+import io
+import re
+
+from openpyxl import load_workbook
+
+from core import clock
+
+from .conftest import act, client_for, report
+
+
+def test_a_grid_carries_its_community_everywhere_and_grids_sort_naturally(app, gw, create_unit):
+    for name in ("第10网格", "第2网格"):
+        create_unit(gw.street, gw.community.id, "grid", name, grid_type="residential")
+    other = create_unit(gw.street, gw.street.root_id, "community", "靠山社区")
+    create_unit(gw.street, other.id, "grid", "第1网格", grid_type="residential")
+    admin = client_for(app, gw.admin)
+    base = f"/t/{gw.street.slug}/grid"
+
+    form = admin.get(f"{base}/new").text
+    options = re.findall(r'<option value="\d+"[^>]*>([^<（]+)', form.split('id="f-grid_id"')[1].split("</select>")[0])
+    assert [o for o in options if o.startswith("幸福社区")] == [
+        "幸福社区·幸福第一网格", "幸福社区·幸福第二网格", "幸福社区·第2网格", "幸福社区·第10网格"]
+    assert "靠山社区·第1网格" in options  # the same 第1网格 name elsewhere is told apart
+    public = app.test_client().get(f"{base}/report").text
+    assert "幸福社区·第2网格" in public and "靠山社区·第1网格" in public
+
+    e = report(app, gw, title="名字测试")
+    assert "幸福社区·幸福第一网格" in admin.get(f"{base}/?q=名字测试").text  # the queue row
+    act(app, gw, gw.clerk, e, "register")
+    page = admin.get(f"{base}/{e}").text
+    assert "幸福社区·幸福第一网格" in page.split("<dt>网格</dt>")[1][:200]  # the event card
+    dispatch = page.split('name="handler_unit_id"')[1].split("</select>")[0]
+    order = [n for n in re.findall(r">[　]*([^<]+)</option>", dispatch) if n.startswith("幸福社区·")]
+    assert order == ["幸福社区·幸福第一网格", "幸福社区·幸福第二网格", "幸福社区·第2网格", "幸福社区·第10网格"]
+
+    assert "幸福社区·第10网格" in admin.get(f"{base}/map").text  # listed (undrawn) with its community
+    today = clock.utcnow().astimezone(clock.SHANGHAI).date()
+    sheet = load_workbook(io.BytesIO(admin.get(f"{base}/export.xlsx?from={today}&to={today}").data)).active
+    row = next(r for r in sheet.iter_rows(values_only=True) if r[1] == "名字测试")
+    assert "幸福社区·幸福第一网格" in row
