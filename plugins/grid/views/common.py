@@ -172,7 +172,7 @@ def event_context(event: GridEvent, errors=None, form=None, open_action=None) ->
                     and current().has("grid.event.summon")
                     and current().can("grid.event.summon", summons.coordinator_path(event)))
     # the unit list is needed only when this user may dispatch or summon on this event now
-    handlers = [] if not (coordinating or any("handler_unit_id" in a.fields for a in actions)) else _tree()
+    handlers = [] if not (coordinating or any("handler_unit_id" in a.fields for a in actions)) else unit_tree()
     photo_rows = list(db.session.scalars(q["photos"], {"event_id": event.id}))
     subscribers = [] if event.demand_n <= 1 else list(db.session.scalars(q["subscribers"], {"event_id": event.id}))
     summoned = summons.of_event(event.id) if event.max_level >= 1 else []  # only L1/L2 summon
@@ -191,7 +191,7 @@ def event_context(event: GridEvent, errors=None, form=None, open_action=None) ->
                 db.session.get(GridEvent, event.master_id) if event.master_id else None), **labels()}
 
 
-def _tree() -> list:
+def unit_tree() -> list:
     """The street, its communities and their grids as an indented list, each level in natural order
     (第2网格 before 第10网格), grids named with their community."""
     rows = list(db.session.scalars(select(OrgUnit).where(OrgUnit.kind.in_(("grid", "community", "street")))

@@ -42,3 +42,29 @@ def test_a_grid_carries_its_community_everywhere_and_grids_sort_naturally(app, g
     sheet = load_workbook(io.BytesIO(admin.get(f"{base}/export.xlsx?from={today}&to={today}").data)).active
     row = next(r for r in sheet.iter_rows(values_only=True) if r[1] == "名字测试")
     assert "幸福社区·幸福第一网格" in row
+
+
+def test_unit_and_person_pickers_search_as_you_type(app, gw, create_unit):
+    create_unit(gw.street, gw.community.id, "grid", "第10网格", grid_type="residential")
+    other = create_unit(gw.street, gw.street.root_id, "community", "靠山社区")
+    create_unit(gw.street, other.id, "grid", "第1网格", grid_type="residential")
+    admin = client_for(app, gw.admin)
+    base = f"/t/{gw.street.slug}/grid"
+    e = report(app, gw)
+    act(app, gw, gw.clerk, e, "register")
+    page = admin.get(f"{base}/{e}").text
+    assert 'hx-get="' in page.split('name="handler_unit_id"')[0][-600:]  # the dispatch field searches as you type
+    found = admin.get(f"{base}/pick/units?q=靠山", headers={"HX-Request": "true"}).text
+    assert "靠山社区·第1网格" in found and "幸福社区" not in found
+    assert "没有找到" in admin.get(f"{base}/pick/units?q=不存在的地方").text
+
+    from core.org.models import Person
+    from core.org.services import save_person
+    from core.tenancy import tenant_scope
+    with app.app_context(), tenant_scope(gw.street.id):
+        for name in ("张建国", "李秀英"):
+            save_person(Person(kinds=["resident"]), {"name": name, "org_unit_id": gw.grid.id})
+    grid_page = admin.get(f"{base}/grids/{gw.grid.id}").text
+    assert "pick_people" not in grid_page and f"{base}/grids/{gw.grid.id}/people" in grid_page
+    people = admin.get(f"{base}/grids/{gw.grid.id}/people?q=建国").text
+    assert "张建国" in people and "李秀英" not in people
