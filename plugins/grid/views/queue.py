@@ -40,6 +40,7 @@ from ..models import Category, GridEvent
 from ..profiles import locate, retired_ids, successor
 from ..schemas import EventIn, PublicReportIn, SubscribeIn
 from .common import categories, grid_labels, grids, labels, scoped, scoped_or_404
+from .places import report_place
 
 PAGE = 50
 
@@ -240,16 +241,16 @@ def resident_report(actor_id: int | None):
         if grid_id is not None:
             if grid_id in retired_ids():  # a poster of a grid since merged: report to the grid it joined
                 grid_id = successor(grid_id)
-        return render_template("grid/report.html", cats=categories(), grids=grids(False), errors={},
+        return render_template("grid/report.html", cats=categories(), **report_place({"grid_id": grid_id}), errors={},
                                form={"grid_id": grid_id or ""}, done=None, **page)
     try:
         data = PublicReportIn().load(form_data())
     except ValidationError as err:
-        return render_template("grid/report.html", cats=categories(), grids=grids(False), errors=err.messages,
+        return render_template("grid/report.html", cats=categories(), **report_place(request.form), errors=err.messages,
                                form=request.form, done=None, **page), HTTPStatus.UNPROCESSABLE_ENTITY
     if not api.rate_limit(f"report:{client_ip()}", REPORTS_PER_HOUR, 60):  # counted in one statement
         db.session.commit()
-        return render_template("grid/report.html", cats=categories(), grids=grids(False), form=request.form, done=None,
+        return render_template("grid/report.html", cats=categories(), **report_place(request.form), form=request.form, done=None,
                                errors={"_": [_("提交过于频繁，请一小时后再试，或拨打社区电话")]}, **page), \
             HTTPStatus.TOO_MANY_REQUESTS
     if data.pop("website"):  # a robot filled the invisible field: thank it, store nothing
@@ -262,7 +263,7 @@ def resident_report(actor_id: int | None):
             photos.save(event.id, upload, "report")
     except Refused as err:
         db.session.rollback()
-        return render_template("grid/report.html", cats=categories(), grids=grids(False), errors={"_": [str(err)]},
+        return render_template("grid/report.html", cats=categories(), **report_place(request.form), errors={"_": [str(err)]},
                                form=request.form, done=None, **page), HTTPStatus.UNPROCESSABLE_ENTITY
     ref = event.ref_no
     db.session.commit()

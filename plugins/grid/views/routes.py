@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from .. import open311
-from . import actions, emergency, grids, ledgers, pickers, queue, reports, residents
+from . import actions, emergency, grids, ledgers, pickers, places, queue, reports, residents
 
 bp = Blueprint("grid", "plugins.grid", template_folder="templates")
 
@@ -18,6 +18,7 @@ ROUTES = (
     ('/new', "new", queue.new, ("GET",)),
     ('/', "create", queue.create, ("POST",)),
     ('/report', "public_report", queue.public_report, ("GET", "POST",)),
+    ('/report/places', "places", places.places, ("GET",)),
     ('/track', "track", residents.track, ("GET", "POST",)),
     ('/duplicates', "duplicates", queue.duplicates, ("GET",)),
     ('/<grid_event:event_id>/subscribe', "subscribe", queue.subscribe, ("POST",)),

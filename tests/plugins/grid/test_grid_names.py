@@ -68,3 +68,22 @@ def test_unit_and_person_pickers_search_as_you_type(app, gw, create_unit):
     assert "pick_people" not in grid_page and f"{base}/grids/{gw.grid.id}/people" in grid_page
     people = admin.get(f"{base}/grids/{gw.grid.id}/people?q=建国").text
     assert "张建国" in people and "李秀英" not in people
+
+
+def test_the_public_report_page_picks_community_then_compound_then_grid_not_coordinates(app, gw, create_unit):
+    other = create_unit(gw.street, gw.street.root_id, "community", "靠山社区")
+    far = create_unit(gw.street, other.id, "grid", "第1网格", grid_type="residential")
+    garden = create_unit(gw.street, gw.community.id, "compound", "幸福花园")
+    create_unit(gw.street, gw.other_grid.id, "building", "3栋", compound_id=garden.id)
+    c = app.test_client()
+    base = f"/t/{gw.street.slug}/grid"
+    page = c.get(f"{base}/report").text
+    assert 'name="lat" inputmode' not in page and ">纬度<" not in page  # no latitude box to type into
+    assert 'id="pick-community"' in page and "靠山社区·第1网格" in page
+    picked = c.get(f"{base}/report/places?community_id={gw.community.id}", headers={"HX-Request": "true"}).text
+    assert "幸福社区·幸福第一网格" in picked and "靠山社区·第1网格" not in picked and "幸福花园" in picked
+    compound = c.get(f"{base}/report/places?community_id={gw.community.id}&compound_id={garden.id}").text
+    assert re.search(rf'<option value="{gw.other_grid.id}" selected>幸福社区·幸福第二网格', compound)
+    assert "幸福社区·幸福第一网格" not in compound  # only the grid holding the compound's buildings
+    tapped = c.get(f"{base}/report/places?grid_id={far.id}").text
+    assert re.search(rf'<option value="{far.id}" selected>靠山社区·第1网格', tapped)
