@@ -11,6 +11,7 @@ from ..audit import service as audit
 from ..db import db
 from ..tenancy.context import current
 from .models import CHILD_KINDS, OrgUnit, OrgUnitHistory, PartyOrg, Person
+from .naming import natural_key
 
 
 def initials(name: str) -> str:
@@ -63,8 +64,10 @@ def move_unit(unit: OrgUnit, new_parent: OrgUnit) -> None:
 
 
 def children(unit_id: int | None, limit: int = 500) -> list[OrgUnit]:
+    """A node's children, kind by kind, each kind in natural order (1栋, 2栋 … 10栋)."""
     stmt = select(OrgUnit).where(OrgUnit.parent_id == unit_id if unit_id else OrgUnit.parent_id.is_(None))
-    return list(db.session.scalars(stmt.order_by(OrgUnit.kind, OrgUnit.name, OrgUnit.id).limit(limit)))
+    rows = db.session.scalars(stmt.order_by(OrgUnit.kind, OrgUnit.name, OrgUnit.id).limit(limit))
+    return sorted(rows, key=lambda u: (u.kind, natural_key(u.name), u.id))
 
 
 def child_counts(ids: list[int]) -> dict[int, int]:

@@ -14,10 +14,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from core import api
-from core.api import OrgUnit, current_or_none, db
+from core.api import OrgUnit, clock, current, current_or_none, db
 
-from .machine import ACTING_UNIT, ACTIONS
-from .models import GridEvent
+from .machine import ACTING_UNIT, ACTIONS, CALLBACK_SOURCES, REOPEN_WINDOW, TERMINAL
+from .models import Category, GridEvent
+from .summons import unanswered_mandatory
 
 
 #: the checks of the handler's work: never by the handling unit's own people (§3 invariant 2)
@@ -121,6 +122,132 @@ def assign_checker(event: GridEvent) -> int | None:
             return min(here, key=lambda user_id: (waiting.get(user_id, 0), user_id))
         unit = api.org_unit(unit.parent_id)
     return None
+
+
+def offered(event: GridEvent, name: str) -> bool:
+    """Whether the event page offers ``name`` to the current user: exactly when posting it would be
+    accepted, whatever is then typed into its form (``may`` and no ``refusal``)."""
+    return may(event, name) and refusal(event, name) is None
+
+
+def refusal(event: GridEvent, name: str) -> str | None:
+    """Why ``name`` cannot be taken on this event now by the current user, judged from the event alone
+    (before any form is filled in); None when it can. The POST asks this first, the page offers only the
+    actions without one, so no button is offered that would be refused."""
+    action = ACTIONS[name]
+    if event.state not in action.sources:
+        return _("当前状态不能执行“%(a)s”", a=action.label)
+    guard = GUARDS.get(name)
+    return guard(event, current().user_id) if guard is not None else None
+
+
+def _category(event: GridEvent) -> Category:
+    return db.session.get(Category, event.category_id)
+
+
+def _summons_open(event: GridEvent) -> str | None:
+    """A case cannot close while a mandatory summons (吹哨) is unanswered."""
+    waiting = unanswered_mandatory(event.id)
+    return _("%(u)s 是必须到场的吹哨单位，尚未反馈，不能办结", u="、".join(waiting)) if waiting else None
+
+
+def _answer(event, user_id):
+    if _category(event).profile != "CONSULTATION":
+        return _("只有政策咨询类事项可以当场答复")
+    return _summons_open(event)
+
+
+def _self_handle(event, user_id):
+    if not _category(event).self_handle_allowed or event.level != 0:
+        return _("该类别不允许网格员现场办结")
+    return _summons_open(event)
+
+
+def _recheck(event, user_id):
+    if event.recheck != "due":
+        return _("这件事没有被抽中复核")
+    if event.handled_by == user_id:
+        return _("复核须由办结人以外的人进行")
+    return None
+
+
+def _unmerge(event, user_id):
+    master = db.session.get(GridEvent, event.master_id) if event.master_id is not None else None
+    return _("主事件已办结，不能撤销合并") if master is None or master.state in TERMINAL else None
+
+
+def _independent(event, user_id):
+    if event.handled_by is not None and event.handled_by == user_id:
+        return _("核查须由处置人以外的人员进行")
+    return None
+
+
+def _check_pass(event, user_id):
+    closes = not (event.source in CALLBACK_SOURCES and event.reporter_phone)  # else the callback comes first
+    return _independent(event, user_id) or (_summons_open(event) if closes else None)
+
+
+def _past_stage_deadline(event) -> bool:
+    return event.stage_deadline is not None and clock.aware(clock.utcnow()) > clock.aware(event.stage_deadline)
+
+
+def _extend(event, user_id):
+    """T15: a request made in time may be approved after the deadline; without one, only before it."""
+    if event.extension_n >= 2:
+        return _("已延期两次，不能再延期")
+    if event.extension_requested_at is None and _past_stage_deadline(event):
+        return _("延期须在期限届满前申请")
+    return None
+
+
+def _request_extension(event, user_id):
+    if event.extension_n >= 2:
+        return _("已延期两次，不能再延期")
+    if event.extension_requested_at is not None:
+        return _("已有延期申请等待批准")
+    return _("延期须在期限届满前申请") if _past_stage_deadline(event) else None
+
+
+def _refuse_extension(event, user_id):
+    return _("没有等待批准的延期申请") if event.extension_requested_at is None else None
+
+
+def _suspend(event, user_id):
+    if event.case_deadline is not None and clock.aware(clock.utcnow()) > clock.aware(event.case_deadline):
+        return _("已超期的事件不能挂账：挂账须在结案时限前批准")
+    return None
+
+
+def _reopen(event, user_id):
+    if event.closed_at is None or clock.aware(clock.utcnow()) - clock.aware(event.closed_at) > REOPEN_WINDOW:
+        return _("已超过 15 天的重新办理期限")
+    return None
+
+
+def _top_level(event, user_id):
+    return _("已在街道层级，不能再上报") if event.level >= 2 else None
+
+
+def _redispatch(event, user_id):
+    return _top_level(event, user_id) if event.return_n + 1 >= 2 else None  # a second return goes up a level
+
+
+def _declare_incident(event, user_id):
+    return _("已设为群体性事件") if event.incident_until is not None else None
+
+
+def _submit_result(event, user_id):
+    return _summons_open(event)
+
+
+#: the event-level guards of the actions that have one, by action name (each effect may still refuse on
+#: what the form says: a master that does not exist, an unreachable callback too soon)
+GUARDS = {
+    "answer": _answer, "self_handle": _self_handle, "recheck_pass": _recheck, "recheck_fail": _recheck,
+    "unmerge": _unmerge, "check_fail": _independent, "check_pass": _check_pass, "extend": _extend,
+    "request_extension": _request_extension, "refuse_extension": _refuse_extension, "suspend": _suspend, "reopen": _reopen, "escalate": _top_level, "redispatch": _redispatch,
+    "declare_incident": _declare_incident, "submit_result": _submit_result,
+}
 
 
 def grid_staff(grid_id: int, permission: str) -> set[int]:

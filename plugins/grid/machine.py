@@ -49,6 +49,8 @@ RETURN_REASONS = {"NOT_OUR_DUTY": _l("不属于本单位职责"), "WRONG_LOCATIO
 CALLBACK_RESULTS = {"satisfied": _l("满意"), "basic": _l("基本满意"), "unsatisfied": _l("不满意"), "unreachable": _l("无法联系")}
 SUSPEND_REASONS = {"seasonal": _l("季节性原因"), "capital": _l("需立项建设"), "legal": _l("司法程序中"), "funding": _l("资金未落实")}
 REOPEN_WINDOW = timedelta(days=15)
+#: sources whose reporter is called back after the check (T20) before the case closes
+CALLBACK_SOURCES = ("RESIDENT", "PHONE_VISIT", "HOTLINE_12345")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from core import api
 from core.api import OrgUnit, ResidentUnit, current_or_none, db
 
 from .models import GridEvent
+from .tracking import reporters_to_tell
 
 
 def _street_path() -> str:
@@ -74,6 +75,8 @@ def reported(event: GridEvent) -> int:
 def after_action(event: GridEvent, name: str, before: str, to: str, data: dict) -> int:
     """After ``name`` moved the event from ``before`` to ``to``: tell whoever must act next."""
     reason = data.get("reason") or None
+    if to == "CLOSED" and before != "CLOSED":
+        return closed_for_residents(event)
     if to == "VERIFYING":
         return send(unit_staff(event.grid_id, "grid.event.verify") or above(event, "grid.event.verify"),
                     _("事件待核实"), event)
@@ -117,3 +120,13 @@ def summoned(event: GridEvent, rows: list) -> int:
         sent += send(unit_staff(unit_id, "grid.event.handle"), _("吹哨报到"), event,
                      _("请于 %(d)s 前报到", d=due))
     return sent
+
+
+def closed_for_residents(event: GridEvent) -> int:
+    """The case is closed: residents who reported it, or a report merged into it, are told (their item
+    opens the progress page, where the number and phone digits show how it ended)."""
+    users = reporters_to_tell(event)
+    if not users:
+        return 0
+    return api.notify(users, _("您反映的问题已办结：%(r)s %(t)s", r=event.ref_no, t=event.title), "grid.track",
+                      source="grid", ref_no=event.ref_no)

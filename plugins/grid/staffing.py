@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from core import api
 from core.api import OrgUnit, PartyOrg, Person, audit, clock, current, db
 
 from . import records
@@ -123,4 +124,5 @@ def grids_overview() -> list[dict]:
              "leader": next((n for r, n in staff.get(g.id, []) if r == "grid_leader"), None),
              "workers": sum(1 for r, _n in staff.get(g.id, []) if r != "grid_leader"), "open": open_n.get(g.id, 0)}
             for g in grids]
-    return sorted(rows, key=lambda r: r["leader"] is not None)
+    labels = api.unit_labels(grids)
+    return sorted(rows, key=lambda r: (r["leader"] is not None, api.label_key(labels[r["grid"].id])))

@@ -90,7 +90,7 @@ def report_as_resident(page, live_server, street, title: str) -> None:
     page.goto(f"{live_server}/t/{street.slug}/grid/report")
     page.fill("#f-title", title)
     page.select_option("#f-category_id", label="楼道堆物")
-    page.select_option("#f-grid_id", label="幸福社区 · 幸福第一网格")
+    page.select_option("#f-grid_id", label="幸福社区·幸福第一网格")
     page.fill("#f-address", "3栋2单元")
     page.fill("#f-description", "楼道里堆了很多纸箱，影响通行")
     page.fill("#f-reporter_phone", "13812345678")

@@ -77,7 +77,7 @@ def test_after_reporting_the_address_bar_shows_the_new_event(page, live_server, 
     page.goto(f"{live_server}/t/{street.slug}/grid/new")
     page.fill("#f-title", "路灯不亮")
     page.select_option("#f-category_id", label="城建物业 · 道路设施损坏")
-    page.select_option("#f-grid_id", label="幸福社区 · 幸福第一网格")
+    page.select_option("#f-grid_id", label="幸福社区·幸福第一网格")
     page.click("#event-form button.primary")
     expect(page.locator("[data-testid=state]")).to_have_text("待受理")
     assert re.search(r"/grid/\d+$", page.url), page.url

@@ -35,7 +35,7 @@ def test_an_offline_report_is_kept_as_a_draft_and_sent_later(app, page, live_ser
     page.context.set_offline(True)
     page.fill("#f-title", "地下车库积水")
     page.select_option("#f-category_id", label="城建物业 · 道路设施损坏")
-    page.select_option("#f-grid_id", label="幸福社区 · 幸福第一网格")
+    page.select_option("#f-grid_id", label="幸福社区·幸福第一网格")
     page.fill("#f-address", "5栋地下车库")
     captured_after = clock.utcnow() - timedelta(seconds=5)
     page.click("#event-form button.primary")

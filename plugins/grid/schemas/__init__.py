@@ -13,6 +13,7 @@ from .events import (
     ShareIn,
     SubscribeIn,
     SummonIn,
+    TrackIn,
     WithdrawIn,
     split_departments,
 )
@@ -43,4 +44,4 @@ from .records import (
 )
 from .settings import Settings
 
-__all__ = ["ACTION_SCHEMAS", "AgreementIn", "AssignIn", "Boundary", "BoundaryIn", "CategoryIn", "DutyIn", "EmergencyIn", "EventIn", "FollowUpIn", "HandoffIn", "LAT", "LNG", "LimitIn", "MediationIn", "MeetingIn", "MergeIn", "Parties", "PatrolIn", "ProxyIn", "ProxyUpdateIn", "PublicReportIn", "REQUIRED", "RespondIn", "RootCauseIn", "ServiceLogIn", "Settings", "ShareIn", "SplitIn", "SubscribeIn", "SummonIn", "ViewReasonIn", "VisitPlanIn", "WithdrawIn", "split_departments"]
+__all__ = ["ACTION_SCHEMAS", "AgreementIn", "AssignIn", "Boundary", "BoundaryIn", "CategoryIn", "DutyIn", "EmergencyIn", "EventIn", "FollowUpIn", "HandoffIn", "LAT", "LNG", "LimitIn", "MediationIn", "MeetingIn", "MergeIn", "Parties", "PatrolIn", "ProxyIn", "ProxyUpdateIn", "PublicReportIn", "REQUIRED", "RespondIn", "RootCauseIn", "ServiceLogIn", "Settings", "ShareIn", "SplitIn", "SubscribeIn", "SummonIn", "TrackIn", "ViewReasonIn", "VisitPlanIn", "WithdrawIn", "split_departments"]

@@ -56,6 +56,14 @@ class PublicReportIn(NoGridIsNone, Schema):
     website = Text(load_default="")  # the trap: people never see it, robots fill it
 
 
+class TrackIn(Schema):
+    """A report's progress asked for by its 受理编号 and the last four digits of the reporter's phone."""
+
+    ref_no = Stripped(required=True, error_messages=REQUIRED, validate=validate.Length(min=1, max=32))
+    phone_tail = Text(required=True, error_messages=REQUIRED, validate=validate.Regexp(
+        r"^\d{4}$", error=_l("请填写手机号的后 4 位数字")))
+
+
 def _action(*names, **extra) -> type[Schema]:
     spec = {
         "reason": text(500),

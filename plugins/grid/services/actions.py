@@ -1,14 +1,13 @@
 """Apply one state-machine action: the guard, the effect from ``EFFECTS``, the timeline row, the events."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
 
 from core import api
 from core.api import clock, current, db, emit
 
 from .. import authority, notices
 from .. import events as ev
-from ..machine import ACTIONS, TERMINAL, Refused, State
+from ..machine import ACTIONS, Refused, State
 from ..models import Category, GridEvent
 from ..rows import log_transition
 from . import changes, handling, intake
@@ -38,8 +37,9 @@ def perform(event: GridEvent, name: str, data: dict) -> GridEvent:
     ctx = current()
     action = ACTIONS[name]
     authority.require(event, name)  # on the locked row: a re-dispatch may just have moved the handler
-    if event.state not in action.sources:
-        raise Refused(_("当前状态不能执行“%(a)s”", a=action.label))
+    why = authority.refusal(event, name)  # the same question the page asked before offering the button
+    if why is not None:
+        raise Refused(why)
     category = db.session.get(Category, event.category_id)
     now = clock.utcnow()
     before, level = event.state, event.level
@@ -64,26 +64,5 @@ def perform(event: GridEvent, name: str, data: dict) -> GridEvent:
 
 
 def available_actions(event: GridEvent) -> list:
-    """The actions this user may take now; ones the category rules out are not offered at all."""
-    ctx = current()
-    category = db.session.get(Category, event.category_id)
-    hidden = set()
-    if category.profile != "CONSULTATION":
-        hidden.add("answer")
-    if not category.self_handle_allowed or event.level != 0:
-        hidden.add("self_handle")
-    if event.extension_n >= 2:
-        hidden.update(("extend", "request_extension"))
-    if event.extension_requested_at is None:
-        hidden.add("refuse_extension")
-    else:
-        hidden.add("request_extension")
-    if event.incident_until is not None:
-        hidden.add("declare_incident")
-    if event.recheck != "due" or event.handled_by == ctx.user_id:
-        hidden.update(("recheck_pass", "recheck_fail"))  # only a drawn closure, and never by whoever closed it
-    if event.state == State.MERGED and (event.master_id is None
-                                    or db.session.get(GridEvent, event.master_id).state in TERMINAL):
-        hidden.add("unmerge")  # a merge is undone only while its master is open
-    return [a for a in ACTIONS.values()
-            if event.state in a.sources and a.name not in hidden and authority.may(event, a.name)]
+    """The actions offered to this user on this event: exactly those the POST would accept."""
+    return [a for a in ACTIONS.values() if authority.offered(event, a.name)]

@@ -13,9 +13,9 @@ from core.api import OrgUnit, clock, db, emit
 from .. import authority
 from .. import events as ev
 from ..deadlines import calendar, set_case_deadline, set_stage, stage_limit
-from ..machine import REOPEN_WINDOW, Refused, State
+from ..machine import CALLBACK_SOURCES, REOPEN_WINDOW, Refused, State
 from ..models import Transition
-from .intake import CALLBACK_SOURCES, close, summons_answered
+from .intake import close, summons_answered
 
 
 def dispatch(event, category, data, now, ctx):

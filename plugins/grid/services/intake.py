@@ -18,7 +18,6 @@ from ..rows import log_transition
 from ..summons import unanswered_mandatory
 from .reporting import distance
 
-CALLBACK_SOURCES = ("RESIDENT", "PHONE_VISIT", "HOTLINE_12345")
 
 
 def close(event, closure_type, now) -> None:

@@ -87,9 +87,19 @@ def grids(scoped_to_user: bool = True) -> list[OrgUnit]:
     rows = [u for u in db.session.scalars(stmt.limit(2000)) if u.id not in retired]
     names = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(
         OrgUnit.id.in_({g.parent_id for g in rows}))).all())
+    found = api.unit_labels(rows)
     for unit in rows:
         unit.community_name = names.get(unit.parent_id, "")
-    return sorted(rows, key=lambda u: (u.community_name, len(u.name), u.name))
+        unit.label = found[unit.id]  # 靠山社区·第1网格: the name people tell apart
+    return sorted(rows, key=lambda u: api.label_key(u.label))
+
+
+def grid_labels(ids) -> dict[int, str]:
+    """Display names (community·grid) of these units by id, for lists and exports."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return api.unit_labels(db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids))))
 
 
 
@@ -162,10 +172,7 @@ def event_context(event: GridEvent, errors=None, form=None, open_action=None) ->
                     and current().has("grid.event.summon")
                     and current().can("grid.event.summon", summons.coordinator_path(event)))
     # the unit list is needed only when this user may dispatch or summon on this event now
-    handlers = [] if not (coordinating or any("handler_unit_id" in a.fields for a in actions)) else [
-        SimpleNamespace(id=id_, name=name, depth=path.count("/") - 1) for id_, name, path in db.session.execute(
-            select(OrgUnit.id, OrgUnit.name, OrgUnit.path).where(OrgUnit.kind.in_(("grid", "community", "street")))
-            .order_by(OrgUnit.path).limit(1000))]
+    handlers = [] if not (coordinating or any("handler_unit_id" in a.fields for a in actions)) else unit_tree()
     categories = [] if not any(a.name == "recategorise" for a in actions) else list(db.session.scalars(
         select(Category).where(Category.active.is_(True)).order_by(Category.code)))
     photo_rows = list(db.session.scalars(q["photos"], {"event_id": event.id}))
@@ -175,6 +182,7 @@ def event_context(event: GridEvent, errors=None, form=None, open_action=None) ->
         if coordinating else []
     hotspot = stats.hotspots(task_id=event.id)[0] if event.source == "PROACTIVE" and event.grid_id else None
     return {"event": event, "category": category, "timeline": [t for t, _ in timeline], "units": units,
+            "unit_names": api.unit_labels(units.values()),
             "handlers": handlers, "categories": categories, "photos": photo_rows, "subscribers": subscribers, "summons": summoned,
             "summon_colour": summons.colour,
             "coordinating": coordinating, "resident_units": residents,
@@ -183,3 +191,16 @@ def event_context(event: GridEvent, errors=None, form=None, open_action=None) ->
             "errors": errors or {}, "form": form or {},
             "open_action": open_action, "colour": services.sla_colour(event), "master": (
                 db.session.get(GridEvent, event.master_id) if event.master_id else None), **labels()}
+
+
+def unit_tree() -> list:
+    """The street, its communities and their grids as an indented list, each level in natural order
+    (第2网格 before 第10网格), grids named with their community."""
+    rows = list(db.session.scalars(select(OrgUnit).where(OrgUnit.kind.in_(("grid", "community", "street")))
+                                   .limit(1000)))
+    names = {u.id: u.name for u in rows}
+    found = api.unit_labels(rows)
+
+    def key(unit):
+        return tuple(api.natural_key(names.get(int(p), "")) for p in unit.path.strip("/").split("/") if p.isdigit())
+    return [SimpleNamespace(id=u.id, name=found[u.id], depth=u.depth) for u in sorted(rows, key=key)]

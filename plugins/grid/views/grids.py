@@ -23,8 +23,9 @@ from .common import grids, labels, scoped, scoped_units
 @requires("grid.view")
 def grids_page():
     """Every grid with its leader, staff and open events; grids without a leader first."""
-    visible = {g.id for g in grids()}  # merged (retired) grids are not listed, nor counted as leaderless
-    return render_template("grid/grids.html", rows=[r for r in staffing.grids_overview() if r["grid"].id in visible])
+    visible = {g.id: g.label for g in grids()}  # merged (retired) grids are not listed, nor counted as leaderless
+    rows = [r for r in staffing.grids_overview() if r["grid"].id in visible]
+    return render_template("grid/grids.html", rows=rows, names=visible)
 
 
 def _grid_or_404(grid_id: int, for_new_work: bool = False) -> OrgUnit:
@@ -101,8 +102,7 @@ def map_page():
     rows = profiles.current_all(list(visible))
     open_n = _open_by_grid(list(visible))
     drawn = {p.grid_id for p in rows}
-    svg = _svg(rows, {i: u.name for i, u in visible.items()}, open_n,
-               {i: f"{u.community_name} · {u.name}" for i, u in visible.items()})
+    svg = _svg(rows, {i: u.label for i, u in visible.items()}, open_n)
     return render_template("grid/map.html", svg=svg, shades=SHADES,
                            undrawn=[u for i, u in visible.items() if i not in drawn])
 

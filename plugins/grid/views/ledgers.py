@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from core import api
 from core.api import (
     OrgUnit,
     Person,
@@ -54,6 +55,7 @@ def _duty_units(to_edit: bool = False) -> list[OrgUnit]:
     units = list(db.session.scalars(select(OrgUnit).where(OrgUnit.kind.in_(("street", "community")))
                                     .order_by(OrgUnit.path).limit(200)))
     paths = current().scope_paths("grid.config.grids" if to_edit else "grid.view")
+    units.sort(key=lambda u: (u.depth, api.natural_key(u.name)))  # the street, then its communities in order
     return [u for u in units if any(u.path.startswith(p) or (not to_edit and p.startswith(u.path)) for p in paths)]
 
 
@@ -125,7 +127,7 @@ def remove_duty(duty_id: int):
 
 
 def _grid_names() -> dict:
-    return {g.id: f"{g.community_name} · {g.name}" for g in grids()}
+    return {g.id: g.label for g in grids()}
 
 
 def _proxy_page(status=HTTPStatus.OK, errors=None, form=None, editing=None):

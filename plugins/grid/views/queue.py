@@ -40,7 +40,8 @@ from ..machine import TERMINAL, Refused
 from ..models import Category, GridEvent
 from ..profiles import locate, retired_ids, successor
 from ..schemas import EventIn, PublicReportIn, SubscribeIn
-from .common import categories, grids, labels, scoped, scoped_or_404
+from .common import categories, grid_labels, grids, labels, scoped, scoped_or_404
+from .places import report_place
 
 PAGE = 50
 
@@ -59,7 +60,7 @@ def _queue_select():
     Built once; each request adds only its filters."""
     return (select(GridEvent.id, GridEvent.ref_no, GridEvent.title, GridEvent.urgency, GridEvent.state,
                    GridEvent.stage_deadline, GridEvent.created_at, Category.name.label("category_name"),
-                   OrgUnit.name.label("grid_name"))
+                   OrgUnit.name.label("grid_name"), GridEvent.grid_id)
             .outerjoin(Category, (Category.id == GridEvent.category_id) & (Category.tenant_id == GridEvent.tenant_id))
             .outerjoin(OrgUnit, (OrgUnit.id == GridEvent.grid_id) & (OrgUnit.tenant_id == GridEvent.tenant_id)))
 
@@ -125,11 +126,12 @@ def events():
     rows = rows[:PAGE]
     next_key = f"{clock.aware(rows[-1].created_at).isoformat()}_{rows[-1].id}" if more else None
     now = clock.utcnow()
+    names = grid_labels(r.grid_id for r in rows)  # 社区·网格, not a bare 第1网格
     # colour and due times in Python, and plain tuples: the template only places strings
-    rows = [(id_, ref_no, title, urgency, state, category_name or "", grid_name or "",
+    rows = [(id_, ref_no, title, urgency, state, category_name or "", names.get(grid_id, grid_name or ""),
              services.sla_colour_at(state, deadline, created_at, now), local_dt(deadline, "yyyy-MM-dd'T'HH:mm"),
              local_dt(deadline, "MM-dd HH:mm"))
-            for id_, ref_no, title, urgency, state, deadline, created_at, category_name, grid_name in rows]
+            for id_, ref_no, title, urgency, state, deadline, created_at, category_name, grid_name, grid_id in rows]
     # the filter form's category choices are needed only for the whole page, not for the rows fragment
     cats = [] if is_fragment_request("event-rows") else [(str(i), name) for i, name in db.session.execute(_category_choices())]
     return render_page_or_fragment("grid/events.html", "grid/_event_rows.html", "event-rows", rows=rows, cats=cats,
@@ -149,7 +151,10 @@ def _new_page(errors=None, form=None, status=HTTPStatus.OK):
 @requires("grid.event.report")
 def new():
     """Report an event in under a minute: category, place, what happened. Opened from a service log
-    or a patrol finding (转为事件), the form comes prefilled and the event will link back."""
+    or a patrol finding (转为事件), the form comes prefilled and the event will link back. A resident
+    (who reports but does not work events) gets the resident form instead."""
+    if not current().has("grid.view"):
+        return resident_report(current().user_id)
     form = {"grid_id": request.args.get("grid_id", "")}
     kind, row_id = request.args.get("from_kind", ""), arg("from_id", parse_id)
     if kind and row_id:
@@ -172,6 +177,8 @@ def _prefill_from(kind: str, row_id: int) -> dict:
 
 @requires("grid.event.report")
 def create():
+    if not current().has("grid.view"):  # residents report on the resident form
+        return resident_report(current().user_id)
     fields_ = form_data()
     origin = (fields_.pop("from_kind", ""), fields_.pop("from_id", ""))
     try:
@@ -224,40 +231,45 @@ def public_report():
     """A resident reports a problem without signing in (QR posters lead here); rate-limited, spam-trapped."""
     if not public_reports_open():
         abort(404)  # the street has closed its public report page
-    settings_ok = True
+    return resident_report(None)
+
+
+def resident_report(actor_id: int | None):
+    """The resident form and what it sends, for the public page and for a signed-in resident
+    (``actor_id``: the event is theirs, and they are told when it closes)."""
+    page = {"action": url_for("grid.create") if actor_id else url_for("grid.public_report"), "enabled": True}
     if request.method == "GET":
         grid_id = arg("grid_id", parse_id)
         if grid_id is not None:
             if grid_id in retired_ids():  # a poster of a grid since merged: report to the grid it joined
                 grid_id = successor(grid_id)
-        return render_template("grid/report.html", cats=categories(), grids=grids(False), errors={},
-                               form={"grid_id": grid_id or ""}, done=None, enabled=settings_ok)
+        return render_template("grid/report.html", cats=categories(), **report_place({"grid_id": grid_id}), errors={},
+                               form={"grid_id": grid_id or ""}, done=None, **page)
     try:
         data = PublicReportIn().load(form_data())
     except ValidationError as err:
-        return render_template("grid/report.html", cats=categories(), grids=grids(False), errors=err.messages,
-                               form=request.form, done=None, enabled=True), HTTPStatus.UNPROCESSABLE_ENTITY
+        return render_template("grid/report.html", cats=categories(), **report_place(request.form), errors=err.messages,
+                               form=request.form, done=None, **page), HTTPStatus.UNPROCESSABLE_ENTITY
     if not api.rate_limit(f"report:{client_ip()}", REPORTS_PER_HOUR, 60):  # counted in one statement
         db.session.commit()
-        return render_template("grid/report.html", cats=categories(), grids=grids(False), form=request.form, done=None,
-                               enabled=True, errors={"_": [_("提交过于频繁，请一小时后再试，或拨打社区电话")]}), \
+        return render_template("grid/report.html", cats=categories(), **report_place(request.form), form=request.form, done=None,
+                               errors={"_": [_("提交过于频繁，请一小时后再试，或拨打社区电话")]}, **page), \
             HTTPStatus.TOO_MANY_REQUESTS
     if data.pop("website"):  # a robot filled the invisible field: thank it, store nothing
         db.session.commit()
-        return render_template("grid/report.html", done="E-RECEIVED", cats=[], grids=[], errors={}, form={},
-                               enabled=True)
+        return render_template("grid/report.html", done="E-RECEIVED", cats=[], grids=[], errors={}, form={}, **page)
     try:
-        event = services.report_event(data, "RESIDENT")
+        event = services.report_event(data, "RESIDENT", actor_id)
         upload = request.files.get("photo")
         if upload is not None and upload.filename:
             photos.save(event.id, upload, "report")
     except Refused as err:
         db.session.rollback()
-        return render_template("grid/report.html", cats=categories(), grids=grids(False), errors={"_": [str(err)]},
-                               form=request.form, done=None, enabled=True), HTTPStatus.UNPROCESSABLE_ENTITY
+        return render_template("grid/report.html", cats=categories(), **report_place(request.form), errors={"_": [str(err)]},
+                               form=request.form, done=None, **page), HTTPStatus.UNPROCESSABLE_ENTITY
     ref = event.ref_no
     db.session.commit()
-    return render_template("grid/report.html", done=ref, cats=[], grids=[], errors={}, form={}, enabled=True)
+    return render_template("grid/report.html", done=ref, cats=[], grids=[], errors={}, form={}, **page)
 
 
 @requires("grid.event.report")

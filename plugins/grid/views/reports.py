@@ -159,7 +159,7 @@ def export():
     rows = db.session.scalars(scoped(select(GridEvent).where(GridEvent.created_at >= lo, GridEvent.created_at <= hi))
                               .order_by(GridEvent.created_at, GridEvent.id).limit(20000))
     cats = {c.id: c for c in categories()}
-    units = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "grid")).all())
+    units = api.unit_labels(db.session.scalars(select(OrgUnit).where(OrgUnit.kind == "grid")))  # 社区·网格
     reveal = current().has("grid.identity.reveal")
     lab = labels()
     out = [[f"导出人 {g.user.username} · {clock.utcnow().astimezone(clock.SHANGHAI):%Y-%m-%d %H:%M} · "
@@ -188,7 +188,7 @@ def ledger():
     lo, hi = stats.bounds(start, end)
     rows = list(db.session.scalars(scoped(select(GridEvent).where(GridEvent.created_at >= lo, GridEvent.created_at <= hi))
                                    .order_by(GridEvent.grid_id, GridEvent.created_at).limit(5000)))
-    names = {g.id: f"{g.community_name} · {g.name}" for g in grids()}
+    names = {g.id: g.label for g in grids()}
     by_grid: dict = {}
     for e in rows:
         by_grid.setdefault(e.grid_id, []).append(e)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from .. import open311
-from . import actions, emergency, grids, ledgers, queue, reports
+from . import actions, emergency, grids, ledgers, pickers, places, queue, reports, residents
 
 bp = Blueprint("grid", "plugins.grid", template_folder="templates")
 
@@ -18,6 +18,8 @@ ROUTES = (
     ('/new', "new", queue.new, ("GET",)),
     ('/', "create", queue.create, ("POST",)),
     ('/report', "public_report", queue.public_report, ("GET", "POST",)),
+    ('/report/places', "places", places.places, ("GET",)),
+    ('/track', "track", residents.track, ("GET", "POST",)),
     ('/duplicates', "duplicates", queue.duplicates, ("GET",)),
     ('/<grid_event:event_id>/subscribe', "subscribe", queue.subscribe, ("POST",)),
     ('/widgets/open', "widget_open", queue.widget_open, ("GET",)),
@@ -54,6 +56,8 @@ ROUTES = (
     ('/grids/<org_unit:grid_id>/split', "split_grid", grids.split_grid, ("POST",)),
     ('/grids/<org_unit:grid_id>/merge', "merge_grid", grids.merge_grid, ("POST",)),
     ('/grids/<org_unit:grid_id>/poster', "poster", grids.poster, ("GET",)),
+    ('/grids/<org_unit:grid_id>/people', "pick_people", pickers.pick_people, ("GET",)),
+    ('/pick/units', "pick_units", pickers.pick_units, ("GET",)),
     ('/grids/<org_unit:grid_id>/staff', "assign_staff", grids.assign_staff, ("POST",)),
     ('/assignments/<grid_assignment:assignment_id>/end', "end_assignment", grids.end_assignment, ("POST",)),
     ('/grids/<org_unit:grid_id>/logs', "add_service_log", grids.add_service_log, ("POST",)),

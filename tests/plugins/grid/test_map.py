@@ -305,7 +305,7 @@ def test_the_map_draws_the_tenants_grids_as_links_shaded_by_open_events(app, gw,
     assert svg.count("<path ") == 2 and "西街第一网格" not in page.text and f"/grids/{foreign.id}" not in page.text
     first = svg.split(f'href="/t/{gw.street.slug}/grid/grids/{gw.grid.id}"')[1].split("</a>")[0]
     second = svg.split(f'href="/t/{gw.street.slug}/grid/grids/{gw.other_grid.id}"')[1].split("</a>")[0]
-    assert "幸福社区 · 幸福第一网格：在办事件 1 件" in first and 'fill="#fff1b8"' in first
+    assert "幸福社区·幸福第一网格：在办事件 1 件" in first and 'fill="#fff1b8"' in first
     assert "在办事件 0 件" in second and 'fill="#e3f2e6"' in second
 
 
