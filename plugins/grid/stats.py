@@ -34,7 +34,8 @@ def _in(units):
     """Events of a part of the tree (located there or handled there); everything when None."""
     if units is None:
         return true()
-    return or_(GridEvent.grid_id.in_(units), GridEvent.handler_unit_id.in_(units))
+    return or_(GridEvent.grid_id.in_(units), GridEvent.handler_unit_id.in_(units),
+               and_(GridEvent.grid_id.is_(None), GridEvent.community_id.in_(units)))
 
 
 def buckets(start: date, end: date, units=None) -> dict[str, dict[str, int]]:

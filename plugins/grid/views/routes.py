@@ -79,6 +79,9 @@ ROUTES = (
     ('/emergency', "emergency", emergency.emergency, ("GET",)),
     ('/emergency', "start_emergency", emergency.start_emergency, ("POST",)),
     ('/emergency/<grid_emergency:mode_id>/end', "end_emergency", emergency.end_emergency, ("POST",)),
+    ('/burden', "burden", emergency.burden, ("GET",)),
+    ('/burden', "add_burden", emergency.add_burden, ("POST",)),
+    ('/burden/<grid_burden:report_id>/answer', "answer_burden", emergency.answer_burden, ("POST",)),
     # --- the Open311 GeoReport v2 API (machine clients)
     (f"{open311.PREFIX}/services.<fmt>", "open311_services", open311.open311_services, ("GET",)),
     (f"{open311.PREFIX}/requests.<fmt>", "open311_requests", open311.open311_requests, ("GET",)),
