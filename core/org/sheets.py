@@ -66,19 +66,12 @@ def _csv_cell(value):
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
-def download(fmt: str, title: str, header: list[str], rows: list[list],
-             more: list[tuple[str, list[str], list[list]]] = ()) -> Response:
-    """Every sheet staff download goes through here, so no cell of any export runs as a formula.
-    ``more`` adds sheets (title, header, rows) after the first; a CSV carries them below it, each
-    after an empty line and its title."""
+def download(fmt: str, title: str, header: list[str], rows: list[list]) -> Response:
+    """Every sheet staff download goes through here, so no cell of any export runs as a formula."""
     cells = [[cell_value(v) for v in row] for row in [header, *rows]]
-    extra = [(t, [[cell_value(v) for v in row] for row in [h, *r]]) for t, h, r in more]
     if fmt == "csv":
         buf = io.StringIO()
-        for t, sheet in [(None, cells), *extra]:
-            if t is not None:
-                csv.writer(buf).writerows([[], [_csv_cell(cell_value(t))]])
-            csv.writer(buf).writerows([[_csv_cell(v) for v in row] for row in sheet])
+        csv.writer(buf).writerows([[_csv_cell(v) for v in row] for row in cells])
         body, mime = ("\ufeff" + buf.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
     else:
         wb = Workbook()
@@ -86,11 +79,7 @@ def download(fmt: str, title: str, header: list[str], rows: list[list],
         ws.title = title[:31]
         for row in cells:
             ws.append(row)
-        for t, sheet in extra:
-            more_ws = wb.create_sheet(t[:31])
-            for row in sheet:
-                more_ws.append(row)
-        for row in (r for w in wb.worksheets for r in w.iter_rows()):
+        for row in ws.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # "=…" is text here, never a formula openpyxl would write

@@ -186,13 +186,23 @@ def export():
                     (e.reporter_phone or "") if reveal else mask_phone(e.reporter_phone)])
     header = ["编号", "标题", "类别", "分类", "网格", "来源", "紧急程度", "状态", "上报时间", "结案时间", "办理结果",
               "是否按期", "回访结果", "反映人电话"]
-    kpis, frozen = _figures(start, end, units_within("grid.reports.view"))
-    figures = [[str(k.label), k.value, k.numerator, k.denominator if k.kind == "rate" else "", str(k.formula),
-                "当前统计（冻结时尚无此项）" if k.unfrozen else "冻结数据" if frozen else "当前统计"] for k in kpis]
     audit.record("grid.export", "grid_event", None, rows=len(out) - 1, start=start.isoformat(), end=end.isoformat())
     db.session.commit()
-    return sheets.download("xlsx", f"网格事件{start:%Y%m%d}-{end:%Y%m%d}", header, out,
-                           more=[("考核指标", ["指标", "数值", "分子", "分母", "计算方法", "数据来源"], figures)])
+    return sheets.download("xlsx", f"网格事件{start:%Y%m%d}-{end:%Y%m%d}", header, out)
+
+
+@requires("grid.reports.view")
+def export_figures():
+    """The period's KPIs as a sheet, each with its numerator, denominator and formula, and whether it is
+    a frozen figure. Aggregates only (no one's details), so a plain read: it takes no write lock."""
+    start, end = _period()
+    kpis, frozen = _figures(start, end, units_within("grid.reports.view"))
+    rows = [[f"导出人 {g.user.username} · {clock.utcnow().astimezone(clock.SHANGHAI):%Y-%m-%d %H:%M} · "
+             f"{start.isoformat()} 至 {end.isoformat()}"]]
+    rows += [[str(k.label), k.value, k.numerator, k.denominator if k.kind == "rate" else "", str(k.formula),
+              "当前统计（冻结时尚无此项）" if k.unfrozen else "冻结数据" if frozen else "当前统计"] for k in kpis]
+    return sheets.download("xlsx", f"考核指标{start:%Y%m%d}-{end:%Y%m%d}",
+                           ["指标", "数值", "分子", "分母", "计算方法", "数据来源"], rows)
 
 
 @requires("grid.reports.view")

@@ -41,6 +41,7 @@ ROUTES = (
     ('/shared', "shared", reports.shared, ("GET",)),
     ('/shared/<grid_share:share_id>', "shared_event", reports.shared_event, ("GET",)),
     ('/export.xlsx', "export", reports.export, ("GET",)),
+    ('/stats/figures.xlsx', "export_figures", reports.export_figures, ("GET",)),
     ('/ledger', "ledger", reports.ledger, ("GET",)),
     ('/categories', "categories_page", reports.categories_page, ("GET",)),
     ('/categories/whatif', "whatif", reports.whatif, ("GET",)),

@@ -144,8 +144,9 @@ def test_a_month_frozen_before_a_figure_existed_says_the_figure_is_todays_count(
 
 def test_the_export_carries_the_figures_with_their_formulas(app, gw):
     dispatched(app, gw, "导出指标")
-    resp = client_for(app, gw.checker).get(f"/t/{gw.street.slug}/grid/export.xlsx?from={today()}&to={today()}")
-    book = load_workbook(io.BytesIO(resp.data))
-    rows = {r[0]: r for r in book["考核指标"].iter_rows(values_only=True)}
+    page = client_for(app, gw.checker).get(f"/t/{gw.street.slug}/grid/stats?from={today()}&to={today()}").text
+    assert "导出考核指标" in page
+    resp = client_for(app, gw.checker).get(f"/t/{gw.street.slug}/grid/stats/figures.xlsx?from={today()}&to={today()}")
+    rows = {r[0]: r for r in load_workbook(io.BytesIO(resp.data)).active.iter_rows(values_only=True)}
     assert rows["准确派遣率"][1] == "100.0%" and "派遣错误" in rows["准确派遣率"][4]
     assert rows["本期受理（件）"][2] == 1 and "诉求人次" in rows
