@@ -15,7 +15,7 @@ from __future__ import annotations
 from . import clock
 from .audit import service as audit
 from .auth import throttle as _throttle
-from .auth.apikeys import api_key_required
+from .auth.apikeys import api_key_required, presented_key_grants
 from .auth.permissions import Permission, audience, requires, step_up
 from .auth.services import users_holding
 from .auth.sessions import client_ip
@@ -54,7 +54,7 @@ API_VERSION = 2
 __all__ = [
     # the request's tenant and what the user may do
     "current", "current_or_none", "has", "can", "TenantContext", "NoTenantContext", "tenant_scope", "acting_in",
-    "tenant_slug", "requires", "audience", "step_up", "api_key_required", "district_rollup", "writes_on_get",
+    "tenant_slug", "requires", "audience", "step_up", "api_key_required", "presented_key_grants", "district_rollup", "writes_on_get",
     "client_ip", "users_holding", "Account", "tenant_by_slug", "streets_of", "all_tenants",
     # data
     "db", "TenantScoped", "BigId", "tenant_fk", "tenant_table_args", "utc_default", "get_or_404", "lock_for_update",

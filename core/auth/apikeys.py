@@ -167,5 +167,20 @@ def api_key_required(scope: str, label, answer=None):
     return decorator
 
 
+def presented_key_grants(scope: str) -> bool | None:
+    """On a read open to everyone that answers key holders more fully: None when the request
+    carries no key, True for a live key of this tenant holding ``scope`` (its use is stamped),
+    False for any other key (the view should refuse it rather than quietly answer less)."""
+    token = g.get("api_key_token")
+    if token is None:
+        return None
+    key = authenticate(token)
+    if key is None or scope not in key.scopes:
+        return False
+    _note_use(key, counted=False)
+    g.api_key_id = key.id
+    return True
+
+
 def missing_key_message() -> str:
     return _("需要 API 密钥：请在 api_key 字段或 Authorization: Bearer 请求头中提供")

@@ -39,8 +39,9 @@ def street_root_id() -> int | None:
 
 
 def event_unit(event: GridEvent) -> OrgUnit | None:
-    """The event's own unit: its grid, or the street root when it has none."""
-    return api.org_unit(event.grid_id if event.grid_id is not None else street_root_id())
+    """The event's own unit: its grid; with none, the community it was reported from (未定位), else the
+    street root."""
+    return api.org_unit(event.grid_id if event.grid_id is not None else event.community_id or street_root_id())
 
 
 def handling_unit(event: GridEvent) -> OrgUnit | None:

@@ -3,14 +3,19 @@ next, in the same transaction as the step (no job has to run first). The actor i
 their own step. Titles name the event by its 受理编号 and title; links open the event page."""
 from __future__ import annotations
 
+from datetime import date, time, timedelta
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core import api
-from core.api import OrgUnit, ResidentUnit, current_or_none, db
+from core.api import OrgUnit, ResidentUnit, clock, current_or_none, db
 
-from .models import GridEvent
+from .models import Duty, GridEvent
 from .tracking import reporters_to_tell
+
+#: the day shift (白班), first duty period start to last end (docs/grid.md §2); the rest is 夜班
+DAY_SHIFT = (time(8, 30), time(17, 30))
 
 
 def _street_path() -> str:
@@ -18,9 +23,9 @@ def _street_path() -> str:
 
 
 def _event_path(event: GridEvent) -> str:
-    """Where the event lives: its grid, or the street when it has none."""
-    grid = api.org_unit(event.grid_id)
-    return grid.path if grid is not None else _street_path()
+    """Where the event lives: its grid; with none, the community it was reported from, else the street."""
+    unit = api.org_unit(event.grid_id if event.grid_id is not None else event.community_id)
+    return unit.path if unit is not None else _street_path()
 
 
 def above(event: GridEvent, permission: str) -> set[int]:
@@ -66,10 +71,33 @@ def send(users: set[int], title: str, event: GridEvent, body: str | None = None)
 
 
 def reported(event: GridEvent) -> int:
-    """A new event waits at intake: the clerks and coordinators who may accept it."""
+    """A new event waits at intake: the clerks and coordinators who may accept it; a CRITICAL one also
+    alerts whoever is on duty now (§4 rule 9: 24-hour intake has a name behind it)."""
     if event.state != "SUBMITTED":  # folded into a running mass incident: nothing new to accept
         return 0
-    return send(above(event, "grid.event.accept"), _("新事件待受理"), event)
+    sent = send(above(event, "grid.event.accept"), _("新事件待受理"), event)
+    if event.urgency == "CRITICAL":
+        sent += send(on_duty(event), _("特急事件，请值班人员立即处理"), event)
+    return sent
+
+
+def current_shift(now=None) -> tuple[date, str]:
+    """The roster's shift running now, Beijing time: 白班 08:30–17:30, else the 夜班 that began at
+    17:30 (after midnight, the night shift of the day before)."""
+    local = (now or clock.utcnow()).astimezone(clock.SHANGHAI)
+    if DAY_SHIFT[0] <= local.time() < DAY_SHIFT[1]:
+        return local.date(), "day"
+    return (local.date(), "night") if local.time() >= DAY_SHIFT[1] else (local.date() - timedelta(days=1), "night")
+
+
+def on_duty(event: GridEvent, now=None) -> set[int]:
+    """Accounts on the roster for the current shift of the event's community and of the street."""
+    day, shift = current_shift(now)
+    grid = api.org_unit(event.grid_id)
+    units = {grid.parent_id} if grid is not None and grid.parent_id is not None else {event.community_id} - {None}
+    units.add(db.session.scalar(select(OrgUnit.id).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.id).limit(1)))
+    return set(db.session.scalars(select(Duty.account_id).where(
+        Duty.org_unit_id.in_(units), Duty.duty_date == day, Duty.shift == shift, Duty.account_id.is_not(None))))
 
 
 def after_action(event: GridEvent, name: str, before: str, to: str, data: dict) -> int:

@@ -5,9 +5,11 @@ It is the public report page in machine form: same address (``/t/<street>/grid/`
 report needs an API key with the ``open311`` scope (made by the street's admin, sent as GeoReport's
 ``api_key`` field or an ``Authorization: Bearer`` header), so a platform needs no cookie or CSRF
 token, and the hourly limit is the key's. ``jurisdiction_id`` is the street's slug;
-``expected_datetime`` is the case deadline. A reporter's name and phone never leave; an event
-reported anonymously (public_anon) or a dispute between people (profile DISPUTE) is listed without
-its description and address, which could name them.
+``expected_datetime`` is the case deadline. A reporter's name and phone never leave. A public
+read gives the address down to the building at most, the point to about 10 m, and the text with
+phone numbers, ID numbers, rooms and names masked (redact.py); an event reported anonymously
+(public_anon) or a dispute between people (profile DISPUTE) is listed without its description and
+address, which could name them. A platform reading with its ``open311`` key gets the full record.
 """
 from __future__ import annotations
 
@@ -22,9 +24,21 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
-from core.api import OrgUnit, api_key_required, audience, clock, current, db, example_args, parse_moment, tenant_slug
+from core.api import (
+    OrgUnit,
+    api_key_required,
+    audience,
+    clock,
+    current,
+    db,
+    example_args,
+    parse_moment,
+    presented_key_grants,
+    tenant_slug,
+)
 
 from . import services
+from .redact import public_address, public_text
 from .categories import BUCKETS
 from .machine import CLOSURES, STATE_LABELS, TERMINAL, Refused
 from .models import Category, GridEvent, Transition
@@ -109,21 +123,33 @@ def _service(c: Category) -> dict:
             "type": "realtime", "keywords": "", "group": str(BUCKETS.get(c.bucket, c.bucket))}
 
 
-def _request(e: GridEvent, c: Category, agency: str | None, updated: datetime | None) -> dict:
-    discreet = e.anonymity == "public_anon" or c.profile == "DISPUTE"
+def _request(e: GridEvent, c: Category, agency: str | None, updated: datetime | None, full: bool = False) -> dict:
+    discreet = not full and (e.anonymity == "public_anon" or c.profile == "DISPUTE")
     closed = e.state in TERMINAL
     notes = str(STATE_LABELS[e.state]) + (f" · {CLOSURES[e.closure_type]}" if e.closure_type in CLOSURES else "")
+    text, address = e.description or e.title, e.address
+    if not full:
+        text, address = public_text(text), public_address(address)
     row = {"service_request_id": e.ref_no, "status": "closed" if closed else "open", "status_notes": notes,
-           "service_name": c.name, "service_code": c.code, "description": None if discreet else (e.description or e.title),
+           "service_name": c.name, "service_code": c.code, "description": None if discreet else text,
            "agency_responsible": agency, "service_notice": None, "requested_datetime": _iso(e.created_at),
            "updated_datetime": _iso(updated or e.created_at), "expected_datetime": _iso(e.case_deadline),
-           "address": None if discreet else e.address}
-    if not discreet and e.lat is not None:  # the point the report was made at, when it has one
-        row.update({name: float(getattr(e, column)) for name, column in COORDINATES.items()})
+           "address": None if discreet else address}
+    if not discreet and e.lat is not None:  # the point the report was made at; about 10 m in public
+        row.update({name: float(getattr(e, column)) if full else round(float(getattr(e, column)), 4)
+                    for name, column in COORDINATES.items()})
     return row
 
 
-def _requests(rows: list[GridEvent]) -> list[dict]:
+def _full_record() -> bool:
+    """True for a platform reading with its ``open311`` key; a key that is not one is refused."""
+    granted = presented_key_grants("open311")
+    if granted is False:
+        raise Open311Error(HTTPStatus.FORBIDDEN, _("API 密钥无效、已撤销，或无权调用此接口"))
+    return bool(granted)
+
+
+def _requests(rows: list[GridEvent], full: bool = False) -> list[dict]:
     cats = {c.id: c for c in db.session.scalars(select(Category))}
     ids = [e.id for e in rows]
     updated = dict(db.session.execute(select(Transition.event_id, func.max(Transition.at))
@@ -131,7 +157,7 @@ def _requests(rows: list[GridEvent]) -> list[dict]:
         if ids else {}
     units = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(
         OrgUnit.id.in_({e.handler_unit_id for e in rows if e.handler_unit_id}))).all())
-    return [_request(e, cats[e.category_id], units.get(e.handler_unit_id), updated.get(e.id)) for e in rows]
+    return [_request(e, cats[e.category_id], units.get(e.handler_unit_id), updated.get(e.id), full) for e in rows]
 
 
 def _when(name: str) -> datetime | None:
@@ -167,6 +193,7 @@ def open311_requests(fmt: str):
     """GET Service Requests: newest first, at most 1000; by ids, or by code, status and time window."""
     try:
         _open(fmt)
+        full = _full_record()
         stmt = select(GridEvent)
         refs = _listed("service_request_id")
         if refs:  # the spec: with ids, the other filters are ignored
@@ -192,7 +219,7 @@ def open311_requests(fmt: str):
     except Open311Error as err:
         return _error(fmt, err)
     rows = list(db.session.scalars(stmt.order_by(GridEvent.created_at.desc(), GridEvent.id.desc()).limit(MAX_REQUESTS)))
-    return _respond(fmt, "service_requests", "request", _requests(rows))
+    return _respond(fmt, "service_requests", "request", _requests(rows, full))
 
 
 @audience("api")
@@ -202,12 +229,13 @@ def open311_request(ref: str, fmt: str):
     """GET Service Request: one event by its 受理编号."""
     try:
         _open(fmt)
+        full = _full_record()
         event = db.session.scalars(select(GridEvent).where(GridEvent.ref_no == ref)).first()
         if event is None:
             raise Open311Error(HTTPStatus.NOT_FOUND, _("没有这个受理编号"))
     except Open311Error as err:
         return _error(fmt, err)
-    return _respond(fmt, "service_requests", "request", _requests([event]))
+    return _respond(fmt, "service_requests", "request", _requests([event], full))
 
 
 def _report_data() -> dict:

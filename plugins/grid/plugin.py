@@ -25,12 +25,13 @@ HANDLERS = ("tenant_admin", "street_staff", "community_staff", "grid_leader", "g
 def register_blueprints(app):
     from core.api import register_model_converters
 
-    from .models import (Assignment, Category, Duty, EmergencyMode, GridEvent, MediationCase, Photo, ProxyService,
-                         Share, Summons)
+    from .models import (Assignment, BurdenReport, Category, Duty, EmergencyMode, GridEvent, MediationCase, Photo,
+                         ProxyService, Share, Summons)
     from .views.routes import bp
     register_model_converters(app, grid_event=GridEvent, grid_assignment=Assignment, grid_photo=Photo,
                               grid_category=Category, grid_emergency=EmergencyMode, grid_proxy=ProxyService,
-                              grid_mediation=MediationCase, grid_summons=Summons, grid_share=Share, grid_duty=Duty)
+                              grid_mediation=MediationCase, grid_summons=Summons, grid_share=Share, grid_duty=Duty,
+                              grid_burden=BurdenReport)
     return [bp]
 
 
@@ -60,6 +61,7 @@ def register_permissions():
         Permission("grid.config.categories", _l("设置事件类别和时限"), ("tenant_admin", "street_staff")),
         Permission("grid.emergency.approve", _l("批准应急模式"), ("tenant_admin", "street_staff")),
         Permission("grid.log.write", _l("记录服务台账和巡查"), HANDLERS),
+        Permission("grid.burden.review", _l("阅处减负投诉建议（街道纪检联系人）"), ("tenant_admin",)),
     ]
 
 
@@ -91,7 +93,8 @@ def nav_items(ctx):
             NavItem("work", _l("关爱走访"), "grid.visits", "grid.sensitive.view", order=35),
             NavItem("admin", _l("事件类别与时限"), "grid.categories_page", "grid.config.categories", order=50),
             NavItem("admin", _l("应急模式"), "grid.emergency", "grid.emergency.approve", order=51),
-            NavItem("admin", _l("减负公示"), "grid.compliance", "grid.view", order=52)]
+            NavItem("admin", _l("减负公示"), "grid.compliance", "grid.view", order=52),
+            NavItem("admin", _l("减负投诉建议"), "grid.burden", "grid.view", order=53)]
 
 
 @hookimpl

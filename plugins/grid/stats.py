@@ -10,6 +10,7 @@ from sqlalchemy import and_, case, distinct, func, or_, select, true
 
 from core.api import OrgUnit, clock, db
 
+from . import figures
 from .categories import BUCKETS
 from .models import Category, GridEvent, Transition
 
@@ -33,12 +34,14 @@ def _in(units):
     """Events of a part of the tree (located there or handled there); everything when None."""
     if units is None:
         return true()
-    return or_(GridEvent.grid_id.in_(units), GridEvent.handler_unit_id.in_(units))
+    return or_(GridEvent.grid_id.in_(units), GridEvent.handler_unit_id.in_(units),
+               and_(GridEvent.grid_id.is_(None), GridEvent.community_id.in_(units)))
 
 
 def buckets(start: date, end: date, units=None) -> dict[str, dict[str, int]]:
     """Per bucket: solved (closed RESOLVED or RESOLVED_ON_SPOT by closed_at; consultations in
-    person-times), partly resolved, unresolvable (explained), and all cases created in the period."""
+    person-times), partly resolved, unresolvable (explained), and the cases created in the period (a report
+    merged into another case is a demand of that case, not a case of its own)."""
     lo, hi = bounds(start, end)
     closed_in = and_(GridEvent.closed_at >= lo, GridEvent.closed_at <= hi, GridEvent.state == "CLOSED")
     rows = db.session.execute(
@@ -47,7 +50,8 @@ def buckets(start: date, end: date, units=None) -> dict[str, dict[str, int]]:
                func.sum(case((and_(closed_in, GridEvent.closure_type == "CONSULT_ANSWERED"), GridEvent.demand_n), else_=0)),
                func.sum(case((and_(closed_in, GridEvent.closure_type == "PARTLY_RESOLVED"), 1), else_=0)),
                func.sum(case((and_(closed_in, GridEvent.closure_type == "UNRESOLVABLE_EXPLAINED"), 1), else_=0)),
-               func.sum(case((and_(GridEvent.created_at >= lo, GridEvent.created_at <= hi), 1), else_=0)))
+               func.sum(case((and_(GridEvent.created_at >= lo, GridEvent.created_at <= hi,
+                                   GridEvent.state != "MERGED"), 1), else_=0)))
         .join(Category, _join_category()).where(_in(units)).group_by(Category.bucket)).all()
     out = {b: {"solved": 0, "partly": 0, "unresolvable": 0, "cases": 0} for b in BUCKETS}
     for bucket, solved, answered, partly, unresolvable, cases in rows:
@@ -64,6 +68,8 @@ class Kpi:
     denominator: int
     formula: object
     kind: str = "rate"  # rate | count
+    #: in a frozen month, a figure the snapshot did not hold yet: shown as today's count, and said so
+    unfrozen: bool = False
 
     @property
     def value(self) -> str:
@@ -99,7 +105,14 @@ def kpis(start: date, end: date, units=None) -> list[Kpi]:
     answered = db.session.scalar(select(func.coalesce(func.sum(E.demand_n), 0)).where(
         closed_in, E.closure_type == "CONSULT_ANSWERED"))
     on_spot = db.session.scalar(select(func.count()).where(closed_in, E.closure_type == "RESOLVED_ON_SPOT"))
+    cases, demands = figures.intake(lo, hi, scope)
+    sent = figures.dispatching(lo, hi, in_scope)
+    called = figures.callbacks(lo, hi, in_scope)
+    repeated = figures.repeats(lo, hi, in_scope)
     return [
+        Kpi("cases", _l("本期受理（件）"), cases, 0, _l("本期上报的事件数；合并到其他事件的重复反映不另算一件"), "count"),
+        Kpi("demands", _l("诉求人次"), demands, 0, _l("本期上报事件的诉求人次合计；每合并一条重复反映，主事件加一人次"),
+            "count"),
         Kpi("due", _l("应结案数"), int(due_n or 0), 0, _l("期限在本期内的事件，不含挂账、不予立案、已合并、已撤销"), "count"),
         Kpi("on_time", _l("按期结案率"), int(on_time or 0), int(due_n or 0),
             _l("应结案中按期结案的 ÷ 应结案数（仍未办结的超期事件留在分母中）")),
@@ -111,16 +124,24 @@ def kpis(start: date, end: date, units=None) -> list[Kpi]:
         Kpi("in_grid", _l("网格内办结率"), int(in_grid or 0), int(cases_closed or 0),
             _l("最高层级为网格的已结案事件 ÷ 已结案事件（不含当场答复和现场办结）")),
         Kpi("resolution", _l("解决率"), int(resolved or 0), int(cases_closed or 0), _l("已解决和部分解决 ÷ 已结案事件")),
+        Kpi("dispatch_accuracy", _l("准确派遣率"), sent["dispatches"] - sent["errors"], sent["dispatches"],
+            _l("1 −（本期因派遣错误而改派的次数 ÷ 本期派遣次数，含改派）")),
+        Kpi("sign_on_time", _l("按时签收率"), sent["signed_in_time"], sent["sign_due"],
+            _l("在签收时限内签收的派遣 ÷ 本期派遣次数（未到时限且尚未签收的不计入；被退回而未签收的算未按时）")),
+        Kpi("callback_rate", _l("回访率"), called["reached"], called["due"],
+            _l("成功回访数 ÷ 应回访数（本期进入待回访的次数；无法联系的不算成功，未到回访时限的不计入）")),
+        Kpi("repeat", _l("重复诉求率"), repeated["repeated"], repeated["closed"],
+            _l("本期结案后被重新办理，或 30 天内在附近又出现同类新事件的 ÷ 本期结案事件（不含当场答复的咨询）")),
         Kpi("answered", _l("咨询答复数（人次）"), int(answered or 0), 0, _l("当场答复的咨询，按诉求人次合计"), "count"),
         Kpi("on_spot", _l("现场办结数"), int(on_spot or 0), 0, _l("网格员现场办结的事件数"), "count"),
     ]
 
 
 def by_month(start: date, end: date, units=None) -> list[tuple[str, int]]:
-    """Events created per month (Asia/Shanghai), for the chart."""
+    """Cases created per month (Asia/Shanghai; a merged duplicate is not a case), for the chart."""
     lo, hi = bounds(start, end)
     rows = db.session.scalars(select(GridEvent.created_at).where(GridEvent.created_at >= lo, GridEvent.created_at <= hi,
-                                                                 _in(units)))
+                                                                 GridEvent.state != "MERGED", _in(units)))
     counts: dict[str, int] = {}
     for at in rows:
         key = clock.aware(at).astimezone(clock.SHANGHAI).strftime("%Y-%m")
@@ -136,7 +157,7 @@ def by_community(start: date, end: date, units=None) -> list[dict]:
     grid_to_community = dict(db.session.execute(select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.kind == "grid")).all())
     names = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "community")).all())
     rows = db.session.execute(select(
-        E.grid_id, func.count(),
+        E.grid_id, func.sum(case((E.state != "MERGED", 1), else_=0)),
         func.sum(case((and_(E.state == "CLOSED", E.closed_at >= lo, E.closed_at <= hi), 1), else_=0)),
         func.sum(case((and_(E.case_deadline >= lo, E.case_deadline <= hi, E.state.not_in(EXCLUDED),
                             E.state != "SUSPENDED"), 1), else_=0)),
@@ -146,7 +167,7 @@ def by_community(start: date, end: date, units=None) -> list[dict]:
     for grid_id, cases, closed, due, on_time in rows:
         cid = grid_to_community.get(grid_id)
         row = out.setdefault(cid, {"name": names.get(cid, "—"), "cases": 0, "closed": 0, "due": 0, "on_time": 0})
-        row["cases"] += cases
+        row["cases"] += int(cases or 0)
         row["closed"] += int(closed or 0)
         row["due"] += int(due or 0)
         row["on_time"] += int(on_time or 0)

@@ -11,12 +11,14 @@ from __future__ import annotations
 from .events import DEVICE_TIME_TOLERANCE, Category, GridEvent, Photo, Share, Subscriber, Summons, Transition
 from .grids import (
     ASSIGNMENT_ROLES,
+    BURDEN_RULES,
     CHANGES,
     PRIORITY,
     SERVICE_FORMS,
     SERVICE_TYPES,
     SHIFTS,
     Assignment,
+    BurdenReport,
     Duty,
     EmergencyMode,
     GridProfile,
@@ -37,4 +39,4 @@ from .records import (
     VisitPlan,
 )
 
-__all__ = ["ACK_METHODS", "ASSIGNMENT_ROLES", "Assignment", "CARE_TYPES", "CHANGES", "Category", "DEVICE_TIME_TOLERANCE", "Duty", "EmergencyMode", "FOLLOW_UP_DAYS", "GridEvent", "GridProfile", "KpiSnapshot", "MediationCase", "MediationLog", "PARTY_ROLES", "PRIORITY", "PROXY_STATUSES", "Patrol", "Photo", "ProxyService", "SERVICE_FORMS", "SERVICE_TYPES", "SHIFTS", "ServiceLog", "Share", "Subscriber", "Summons", "Transition", "VIEW_REASONS", "VisitPlan"]
+__all__ = ["ACK_METHODS", "ASSIGNMENT_ROLES", "Assignment", "BURDEN_RULES", "BurdenReport", "CARE_TYPES", "CHANGES", "Category", "DEVICE_TIME_TOLERANCE", "Duty", "EmergencyMode", "FOLLOW_UP_DAYS", "GridEvent", "GridProfile", "KpiSnapshot", "MediationCase", "MediationLog", "PARTY_ROLES", "PRIORITY", "PROXY_STATUSES", "Patrol", "Photo", "ProxyService", "SERVICE_FORMS", "SERVICE_TYPES", "SHIFTS", "ServiceLog", "Share", "Subscriber", "Summons", "Transition", "VIEW_REASONS", "VisitPlan"]

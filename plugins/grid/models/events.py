@@ -39,7 +39,7 @@ class GridEvent(TenantScoped, db.Model):
     __table_args__ = tenant_table_args(
         tenant_fk("category_id", "grid__category"), tenant_fk("grid_id", "org_unit"),
         tenant_fk("handler_unit_id", "org_unit"), tenant_fk("master_id", "grid__event"),
-        tenant_fk("grid_version", "grid__profile"),
+        tenant_fk("grid_version", "grid__profile"), tenant_fk("community_id", "org_unit"),
         UniqueConstraint("tenant_id", "ref_no"),
         Index("ix_grid__event_tenant_id_category_id_created_at", "tenant_id", "category_id", "created_at"),
         Index("ix_grid__event_tenant_id_created_at_id", "tenant_id", "created_at", "id"),
@@ -61,6 +61,8 @@ class GridEvent(TenantScoped, db.Model):
     reporter_phone: Mapped[str | None] = mapped_column(String(20))
     anonymity: Mapped[str] = mapped_column(String(16), default="named")  # named | handler_anon | public_anon
     grid_id: Mapped[int | None] = mapped_column(BigId)
+    #: an event with no grid: the community it was reported from, whose queue lists it as 未定位
+    community_id: Mapped[int | None] = mapped_column(BigId)
     #: the grid__profile row (boundary version) the event was reported under; kept when grids are redrawn
     grid_version: Mapped[int | None] = mapped_column(BigId)
     #: where it is, WGS-84 degrees, when the reporter gave a point

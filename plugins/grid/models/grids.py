@@ -180,5 +180,34 @@ class Duty(TenantScoped, db.Model):
     duty_date: Mapped[date]
     shift: Mapped[str] = mapped_column(String(8))
     person_id: Mapped[int] = mapped_column(BigId)
+    #: the person's sign-in account, when they have one: a CRITICAL event alerts it while the shift runs
+    account_id: Mapped[int | None] = mapped_column(BigId)
     created_by: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utc_default)
+
+
+#: the 减负 rules (docs/grid.md §10) a staff member may report as broken
+BURDEN_RULES = {"checkin": _l("强制打卡"), "online_time": _l("考核在线时长"), "ranking": _l("按积分或活跃度排名"),
+                "photos": _l("要求不必要的拍照留痕"), "tracking": _l("应急模式之外记录位置轨迹"),
+                "read_receipt": _l("用已读回执考核"), "forms": _l("重复填表报数"), "other": _l("其他形式主义做法")}
+
+
+class BurdenReport(TenantScoped, db.Model):
+    """投诉建议 (docs/grid.md §10): a staff member reports a 减负 rule being broken. Read by the street's
+    discipline contact (grid.burden.review), who answers; the writer may stay anonymous to them."""
+
+    __tablename__ = "grid__burden_report"
+    __table_args__ = tenant_table_args(
+        tenant_fk("org_unit_id", "org_unit"),
+        Index("ix_grid__burden_report_tenant_id_created_at", "tenant_id", "created_at"))
+
+    rule: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    #: where it happens (a community or grid), when the writer says
+    org_unit_id: Mapped[int | None] = mapped_column(BigId)
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    created_by: Mapped[int | None] = mapped_column(BigId)
+    created_at: Mapped[datetime] = mapped_column(default=utc_default)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[int | None] = mapped_column(BigId)
+    answered_at: Mapped[datetime | None]

@@ -19,6 +19,8 @@ from .events import (
 )
 from .grids import (
     AssignIn,
+    BurdenAnswerIn,
+    BurdenIn,
     Boundary,
     BoundaryIn,
     CategoryIn,
@@ -44,4 +46,4 @@ from .records import (
 )
 from .settings import Settings
 
-__all__ = ["ACTION_SCHEMAS", "AgreementIn", "AssignIn", "Boundary", "BoundaryIn", "CategoryIn", "DutyIn", "EmergencyIn", "EventIn", "FollowUpIn", "HandoffIn", "LAT", "LNG", "LimitIn", "MediationIn", "MeetingIn", "MergeIn", "Parties", "PatrolIn", "ProxyIn", "ProxyUpdateIn", "PublicReportIn", "REQUIRED", "RespondIn", "RootCauseIn", "ServiceLogIn", "Settings", "ShareIn", "SplitIn", "SubscribeIn", "SummonIn", "TrackIn", "ViewReasonIn", "VisitPlanIn", "WithdrawIn", "split_departments"]
+__all__ = ["ACTION_SCHEMAS", "AgreementIn", "AssignIn", "Boundary", "BoundaryIn", "BurdenAnswerIn", "BurdenIn", "CategoryIn", "DutyIn", "EmergencyIn", "EventIn", "FollowUpIn", "HandoffIn", "LAT", "LNG", "LimitIn", "MediationIn", "MeetingIn", "MergeIn", "Parties", "PatrolIn", "ProxyIn", "ProxyUpdateIn", "PublicReportIn", "REQUIRED", "RespondIn", "RootCauseIn", "ServiceLogIn", "Settings", "ShareIn", "SplitIn", "SubscribeIn", "SummonIn", "TrackIn", "ViewReasonIn", "VisitPlanIn", "WithdrawIn", "split_departments"]

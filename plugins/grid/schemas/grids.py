@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate
 from core.api import AwareDateTime, Date, Id, Integer, Text, clock, text
 
 from ..geo import BadBoundary, parse_polygon
+from ..models import BURDEN_RULES
 from .base import REQUIRED
 
 
@@ -121,3 +122,31 @@ class DutyIn(Schema):
     shift = Text(required=True, error_messages=REQUIRED,
                           validate=validate.OneOf(("day", "night"), error=_l("请选择班次")))
     person_id = Id(required=True, error_messages={**REQUIRED, "invalid": _l("请选择人员")})
+    #: the person's sign-in account, to be alerted of CRITICAL events during the shift (optional)
+    account_id = Id(load_default=None, allow_none=True, error_messages={"invalid": _l("请选择本单位的账号")})
+
+    @pre_load
+    def _no_account(self, data, **_kw):
+        if hasattr(data, "to_dict"):
+            data = data.to_dict()
+        return {**data, "account_id": None} if not str(data.get("account_id") or "").strip() else data
+
+
+class BurdenIn(Schema):
+    """投诉建议: which 减负 rule is being broken, where, and what happens (docs/grid.md §10)."""
+
+    rule = Text(required=True, error_messages={**REQUIRED, "required": _l("请选择违反的减负规定")},
+                validate=validate.OneOf(tuple(BURDEN_RULES), error=_l("请选择违反的减负规定")))
+    body = text(2000)
+    org_unit_id = Id(load_default=None, allow_none=True, error_messages={"invalid": _l("请选择社区或网格")})
+    anonymous = fields.Boolean(load_default=False, truthy={"on", "1", "true"}, falsy={"", "0", "false", "off"})
+
+    @pre_load
+    def _nowhere(self, data, **_kw):
+        if hasattr(data, "to_dict"):
+            data = data.to_dict()
+        return {**data, "org_unit_id": None} if not str(data.get("org_unit_id") or "").strip() else data
+
+
+class BurdenAnswerIn(Schema):
+    answer = text(2000)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import String, cast, delete, select, update
 
 from core import api
-from core.api import OrgUnit, SearchHit, clock, current, db, emit, lock_for_update, units_within
+from core.api import OrgUnit, SearchHit, clock, current, current_or_none, db, emit, lock_for_update, units_within
 
 from .. import events as ev
 from .. import geo, notices, profiles
@@ -58,6 +58,7 @@ def report_event(data: dict, source: str, actor_id: int | None = None, origin: d
     event = GridEvent(ref_no=next_ref(), title=data["title"], description=data.get("description") or "",
                       category_id=category.id, urgency=data.get("urgency") or "NORMAL", source=source,
                       grid_id=grid_id, grid_version=version.id if version else None, lat=lat, lng=lng,
+                      community_id=None if grid_id is not None else _reporter_community(actor_id),
                       address=data.get("address") or "", reporter_name=data.get("reporter_name"),
                       reporter_phone=data.get("reporter_phone"), anonymity=data.get("anonymity") or "named",
                       level=category.default_level, max_level=category.default_level, created_by=actor_id,
@@ -83,6 +84,18 @@ def report_event(data: dict, source: str, actor_id: int | None = None, origin: d
         db.session.flush()
     notices.reported(event)
     return event
+
+
+def _reporter_community(actor_id: int | None) -> int | None:
+    """For an event with no grid: the one community the reporting staff member works in (their
+    grid.view grants all lie inside it), so it shows in that community's queue as 未定位."""
+    ctx = current_or_none()
+    if actor_id is None or ctx is None or ctx.user_id != actor_id:
+        return None
+    paths = ctx.scope_paths("grid.view")
+    communities = list(db.session.execute(select(OrgUnit.id, OrgUnit.path).where(OrgUnit.kind == "community")))
+    found = {next((cid for cid, cpath in communities if p.startswith(cpath)), None) for p in paths}
+    return found.pop() if len(found) == 1 else None
 
 
 def _street_unit_id() -> int:

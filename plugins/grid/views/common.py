@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from flask import abort, render_template
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from core import api
 from core.api import (
@@ -66,12 +66,13 @@ def _label_tables() -> dict:
 
 def scoped(stmt):
     """Only events in the user's part of the tree: a grid worker sees their grid, a community its
-    grids, a summoned unit the events it was called to."""
+    grids and the events with no grid reported from it (未定位), a summoned unit the events it was called to."""
     units = units_within("grid.view")
     if units is None:
         return stmt
     summoned = select(Summons.event_id).where(Summons.unit_id.in_(units))
-    return stmt.where(or_(GridEvent.grid_id.in_(units), GridEvent.handler_unit_id.in_(units), GridEvent.id.in_(summoned)))
+    return stmt.where(or_(GridEvent.grid_id.in_(units), GridEvent.handler_unit_id.in_(units), GridEvent.id.in_(summoned),
+                          and_(GridEvent.grid_id.is_(None), GridEvent.community_id.in_(units))))
 
 
 def categories() -> list[Category]:

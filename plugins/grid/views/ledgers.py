@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core import api
 from core.api import (
+    Account,
     OrgUnit,
     Person,
     arg,
@@ -27,6 +28,7 @@ from core.api import (
     see_other,
     sheets,
     units_within,
+    users_holding,
     writes_on_get,
 )
 
@@ -74,6 +76,7 @@ def _duty_page(status=HTTPStatus.OK, errors=None, form=None):
         cells.setdefault((duty.org_unit_id, duty.duty_date, duty.shift), []).append((duty, name))
     people = _duty_people()
     return render_template("grid/duty.html", days=days, units=units, cells=cells, shifts=SHIFTS, people=people,
+                           accounts=_duty_accounts(),
                            editable={u.id for u in _duty_units(to_edit=True)},
                            today=today(), prev_week=(monday - timedelta(days=7)).isoformat(),
                            next_week=(monday + timedelta(days=7)).isoformat(), errors=errors or {},
@@ -86,6 +89,16 @@ def _duty_people():
         OrgUnit, (OrgUnit.id == Person.org_unit_id) & (OrgUnit.tenant_id == Person.tenant_id)).where(
         Person.erased_at.is_(None), OrgUnit.kind.in_(("street", "community", "grid")))
     return list(db.session.execute(scoped_units(stmt).order_by(Person.name).limit(500)).all())
+
+
+def _duty_accounts(unit: OrgUnit | None = None) -> list[tuple[int, str]]:
+    """Staff accounts of the units the user keeps a roster for (or of ``unit``), to be alerted on duty."""
+    units = [unit] if unit is not None else _duty_units(to_edit=True)
+    ids = set().union(*(users_holding("grid.view", u, inside=True) for u in units)) if units else set()
+    if not ids:
+        return []
+    return list(db.session.execute(select(Account.id, Account.display_name).where(Account.id.in_(ids))
+                                   .order_by(Account.display_name, Account.id).limit(500)).all())
 
 
 @requires("grid.view")
@@ -107,6 +120,9 @@ def add_duty():
             Duty.person_id == data["person_id"]))
         if exists is not None:
             raise ValidationError({"person_id": [_("此人已在这个班次")]})
+        if data.get("account_id") is not None and data["account_id"] not in {
+                a for a, _n in _duty_accounts(db.session.get(OrgUnit, data["org_unit_id"]))}:
+            raise ValidationError({"account_id": [_("请选择本单位的账号")]})
     except ValidationError as err:
         db.session.rollback()
         return _duty_page(HTTPStatus.UNPROCESSABLE_ENTITY, errors=err.messages, form=request.form)

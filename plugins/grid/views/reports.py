@@ -54,20 +54,30 @@ def stats_page():
     """Bucket report and KPIs for a period, each figure with its formula."""
     start, end = _period()
     units = units_within("grid.reports.view")
-    kpis = stats.kpis(start, end, units)
+    kpis, frozen = _figures(start, end, units)
     period = f"{start:%Y-%m}"
-    frozen, restatements = {}, []
-    if units is None and (start, end) == snapshots.month_bounds(period):
-        frozen = snapshots.current_rows(period)
-        restatements = snapshots.history(period)
-        for k in kpis:  # a frozen month shows its frozen figures, never today's recount
-            if k.key in frozen:
-                k.numerator, k.denominator = frozen[k.key].numerator, frozen[k.key].denominator
+    restatements = snapshots.history(period) if frozen else []
     return render_template("grid/stats.html", start=start, end=end, buckets=stats.buckets(start, end, units),
                            kpis=kpis, months=stats.by_month(start, end, units), streets=None, whole=units is None,
                            frozen=frozen, restatements=restatements, period=period,
                            communities=stats.by_community(start, end, units), min_sample=_min_sample(),
                            hotspots=stats.hotspots(units), **labels())
+
+
+def _figures(start: date, end: date, units) -> tuple[list[stats.Kpi], dict]:
+    """The KPIs of a period; a frozen month shows its frozen figures, never today's recount, and a
+    figure its snapshot did not hold yet is marked as today's count."""
+    kpis = stats.kpis(start, end, units)
+    period = f"{start:%Y-%m}"
+    frozen = {}
+    if units is None and (start, end) == snapshots.month_bounds(period):
+        frozen = snapshots.current_rows(period)
+        for k in kpis:
+            if k.key in frozen:
+                k.numerator, k.denominator = frozen[k.key].numerator, frozen[k.key].denominator
+            elif frozen:
+                k.unfrozen = True
+    return kpis, frozen
 
 
 def _min_sample() -> int:
@@ -179,6 +189,20 @@ def export():
     audit.record("grid.export", "grid_event", None, rows=len(out) - 1, start=start.isoformat(), end=end.isoformat())
     db.session.commit()
     return sheets.download("xlsx", f"网格事件{start:%Y%m%d}-{end:%Y%m%d}", header, out)
+
+
+@requires("grid.reports.view")
+def export_figures():
+    """The period's KPIs as a sheet, each with its numerator, denominator and formula, and whether it is
+    a frozen figure. Aggregates only (no one's details), so a plain read: it takes no write lock."""
+    start, end = _period()
+    kpis, frozen = _figures(start, end, units_within("grid.reports.view"))
+    rows = [[f"导出人 {g.user.username} · {clock.utcnow().astimezone(clock.SHANGHAI):%Y-%m-%d %H:%M} · "
+             f"{start.isoformat()} 至 {end.isoformat()}"]]
+    rows += [[str(k.label), k.value, k.numerator, k.denominator if k.kind == "rate" else "", str(k.formula),
+              "当前统计（冻结时尚无此项）" if k.unfrozen else "冻结数据" if frozen else "当前统计"] for k in kpis]
+    return sheets.download("xlsx", f"考核指标{start:%Y%m%d}-{end:%Y%m%d}",
+                           ["指标", "数值", "分子", "分母", "计算方法", "数据来源"], rows)
 
 
 @requires("grid.reports.view")

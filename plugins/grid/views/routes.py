@@ -43,6 +43,7 @@ ROUTES = (
     ('/shared', "shared", reports.shared, ("GET",)),
     ('/shared/<grid_share:share_id>', "shared_event", reports.shared_event, ("GET",)),
     ('/export.xlsx', "export", reports.export, ("GET",)),
+    ('/stats/figures.xlsx', "export_figures", reports.export_figures, ("GET",)),
     ('/ledger', "ledger", reports.ledger, ("GET",)),
     ('/categories', "categories_page", reports.categories_page, ("GET",)),
     ('/categories/whatif', "whatif", reports.whatif, ("GET",)),
@@ -83,6 +84,9 @@ ROUTES = (
     ('/emergency', "emergency", emergency.emergency, ("GET",)),
     ('/emergency', "start_emergency", emergency.start_emergency, ("POST",)),
     ('/emergency/<grid_emergency:mode_id>/end', "end_emergency", emergency.end_emergency, ("POST",)),
+    ('/burden', "burden", emergency.burden, ("GET",)),
+    ('/burden', "add_burden", emergency.add_burden, ("POST",)),
+    ('/burden/<grid_burden:report_id>/answer', "answer_burden", emergency.answer_burden, ("POST",)),
     # --- the Open311 GeoReport v2 API (machine clients)
     (f"{open311.PREFIX}/services.<fmt>", "open311_services", open311.open311_services, ("GET",)),
     (f"{open311.PREFIX}/requests.<fmt>", "open311_requests", open311.open311_requests, ("GET",)),

@@ -70,7 +70,7 @@ def test_a_dispatched_event_shows_its_deadline_agency_and_status(app, gw):
     assert row["expected_datetime"].endswith("+08:00") and row["requested_datetime"].endswith("+08:00")
     assert row["updated_datetime"] >= row["requested_datetime"]
     assert row["status"] == "open" and row["status_notes"] == "已派遣待签收"
-    assert row["agency_responsible"] == "幸福第一网格" and row["address"] == "3栋2单元"
+    assert row["agency_responsible"] == "幸福第一网格" and row["address"] == "3栋"  # the building at most
     assert row["service_code"] == "SA-GARBAGE" and row["description"] == "楼道纸箱堆到二楼"
     assert "lat" not in row and "long" not in row  # reported without a point
 
@@ -164,7 +164,7 @@ def test_a_platform_posts_a_report_with_its_key_and_reads_it_back(app, gw):
     (created,) = resp.json
     assert created["service_request_id"].startswith("E") and created["service_request_id"] in created["service_notice"]
     assert count(app, gw) == before + 1
-    read = c.get(f"{base(gw)}/requests/{created['service_request_id']}.json")
+    read = c.get(f"{base(gw)}/requests/{created['service_request_id']}.json", headers={"X-API-Key": key})
     assert "Set-Cookie" not in read.headers
     row = read.json[0]
     assert row["status"] == "open" and row["status_notes"] == "待受理" and row["address"] == "7栋北侧"
@@ -289,3 +289,28 @@ def test_with_the_grid_off_open311_answers_in_its_own_error_format(app, gw):
     assert xml.status_code == HTTPStatus.NOT_FOUND and ET.fromstring(xml.data)[0].findtext("code") == "404"
     created = machine(app).post(f"{base(gw)}/requests.json", data={**REPORT, "api_key": "whatever"})
     assert created.status_code == HTTPStatus.NOT_FOUND and created.json[0]["code"] == 404
+
+
+def test_a_public_read_masks_personal_details_and_the_key_reads_the_full_record(app, gw):
+    from plugins.grid.models import GridEvent
+    told = f"我叫{NAME}，住幸福小区3栋2单元301室，电话{PHONE}，身份证340404199001011234，楼道灯坏了"
+    public(app, gw, reporter_name=NAME, description=told, address="幸福小区3栋2单元301室")
+    with app.app_context(), tenant_scope(gw.street.id):
+        e = db.session.scalars(select(GridEvent).where(GridEvent.address == "幸福小区3栋2单元301室")).one()
+        e.lat, e.lng, ref = 32.601234567, 116.832198765, e.ref_no
+    for url in (f"{base(gw)}/requests.json", f"{base(gw)}/requests/{ref}.json"):
+        (row,) = [r for r in machine(app).get(url).json if r["service_request_id"] == ref]
+        assert row["address"] == "幸福小区3栋" and (row["lat"], row["long"]) == (32.6012, 116.8322)
+        assert "楼道灯坏了" in row["description"] and "我叫＊＊" in row["description"]
+        for secret in (NAME, PHONE, "340404199001011234", "301", "2单元"):
+            assert secret not in row["description"], secret
+    key = key_for(app, gw.street, gw.admin)
+    (full,) = machine(app).get(f"{base(gw)}/requests/{ref}.json", headers={"Authorization": f"Bearer {key}"}).json
+    assert full["address"] == "幸福小区3栋2单元301室" and full["description"] == told
+    assert full["lat"] == 32.601234567
+    (listed,) = [r for r in machine(app).get(f"{base(gw)}/requests.json?api_key={key}").json
+                 if r["service_request_id"] == ref]
+    assert listed["description"] == told
+    other = key_for(app, gw.street, gw.admin, scopes=("other",), name="别的用途")
+    refused = machine(app).get(f"{base(gw)}/requests/{ref}.json?api_key={other}")
+    assert refused.status_code == HTTPStatus.FORBIDDEN and refused.json[0]["code"] == 403
