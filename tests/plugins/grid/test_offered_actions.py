@@ -28,6 +28,8 @@ FORMS = {
     "callback_attempt": {"reason": "无人接听"}, "callback": {"callback_result": "satisfied", "reason": "满意"},
     "reopen": {"reason": "又堆上了"}, "recheck_fail": {"reason": "未清理干净"}, "escalate": {"reason": "需社区协调"},
     "declare_incident": {"hours": "4", "reason": "整栋停水"}, "cancel": {"reason": "反映人撤回"},
+    "request_extension": {"days": "2", "reason": "材料未到"}, "refuse_extension": {"reason": "按期可以完成"},
+    "recategorise": {"reason": "实为邻里纠纷"},
 }
 
 
@@ -84,6 +86,8 @@ def _form(gw, name, master_ref):
         data["handler_unit_id"] = gw.grid.id
     if name == "merge":
         data["master_ref"] = master_ref
+    if name == "recategorise":
+        data["category_id"] = gw.categories["DI-NEIGHBOUR"]
     return data
 
 
