@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+
 from core import api
 from core.api import WorkCalendar, clock
 
@@ -18,6 +20,8 @@ from .models import Category, GridEvent
 
 #: the stages whose limits are fixed at dispatch
 DISPATCH_STAGES = ("sign", "handle", "check", "callback")
+#: which stage's deadline the event page shows as 当前时限
+STAGE_NAMES = {"sign": _l("签收时限"), "handle": _l("处置时限"), "check": _l("核查时限"), "callback": _l("回访时限")}
 
 
 def calendar() -> WorkCalendar:
