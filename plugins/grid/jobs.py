@@ -116,13 +116,20 @@ def recompute_provisional(ctx) -> int:
             Transition.event_id == event.id, Transition.action == "suspend",
             Transition.at >= (event.dispatched_at or event.created_at))) > 0
         moved = deadlines.recompute_provisional(event, cal, extensions.get(event.id, []), paused)
+        case = moved.get("case")
+        reason = (_("放假安排公布后重新计算结案时限：%(old)s → %(new)s", old=_shown(case["old"]), new=_shown(case["new"]))
+                  if case and case["old"] else _("放假安排公布后重新计算结案时限"))
         db.session.add(Transition(event_id=event.id, code="CAL", action="recompute", from_state=event.state,
-                                  to_state=event.state, reason=_("放假安排公布后重新计算结案时限"),
+                                  to_state=event.state, reason=reason,
                                   payload={"old": (moved.get("case") or {}).get("old") or _iso(event.case_deadline),
                                            "new": _iso(event.case_deadline), "moved": moved}))
         changed += 1
     db.session.flush()
     return changed
+
+
+def _shown(iso: str) -> str:
+    return clock.local(datetime.fromisoformat(iso)).strftime("%Y-%m-%d %H:%M")
 
 
 def _iso(value) -> str | None:

@@ -87,7 +87,7 @@ def test_a_spring_festival_notice_moves_a_deadline_from_the_real_dispatch_time(a
     assert complete and len(logged) == 1
     assert logged[0]["new"].startswith("2027-02-16T08:00")  # 16:00 Beijing, stored in UTC
     page = client_for(app, gw.checker).get(f"/t/{gw.street.slug}/grid/{e}").text
-    assert "放假安排公布后重新计算结案时限" in page and "2027-02-16 16:00" in page
+    assert "放假安排公布后重新计算结案时限：2027-02-08 16:00 → 2027-02-16 16:00" in page
     assert "该年度放假安排尚未公布" not in page
 
     assert load_notice_and_recompute(app, gw) == 0, "recomputed once"
