@@ -202,7 +202,8 @@ def test_no_deadline_moves_later_but_by_t15_t12_or_the_one_recompute(app, gw, cl
                     from core import api
                     expected = case_deadline(api.work_calendar(), urgency, run.start, run.limit_at_start,
                                              run.extensions)
-                assert abs(after[1] - expected) <= timedelta(seconds=2), "from the real dispatch time, with the limit then in force"
+                assert abs(after[1] - expected) <= timedelta(seconds=2), \
+                    "from the real dispatch time, with the limit in force then"
             continue
         if run.step(name):
             done.append(name)
