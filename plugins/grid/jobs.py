@@ -104,7 +104,7 @@ def recompute_provisional(ctx) -> int:
     changed = 0
     rows = list(db.session.scalars(select(GridEvent).where(GridEvent.calendar_complete.is_(False),
                                                            GridEvent.state.not_in(TERMINAL)).limit(2000)))
-    starts, extensions = _clock_starts([e.id for e in rows]) if rows else ({}, {})
+    starts, _extensions = _clock_starts([e.id for e in rows]) if rows else ({}, {})
     for event in rows:
         if event.dispatched_at is None and event.id in starts:  # dispatched before the start was kept
             event.dispatched_at = starts[event.id]
@@ -115,7 +115,11 @@ def recompute_provisional(ctx) -> int:
         paused = db.session.scalar(select(func.count()).select_from(Transition).where(
             Transition.event_id == event.id, Transition.action == "suspend",
             Transition.at >= (event.dispatched_at or event.created_at))) > 0
-        moved = deadlines.recompute_provisional(event, cal, extensions.get(event.id, []), paused)
+        since = event.dispatched_at or event.created_at  # a T12 dispatch error starts afresh, extensions too
+        extended = [int((p or {}).get("days", 0)) for p in db.session.scalars(select(Transition.payload).where(
+            Transition.event_id == event.id, Transition.action == "extend", Transition.at >= since)
+            .order_by(Transition.id))]
+        moved = deadlines.recompute_provisional(event, cal, extended, paused)
         case = moved.get("case")
         reason = (_("放假安排公布后重新计算结案时限：%(old)s → %(new)s", old=_shown(case["old"]), new=_shown(case["new"]))
                   if case and case["old"] else _("放假安排公布后重新计算结案时限"))

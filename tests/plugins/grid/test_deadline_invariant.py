@@ -214,3 +214,17 @@ def test_no_deadline_moves_later_but_by_t15_t12_or_the_one_recompute(app, gw, cl
                                                                    Transition.code == "CAL")).all()
     assert len(recomputes) <= 1, "a provisional deadline is recomputed once"
     assert "dispatch" in done
+
+
+def test_an_extension_before_a_dispatch_error_is_not_replayed_by_the_recompute(app, gw, clean_2027):
+    """Found by the property test: T12 with a dispatch error starts the case clock afresh, extensions too."""
+    from plugins.grid.jobs import recompute_provisional
+    clock.travel((datetime(2027, 1, 4, 0, 0, tzinfo=clock.SHANGHAI) - datetime.now(timezone.utc)).total_seconds())
+    run = Run(app, gw, "NORMAL", (1, "working_day"))
+    for name in ("dispatch", "sign", "extend", "return", "redispatch_error", "return", "redispatch"):
+        assert run.step(name), name
+    with app.app_context(), tenant_scope(gw.street.id):
+        core_calendar.load_notice(2027, [], [date(2027, 1, 2)], "通知")
+    with app.app_context(), tenant_scope(gw.street.id):
+        recompute_provisional(current())
+    assert clock.local(run.deadlines()[1]).strftime("%Y-%m-%d %H:%M") == "2027-01-06 08:30"
