@@ -12,12 +12,14 @@ from core.api import OrgUnit, clock, db, emit
 
 from . import events as ev
 from .authority import grid_staff
-from .deadlines import calendar, sla_colour, stage_limit
+from . import deadlines
+from .deadlines import DISPATCH_STAGES, calendar, sla_colour, stage_limit
 from .machine import TERMINAL
 from .models import Category, GridEvent, MediationCase, MediationLog, Summons, Transition, VisitPlan
 from .records import follow_up_dates, today
 from .services import report_event
 from .summons import coordinator_path, name_of
+from .whatif import _clock_starts
 
 log = logging.getLogger(__name__)
 WARN = {"orange": "grid.event.handle", "red": "grid.event.dispatch"}
@@ -96,36 +98,53 @@ def _escalate(event, rule: str, level: int, reason: str) -> int:
 
 def recompute_provisional(ctx) -> int:
     """Rule 4 of docs/grid.md §4: once a year's holiday notice is loaded, each open deadline that
-    was computed on weekdays only is recomputed, once, and the recomputation is logged."""
+    was computed on weekdays only is recomputed, once, from the real stage start with the limits in
+    force at dispatch, and the recomputation is logged on the event's timeline."""
     cal = calendar()
     changed = 0
-    rows = db.session.scalars(select(GridEvent).where(GridEvent.calendar_complete.is_(False),
-                                                      GridEvent.state.not_in(TERMINAL)).limit(2000))
+    rows = list(db.session.scalars(select(GridEvent).where(GridEvent.calendar_complete.is_(False),
+                                                           GridEvent.state.not_in(TERMINAL)).limit(2000)))
+    starts, _extensions = _clock_starts([e.id for e in rows]) if rows else ({}, {})
     for event in rows:
-        case = (event.deadline_explain or {}).get("case") or {}
-        if not case or not all(cal.complete(y) for y in _years(case)):
+        if event.dispatched_at is None and event.id in starts:  # dispatched before the start was kept
+            event.dispatched_at = starts[event.id]
+            event.limits = event.limits or {s: list(stage_limit(event, s, db.session.get(Category, event.category_id)))
+                                            for s in DISPATCH_STAGES}
+        if not all(cal.complete(y) for y in _years(event)):
             continue
-        category = db.session.get(Category, event.category_id)
-        value, unit = stage_limit(event, "handle", category)
-        handled = cal.add(datetime.fromisoformat(case["start"]), value, unit)
-        new = cal.add(handled.due, *stage_limit(event, "check", category))
-        old = event.case_deadline
-        event.case_deadline = new.due
-        event.calendar_complete = True
-        event.deadline_explain = {**event.deadline_explain, "case": {**new.as_json(),
-                                                                   "text": f"处置 {handled.explain()}；核查 {new.explain()}"}}
+        paused = db.session.scalar(select(func.count()).select_from(Transition).where(
+            Transition.event_id == event.id, Transition.action == "suspend",
+            Transition.at >= (event.dispatched_at or event.created_at))) > 0
+        since = event.dispatched_at or event.created_at  # a T12 dispatch error starts afresh, extensions too
+        extended = [int((p or {}).get("days", 0)) for p in db.session.scalars(select(Transition.payload).where(
+            Transition.event_id == event.id, Transition.action == "extend", Transition.at >= since)
+            .order_by(Transition.id))]
+        moved = deadlines.recompute_provisional(event, cal, extended, paused)
+        case = moved.get("case")
+        reason = (_("放假安排公布后重新计算结案时限：%(old)s → %(new)s", old=_shown(case["old"]), new=_shown(case["new"]))
+                  if case and case["old"] else _("放假安排公布后重新计算结案时限"))
         db.session.add(Transition(event_id=event.id, code="CAL", action="recompute", from_state=event.state,
-                                  to_state=event.state, reason=_("放假安排公布后重新计算结案时限"),
-                                  payload={"old": clock.aware(old).isoformat() if old else None,
-                                           "new": new.due.isoformat()}))
+                                  to_state=event.state, reason=reason,
+                                  payload={"old": (moved.get("case") or {}).get("old") or _iso(event.case_deadline),
+                                           "new": _iso(event.case_deadline), "moved": moved}))
         changed += 1
     db.session.flush()
     return changed
 
 
-def _years(case: dict) -> set[int]:
-    start, due = datetime.fromisoformat(case["start"]), datetime.fromisoformat(case["due"])
-    return set(range(start.year, due.year + 1))
+def _shown(iso: str) -> str:
+    return clock.local(datetime.fromisoformat(iso)).strftime("%Y-%m-%d %H:%M")
+
+
+def _iso(value) -> str | None:
+    return clock.aware(value).isoformat() if value is not None else None
+
+
+def _years(event: GridEvent) -> set[int]:
+    """The years the event's deadlines run through, from its clock's start to its latest deadline."""
+    start = clock.local(event.dispatched_at or event.stage_started_at or event.created_at)
+    ends = [clock.local(d) for d in (event.case_deadline, event.stage_deadline, event.handle_deadline) if d is not None]
+    return set(range(start.year, max([start, *ends]).year + 1))
 
 
 HOTSPOT_PREFIX = "主动治理："

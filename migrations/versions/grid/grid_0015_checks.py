@@ -2,13 +2,13 @@
 requested by the handler before the deadline, waiting for approval (T15)
 
 Revision ID: grid_0015
-Revises: grid_0013
+Revises: grid_0014
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "grid_0015"
-down_revision = "grid_0013"
+down_revision = "grid_0014"
 branch_labels = None
 depends_on = None
 

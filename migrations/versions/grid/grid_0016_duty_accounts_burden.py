@@ -3,7 +3,7 @@ event with no grid keeps the community it was reported from (its 未定位 queue
 about 减负 rules being broken
 
 Revision ID: grid_0016
-Revises: grid_0013
+Revises: grid_0015
 """
 import sqlalchemy as sa
 from alembic import op

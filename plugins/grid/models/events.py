@@ -81,6 +81,14 @@ class GridEvent(TenantScoped, db.Model):
     stage_deadline: Mapped[datetime | None]
     case_deadline: Mapped[datetime | None]
     deadline_explain: Mapped[dict] = mapped_column(default=dict)
+    #: when the running stage's clock started (the SLA colour is measured from it; handling from dispatch)
+    stage_started_at: Mapped[datetime | None]
+    #: the handling stage's own deadline (dispatch + handling limit, moved only by T15/T12/T17/the recompute)
+    handle_deadline: Mapped[datetime | None]
+    #: when the case clock started: the first dispatch, or a re-dispatch after a dispatch error (T12)
+    dispatched_at: Mapped[datetime | None]
+    #: the stage limits in force at that dispatch, {stage: [value, unit]}; a later category edit leaves them
+    limits: Mapped[dict] = mapped_column(default=dict)
     calendar_complete: Mapped[bool] = mapped_column(Boolean, default=True)
     suspended_remaining_s: Mapped[int | None] = mapped_column(Integer)
     result: Mapped[str | None] = mapped_column(Text)

@@ -12,7 +12,7 @@ from core.api import OrgUnit, clock, db, emit
 
 from .. import authority
 from .. import events as ev
-from ..deadlines import calendar, set_case_deadline, set_stage, stage_limit
+from ..deadlines import calendar, set_case_deadline, set_stage, stage_limit, start_handling
 from ..machine import CALLBACK_SOURCES, REOPEN_WINDOW, Refused, State
 from ..models import Transition
 from .intake import close, summons_answered
@@ -31,9 +31,7 @@ def dispatch(event, category, data, now, ctx):
 
 def sign(event, category, data, now, ctx):
     handler_in_scope(event, ctx)
-    event.stage, event.stage_deadline = "handle", event.case_deadline
-    if "case" in (event.deadline_explain or {}):
-        event.deadline_explain = {**event.deadline_explain, "handle": event.deadline_explain["case"]}
+    start_handling(event)  # the handler's own deadline (处置时限), not the whole case's
     return State.IN_PROGRESS
 
 
@@ -55,7 +53,7 @@ def redispatch(event, category, data, now, ctx):
 
 
 def refuse_return(event, category, data, now, ctx):
-    event.stage, event.stage_deadline = "handle", event.case_deadline
+    start_handling(event)
     return State.IN_PROGRESS
 
 
@@ -71,12 +69,14 @@ def extend(event, category, data, now, ctx):
         data["requested_at"] = clock.local(asked).strftime("%Y-%m-%d %H:%M")
         event.extension_requested_at, event.extension_request_days = None, None
     days = int(data["days"])
-    extended = calendar().add(event.case_deadline, days, "working_day")
-    event.case_deadline = extended.due
+    cal = calendar()
+    extended = cal.add(event.case_deadline, days, "working_day")
+    handle = cal.add(event.stage_deadline or event.handle_deadline or event.case_deadline, days, "working_day")
+    event.case_deadline, event.stage_deadline = extended.due, handle.due
+    event.handle_deadline = handle.due if event.handle_deadline is not None else None
     event.deadline_explain = {**(event.deadline_explain or {}), "case": {
         **extended.as_json(), "text": f"延期 {extended.explain()}（第 {event.extension_n + 1} 次延期）"},
-        "handle": {**extended.as_json(), "text": f"延期 {extended.explain()}"}}
-    event.stage_deadline = event.case_deadline
+        "handle": {**handle.as_json(), "text": f"延期 {handle.explain()}"}}
     event.extension_n += 1
     return State.IN_PROGRESS, "T15"
 
@@ -86,6 +86,9 @@ def suspend(event, category, data, now, ctx):
         raise Refused(_("已超期的事件不能挂账：挂账须在结案时限前批准"))
     if event.case_deadline is not None:
         event.suspended_remaining_s = int((clock.aware(event.case_deadline) - clock.aware(now)).total_seconds())
+    if event.stage_deadline is not None:  # the handler's own remaining time pauses too
+        stage_left = int((clock.aware(event.stage_deadline) - clock.aware(now)).total_seconds())
+        event.deadline_explain = {**(event.deadline_explain or {}), "_paused": {"handle_s": stage_left}}
     event.stage, event.stage_deadline = "suspended", None
     return State.SUSPENDED
 
@@ -95,8 +98,14 @@ def resume(event, category, data, now, ctx):
     floor = calendar().add(now, 1, "working_day")
     event.case_deadline = max(clock.aware(now) + timedelta(seconds=remaining), floor.due)
     text = f"挂账恢复：恢复剩余时间，至少 1 个工作日（{floor.explain()}）"
-    event.deadline_explain = {**(event.deadline_explain or {}), "case": {"text": text}, "handle": {"text": text}}
-    event.stage, event.stage_deadline, event.suspended_remaining_s = "handle", event.case_deadline, None
+    paused = (event.deadline_explain or {}).get("_paused") or {}
+    handle_left = paused.get("handle_s", remaining)
+    event.handle_deadline = min(max(clock.aware(now) + timedelta(seconds=max(handle_left, 0)), floor.due),
+                                clock.aware(event.case_deadline))
+    explain = {k: v for k, v in (event.deadline_explain or {}).items() if k != "_paused"}
+    event.deadline_explain = {**explain, "case": {"text": text}, "handle": {"text": text}}
+    event.stage, event.stage_deadline, event.suspended_remaining_s = "handle", event.handle_deadline, None
+    event.stage_started_at = clock.aware(now)
     return State.IN_PROGRESS
 
 
@@ -129,6 +138,7 @@ def check_fail(event, category, data, now, ctx):
     event.rework_n += 1
     rework = calendar().add(now, *stage_limit(event, "handle", category)).due
     event.stage, event.stage_deadline = "handle", max(rework, clock.aware(event.case_deadline or rework))
+    event.stage_started_at = clock.aware(now)
     emit(ev.CheckResult(event_id=event.id, passed=False, reason=data.get("reason") or ""))
     if event.rework_n >= 3 and event.level < 2:  # E5: three failed checks go up a level
         raise_level(event, "E5", now)
@@ -166,7 +176,7 @@ def callback(event, category, data, now, ctx):
             raise Refused(_("须在至少 2 个工作日内回访 3 次未接通，才能记为无法联系（已回访 %(n)s 次）", n=len(attempts)))
     event.callback_result = result
     if result == "unsatisfied":
-        event.stage, event.stage_deadline = "handle", event.case_deadline
+        event.stage, event.stage_deadline, event.stage_started_at = "handle", event.case_deadline, clock.aware(now)
         return State.IN_PROGRESS, "T23"
     close(event, event.closure_type or "RESOLVED", now)
     return State.CLOSED, "T22"

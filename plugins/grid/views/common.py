@@ -23,6 +23,7 @@ from core.api import (
 
 from .. import records, services, shares, stats, summons
 from ..categories import BUCKETS, LEVELS, SOURCES, STAFF_SOURCES, URGENCIES
+from ..deadlines import STAGE_NAMES
 from ..machine import (
     ACTIONS,
     CALLBACK_RESULTS,
@@ -190,7 +191,7 @@ def event_context(event: GridEvent, errors=None, form=None, open_action=None) ->
             "share": shares.live_share(event.id) if event.level == shares.L3 else None, "hotspot": hotspot,
             "actors": {t.actor_id: name for t, name in timeline if name}, "actions": actions,
             "errors": errors or {}, "form": form or {},
-            "open_action": open_action, "colour": services.sla_colour(event), "master": (
+            "open_action": open_action, "colour": services.sla_colour(event), "stage_names": STAGE_NAMES, "master": (
                 db.session.get(GridEvent, event.master_id) if event.master_id else None), **labels()}
 
 

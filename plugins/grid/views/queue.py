@@ -59,8 +59,8 @@ def _queue_select():
     """What a queue row shows, with its category and grid names joined in: one light query per page.
     Built once; each request adds only its filters."""
     return (select(GridEvent.id, GridEvent.ref_no, GridEvent.title, GridEvent.urgency, GridEvent.state,
-                   GridEvent.stage_deadline, GridEvent.created_at, Category.name.label("category_name"),
-                   OrgUnit.name.label("grid_name"), GridEvent.grid_id)
+                   GridEvent.stage_deadline, GridEvent.created_at, GridEvent.stage_started_at,
+                   Category.name.label("category_name"), OrgUnit.name.label("grid_name"), GridEvent.grid_id)
             .outerjoin(Category, (Category.id == GridEvent.category_id) & (Category.tenant_id == GridEvent.tenant_id))
             .outerjoin(OrgUnit, (OrgUnit.id == GridEvent.grid_id) & (OrgUnit.tenant_id == GridEvent.tenant_id)))
 
@@ -129,9 +129,10 @@ def events():
     names = grid_labels(r.grid_id for r in rows)  # 社区·网格, not a bare 第1网格
     # colour and due times in Python, and plain tuples: the template only places strings
     rows = [(id_, ref_no, title, urgency, state, category_name or "", names.get(grid_id, grid_name or ""),
-             services.sla_colour_at(state, deadline, created_at, now), local_dt(deadline, "yyyy-MM-dd'T'HH:mm"),
-             local_dt(deadline, "MM-dd HH:mm"))
-            for id_, ref_no, title, urgency, state, deadline, created_at, category_name, grid_name, grid_id in rows]
+             services.sla_colour_at(state, deadline, started_at or created_at, now),
+             local_dt(deadline, "yyyy-MM-dd'T'HH:mm"), local_dt(deadline, "MM-dd HH:mm"))
+            for id_, ref_no, title, urgency, state, deadline, created_at, started_at, category_name, grid_name, grid_id
+            in rows]
     # the filter form's category choices are needed only for the whole page, not for the rows fragment
     cats = [] if is_fragment_request("event-rows") else [(str(i), name) for i, name in db.session.execute(_category_choices())]
     return render_page_or_fragment("grid/events.html", "grid/_event_rows.html", "event-rows", rows=rows, cats=cats,
