@@ -28,9 +28,10 @@ def calendar() -> WorkCalendar:
     return api.work_calendar()
 
 
-def stage_limit(event: GridEvent, stage: str, category: Category) -> tuple[float, str]:
-    """The limit of ``stage``: the one in force at dispatch once dispatched, else the current one."""
-    kept = (event.limits or {}).get(stage)
+def stage_limit(event: GridEvent, stage: str, category: Category, at_dispatch: bool = True) -> tuple[float, str]:
+    """The limit of ``stage``: the one in force at dispatch once dispatched, else (or when
+    ``at_dispatch`` is False, as for a corrected category) the category's current one."""
+    kept = (event.limits or {}).get(stage) if at_dispatch else None
     if kept:
         return kept[0], kept[1]
     limit = STAGE_LIMITS[stage][event.urgency]

@@ -41,19 +41,21 @@ def recategorise(event, category, data, now, ctx):
         raise Refused(_("类别没有变化"))
     data["from_category"], data["to_category"] = category.name, new.name
     event.category_id = new.id
-    if event.case_deadline is not None:
-        cal = calendar()
-        handled = cal.add(now, *stage_limit(event, "handle", new))
-        case = cal.add(handled.due, *stage_limit(event, "check", new))
-        if case.due < clock.aware(event.case_deadline):
-            text = f"更正类别为“{new.name}”：处置 {handled.explain()}；核查 {case.explain()}（取原时限与新时限中较早者）"
-            event.case_deadline = case.due
-            event.deadline_explain = {**(event.deadline_explain or {}), "case": {**case.as_json(), "text": text}}
-            if event.stage == "handle" and event.stage_deadline is not None \
-                    and clock.aware(event.stage_deadline) > case.due:
-                event.stage_deadline = case.due
-                event.deadline_explain = {**event.deadline_explain, "handle": {**case.as_json(), "text": text}}
-            data["case_deadline"] = clock.local(case.due).strftime("%Y-%m-%d %H:%M")
+    cal = calendar()
+    handled = cal.add(now, *stage_limit(event, "handle", new, at_dispatch=False))
+    case = cal.add(handled.due, *stage_limit(event, "check", new, at_dispatch=False))
+    text = f"更正类别为“{new.name}”：处置 {handled.explain()}；核查 {case.explain()}（取原时限与新时限中较早者）"
+    if event.case_deadline is not None and case.due < clock.aware(event.case_deadline):
+        event.case_deadline = case.due
+        event.deadline_explain = {**(event.deadline_explain or {}), "case": {**case.as_json(), "text": text}}
+        data["case_deadline"] = clock.local(case.due).strftime("%Y-%m-%d %H:%M")
+    # while handling, the handler's own deadline (处置时限) takes the earlier of the two the same way
+    if event.stage == "handle" and event.stage_deadline is not None \
+            and handled.due < clock.aware(event.stage_deadline):
+        event.stage_deadline = handled.due
+        if event.handle_deadline is not None:
+            event.handle_deadline = handled.due
+        event.deadline_explain = {**(event.deadline_explain or {}), "handle": {**handled.as_json(), "text": text}}
     if new.default_level > event.level:
         event.level = new.default_level
         event.max_level = max(event.max_level, event.level)
