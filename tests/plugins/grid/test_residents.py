@@ -11,6 +11,7 @@ from sqlalchemy import select
 from core.db import db
 from core.tenancy import tenant_scope
 from core.testing.factories import csrf_token
+from core.testing.html import select as select_html
 
 from .conftest import act, client_for, report
 
@@ -105,3 +106,11 @@ def test_a_merged_report_shows_the_case_it_joined_and_its_residents_hear_of_the_
     inbox = c.get(f"/t/{gw.street.slug}/inbox").text
     assert "您反映的问题已办结" in inbox and ref_of(app, gw, master) in inbox
     assert "您反映的问题已办结" not in client_for(app, gw.clerk).get(f"/t/{gw.street.slug}/inbox").text
+
+
+def test_a_residents_dashboard_never_says_the_modules_are_off_while_grid_is_on(app, gw, create_user):
+    resident = create_user(gw.street, "resident", unit_id=gw.grid.id)
+    page = client_for(app, resident).get(f"/t/{gw.street.slug}/").text
+    assert "管理员启用模块后" not in page
+    links = select_html(page, "[data-testid=you-can-use] a")
+    assert any("/grid/" in a["href"] for a in links), [a["href"] for a in links]
