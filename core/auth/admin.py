@@ -12,6 +12,7 @@ from ..audit import service as audit
 from ..audit.models import AuditLog
 from ..db import db, get_or_404
 from ..org.models import OrgUnit
+from ..org.naming import unit_labels
 from ..params import arg, parse_id
 from ..tenancy.context import current
 from ..ui.render import flash, form_data, invalid_form, see_other
@@ -30,18 +31,21 @@ def _users_page(**extra):
     users = db.session.scalars(select(UserAccount).join(Membership, Membership.user_id == UserAccount.id)
                                .where(Membership.tenant_id == current().active)  # a "user" table: filter explicitly
                                .order_by(UserAccount.username)).all()
-    rows = db.session.execute(select(RoleGrant.user_id, Role.code, OrgUnit.name, RoleGrant.id)
+    rows = db.session.execute(select(RoleGrant.user_id, Role.code, OrgUnit, RoleGrant.id)
                               .join(Role, (Role.id == RoleGrant.role_id) & (Role.tenant_id == RoleGrant.tenant_id))
                               .join(OrgUnit, (OrgUnit.id == RoleGrant.org_unit_id)
                                     & (OrgUnit.tenant_id == RoleGrant.tenant_id))).all()
-    grants: dict[int, list] = {}
-    for user_id, role, unit, grant_id in rows:
-        grants.setdefault(user_id, []).append((role, unit, grant_id))
     roles = db.session.scalars(select(Role).order_by(Role.id)).all()
     units = db.session.scalars(select(OrgUnit).where(OrgUnit.kind.in_(("district", "street", "community", "grid")))
                                .order_by(OrgUnit.path).limit(500)).all()
+    # a scope reads 靠山社区·第1网格, never a bare 第1网格 that every community has
+    names = unit_labels([*units, *(unit for _u, _r, unit, _g in rows)])
+    grants: dict[int, list] = {}
+    for user_id, role, unit, grant_id in rows:
+        grants.setdefault(user_id, []).append((role, names[unit.id], grant_id))
     beyond = users_beyond_scope(u.id for u in users)
-    context = {"users": users, "grants": grants, "roles": roles, "units": units, "errors": {}, "form": {},
+    context = {"users": users, "grants": grants, "roles": roles, "units": units, "unit_names": names,
+               "errors": {}, "form": {},
                "beyond": beyond, "grantable": [u for u in users if u.id not in beyond],
                "grant_errors": {}, "grant_form": {}, "new_password": None}
     context.update(extra)

@@ -87,3 +87,10 @@ def test_the_public_report_page_picks_community_then_compound_then_grid_not_coor
     assert "幸福社区·幸福第一网格" not in compound  # only the grid holding the compound's buildings
     tapped = c.get(f"{base}/report/places?grid_id={far.id}").text
     assert re.search(rf'<option value="{far.id}" selected>靠山社区·第1网格', tapped)
+
+
+def test_a_role_held_on_a_grid_reads_with_its_community_on_the_users_page(app, gw):
+    page = client_for(app, gw.admin).get(f"/t/{gw.street.slug}/admin/users").text
+    assert "@ 幸福社区·幸福第一网格" in page  # the grid worker's scope, told apart from other 第一网格
+    picker = page.split('id="g-unit"')[1].split("</select>")[0]
+    assert "幸福社区·幸福第一网格" in picker
