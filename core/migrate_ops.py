@@ -82,21 +82,24 @@ def create_tenant_table(name: str, *columns, tenant_fks: tuple = (), indexes: tu
     (``tenant_id`` is put first).
     """
     import sqlalchemy as sa
+    from sqlalchemy.sql.elements import conv
     big = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-    constraints = [sa.UniqueConstraint("tenant_id", "id", name=f"uq_{name}_tenant_id_id")]
+    # conv(): a name past PostgreSQL's 63 characters is shortened exactly as the models' naming
+    # convention shortens it (a long plugin prefix pointing at another long table name)
+    constraints = [sa.UniqueConstraint("tenant_id", "id", name=conv(f"uq_{name}_tenant_id_id"))]
     for cols in uniques:
         cols = ("tenant_id", *[c for c in cols if c != "tenant_id"])
-        constraints.append(sa.UniqueConstraint(*cols, name=f"uq_{name}_{'_'.join(cols)}"))
+        constraints.append(sa.UniqueConstraint(*cols, name=conv(f"uq_{name}_{'_'.join(cols)}")))
     for column, table in tenant_fks:
         constraints.append(sa.ForeignKeyConstraint(["tenant_id", column], [f"{table}.tenant_id", f"{table}.id"],
-                                                   name=f"fk_{name}_tenant_id_{column}_{table}"))
+                                                   name=conv(f"fk_{name}_tenant_id_{column}_{table}")))
     op.create_table(name, sa.Column("id", big, primary_key=True, autoincrement=True),
-                    sa.Column("tenant_id", big, sa.ForeignKey("tenant.id", name=f"fk_{name}_tenant_id_tenant"),
+                    sa.Column("tenant_id", big, sa.ForeignKey("tenant.id", name=conv(f"fk_{name}_tenant_id_tenant")),
                               nullable=False),
                     *columns, *constraints)
     for cols in indexes:
         cols = ("tenant_id", *[c for c in cols if c != "tenant_id"])
-        op.create_index(f"ix_{name}_{'_'.join(cols)}", name, list(cols))
+        op.create_index(conv(f"ix_{name}_{'_'.join(cols)}"), name, list(cols))
     enable_rls(name)
     if _pg():
         role = app_role()

@@ -96,9 +96,12 @@ def fill_tenant(app, tenant, account=None) -> dict:
     """
     with app.app_context(), tenant_scope(tenant.id, user_id=account.id if account else None):
         rows = _makers()(tenant, account, f"{CANARY}-{tenant.slug}")
+        from sqlalchemy import select
         for model in tenant_models():
             if model not in rows and "__" in model.__tablename__:  # plugin tables: <plugin>__<name>
-                rows[model] = make_generic(model, f"{CANARY}-{tenant.slug}")
+                # a row made earlier as another model's parent stands (one per person, per account…)
+                made = db.session.scalar(select(model.id).order_by(model.id).limit(1))
+                rows[model] = made or make_generic(model, f"{CANARY}-{tenant.slug}")
         return rows
 
 
