@@ -54,8 +54,7 @@ def complete(project: Project, _data: dict | None = None) -> Project:
     """Progress 100 and evidence on every milestone; the matter moves to completed."""
     if project.progress != 100:
         raise Refused(_("进度未到 100%，不能完成"))
-    if db.session.scalar(select(Milestone.id).where(Milestone.project_id == project.id,
-                                                    Milestone.evidence == []).limit(1)) is not None:
+    if any(not m.evidence for m in db.session.scalars(select(Milestone).where(Milestone.project_id == project.id))):
         raise Refused(_("还有里程碑没有佐证材料"))
     project.status = "completed"
     if project.matter_id:

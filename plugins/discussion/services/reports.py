@@ -9,6 +9,9 @@ from core.api import db
 from ..models import AgendaItem, Claim, Cycle, Item, Matter, Meeting, Objection, Project, Station, Unit
 
 
+DUE = ("implementing", "publicizing", "archived")
+
+
 def stats() -> dict:
     """One tenant's figures; a district adds its streets' (distinct uscc counted across them by the caller)."""
     count = lambda stmt: db.session.scalar(stmt) or 0  # noqa: E731
@@ -17,10 +20,11 @@ def stats() -> dict:
             .group_by(Meeting.cycle_id).subquery())
     reviewed = (select(Meeting.cycle_id).join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
                 .where(AgendaItem.subject_type == "list_review").distinct().subquery())
-    closed_cycles = select(Cycle.id).where(Cycle.phase == "archived")
+    #: a quarter counts once its review meeting is due: implementing, publicizing or archived
+    closed_cycles = select(Cycle.id).where(Cycle.phase.in_(DUE))
     compliant = count(select(func.count()).select_from(Cycle).join(Station, Station.id == Cycle.station_id)
                       .join(held, held.c.cycle_id == Cycle.id).join(reviewed, reviewed.c.cycle_id == Cycle.id)
-                      .where(Cycle.phase == "archived", held.c.n >= Station.min_meetings_per_quarter))
+                      .where(Cycle.phase.in_(DUE), held.c.n >= Station.min_meetings_per_quarter))
     by_kind = dict(db.session.execute(select(Item.kind, func.count()).where(Item.carried_from_id.is_(None))
                                       .group_by(Item.kind)).all())
     claims = dict(db.session.execute(select(Claim.state, func.count()).group_by(Claim.state)).all())

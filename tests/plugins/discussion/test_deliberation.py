@@ -327,3 +327,19 @@ def test_an_office_hours_escalation_becomes_a_submitted_matter_once(app, dw):
         rows = db.session.scalars(select(Matter).where(Matter.origin == "office_hours")).all()
         assert [(m.state, m.station_id, m.title) for m in rows] == [("submitted", dw.station_id, "小区停车难")]
         assert rows[0].ref_no
+
+
+def test_a_project_completes_only_with_evidence_on_every_milestone(app, dw, seated):
+    from plugins.discussion.models import Decision, Milestone
+    from plugins.discussion.services import publicity
+    mid, did = _hold_meeting(app, dw, seated)
+    with app.app_context(), in_tenant(app, dw, dw.staff):
+        project = publicity.start_project(db.session.get(Decision, did), {"title": "车棚",
+                                                                          "milestones": ["选址公示", "竣工验收"]})
+        publicity.set_progress(project, {"progress": 100})
+        with pytest.raises(Refused, match="佐证材料"):
+            publicity.complete(project)
+        for m in db.session.scalars(select(Milestone).where(Milestone.project_id == project.id)):
+            m.evidence = ["照片"]
+        publicity.complete(project)
+        assert project.status == "completed"
