@@ -43,6 +43,24 @@ def start_project(decision: Decision, data: dict) -> Project:
     return project
 
 
+def start_for_matter(matter: Matter, data: dict | None = None) -> Project:
+    """立项 from the matter page: the project takes the matter's title and its latest approving decision."""
+    from ..models import AgendaItem
+    decision = db.session.scalar(select(Decision).join(AgendaItem, AgendaItem.id == Decision.agenda_item_id).where(
+        AgendaItem.subject_type == "matter", AgendaItem.subject_id == matter.id,
+        Decision.outcome.in_(("approved", "conditional"))).order_by(Decision.id.desc()).limit(1))
+    if decision is None:
+        raise Refused(_("只有已通过的议题可以立项"))
+    return start_project(decision, {"title": (data or {}).get("title") or matter.title})
+
+
+def complete_for_matter(matter: Matter, _data: dict | None = None) -> Project:
+    project = db.session.scalar(select(Project).where(Project.matter_id == matter.id).order_by(Project.id.desc()))
+    if project is None:
+        raise Refused(_("该议题还没有项目"))
+    return complete(project)
+
+
 def set_progress(project: Project, data: dict) -> Project:
     if project.status == "completed":
         raise Refused(_("项目已完成"))

@@ -10,7 +10,7 @@ from core.api import db, form_action, get_or_404, render_page_or_fragment
 
 from ..models import AgendaItem, Decision, Matter, Meeting, Project, Publicity, Station, Support, Version
 from ..schemas import EditIn, MatterIn, ReasonIn, ScreenIn
-from ..services import lists as list_svc, matters as svc
+from ..services import lists as list_svc, matters as svc, publicity
 from .lists import visible_stations
 
 
@@ -63,7 +63,9 @@ def _detail_context(matter: Matter, **kw) -> dict:
     return {"matter": matter, "station": station, "versions": versions, "agenda": agenda, "decisions": decisions,
             "meetings": meetings, "projects": projects, "notices": notices, "states": svc.STATES,
             "supported": supported, "can_screen": api.can("discussion.matter.screen", unit),
-            "can_manage": api.can("discussion.meeting.manage", unit), "errors": {}, "form": {}, **kw}
+            "can_manage": api.can("discussion.meeting.manage", unit),
+            "can_project": api.can("discussion.project.manage", unit),
+            "can_publish": api.can("discussion.publicity.manage", unit), "errors": {}, "form": {}, **kw}
 
 
 def detail(matter_id: int):
@@ -87,7 +89,11 @@ ACTIONS = {"support": (svc.support, ReasonIn(partial=True), "discussion.view", N
            "withdraw": (svc.withdraw, ReasonIn(partial=True), "discussion.matter.submit", "已撤回"),
            "screen": (svc.screen, ScreenIn(), "discussion.matter.screen", "已审查"),
            "agenda": (_to_agenda, ReasonIn(partial=True), "discussion.meeting.manage", "已列入议程"),
-           "close_long": (svc.close_long_undecided, ReasonIn(), "discussion.meeting.manage", "已按长期未决关闭")}
+           "close_long": (svc.close_long_undecided, ReasonIn(), "discussion.meeting.manage", "已按长期未决关闭"),
+           "project": (publicity.start_for_matter, ReasonIn(partial=True), "discussion.project.manage", "已立项"),
+           "complete": (publicity.complete_for_matter, ReasonIn(partial=True), "discussion.project.manage",
+                        "项目已完成"),
+           "publish": (publicity.open_result, ReasonIn(partial=True), "discussion.publicity.manage", "结果已公示")}
 
 
 def act(matter_id: int, action: str):

@@ -54,11 +54,11 @@ def _project(p: Project, **kw) -> dict:
     station = db.session.get(Station, p.station_id)
     manage = api.can("discussion.project.manage", api.org_unit(station.org_unit_id))
     stmt = select(Milestone).where(Milestone.project_id == p.id)
+    today = cycles.today()
     if not manage:
-        today = cycles.today()
         stmt = stmt.where((Milestone.publication_date.is_(None)) | (Milestone.publication_date <= today))
     return {"project": p, "station": station, "milestones": db.session.scalars(stmt.order_by(Milestone.id)).all(),
-            "manage": manage, "errors": {}, "form": {}, **kw}
+            "manage": manage, "today": today, "errors": {}, "form": {}, **kw}
 
 
 def project(project_id: int):

@@ -343,3 +343,20 @@ def test_a_project_completes_only_with_evidence_on_every_milestone(app, dw, seat
             m.evidence = ["照片"]
         publicity.complete(project)
         assert project.status == "completed"
+
+
+def test_a_milestone_stays_hidden_from_the_public_until_its_publication_date(app, dw, seated):
+    from plugins.discussion.models import Decision, Milestone
+    from plugins.discussion.services import cycles, publicity
+    mid, did = _hold_meeting(app, dw, seated)
+    with app.app_context(), in_tenant(app, dw, dw.staff):
+        project = publicity.start_project(db.session.get(Decision, did), {"title": "车棚",
+                                                                          "milestones": ["选址公示", "招标采购"]})
+        later = db.session.scalar(select(Milestone).where(Milestone.title == "招标采购"))
+        later.publication_date = cycles.today() + timedelta(days=10)
+        pid = project.id
+    url = f"/t/{dw.street.slug}/discussion/projects/{pid}"
+    public = client_for(app, dw.resident).get(url).text
+    assert "选址公示" in public and "招标采购" not in public
+    staff = client_for(app, dw.staff).get(url).text
+    assert "招标采购" in staff and "未公开" in staff
