@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import pre_load, Schema, ValidationError, fields, validate, validates_schema
 
-from core.api import Date, Id, Integer, text
+from core.api import Date, Id, Integer, Text, text
 
 REQUIRED = {"required": _l("必填项"), "null": _l("必填项"), "invalid": _l("格式不正确")}
 KINDS = {"demand": _l("需求"), "resource": _l("资源"), "project": _l("项目")}
@@ -26,11 +26,11 @@ class Settings(Schema):
 
 
 class ItemIn(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(list(KINDS), error=_l("请选择清单")),
+    kind = Text(required=True, validate=validate.OneOf(list(KINDS), error=_l("请选择清单")),
                          error_messages=REQUIRED)
     title = text(100)
     body = text(2000, required=False, load_default="")
-    category = fields.String(load_default="共建深化", validate=validate.OneOf(CATEGORIES, error=_l("请选择类别")))
+    category = Text(load_default="共建深化", validate=validate.OneOf(CATEGORIES, error=_l("请选择类别")))
     quantity = _positive("数量")
     unit_of_measure = text(12, required=False, load_default="项")
     location = text(100, required=False, load_default="")
@@ -75,7 +75,7 @@ class EditIn(Schema):
 
 
 class ScreenIn(Schema):
-    result = fields.String(required=True, validate=validate.OneOf(("admit", "not_admit"), error=_l("请选择")),
+    result = Text(required=True, validate=validate.OneOf(("admit", "not_admit"), error=_l("请选择")),
                            error_messages=REQUIRED)
     reason = text(200, required=False, load_default="")
 
@@ -91,13 +91,13 @@ class MeetingIn(Schema):
 
 
 class VoteIn(Schema):
-    method = fields.String(required=True, validate=validate.OneOf(list(METHODS), error=_l("请选择表决方式")),
+    method = Text(required=True, validate=validate.OneOf(list(METHODS), error=_l("请选择表决方式")),
                            error_messages=REQUIRED)
     votes_for = Integer(load_default=0, validate=validate.Range(min=0, max=1000, error=_l("票数不能为负")))
     votes_against = Integer(load_default=0, validate=validate.Range(min=0, max=1000, error=_l("票数不能为负")))
     abstain = Integer(load_default=0, validate=validate.Range(min=0, max=1000, error=_l("票数不能为负")))
     recused = fields.List(Id(), load_default=list)
-    outcome = fields.String(load_default="", validate=validate.OneOf(("", "deferred", "conditional"),
+    outcome = Text(load_default="", validate=validate.OneOf(("", "deferred", "conditional"),
                                                                      error=_l("请选择")))
     text = text(1000, required=False, load_default="")
 
@@ -116,7 +116,7 @@ class ObjectionIn(Schema):
 
 class AnswerIn(Schema):
     answer = text(1000)
-    state = fields.String(required=True, validate=validate.OneOf(("answered", "upheld", "dismissed"),
+    state = Text(required=True, validate=validate.OneOf(("answered", "upheld", "dismissed"),
                                                                  error=_l("请选择")), error_messages=REQUIRED)
 
 
