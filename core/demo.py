@@ -356,6 +356,8 @@ def reset_tenant(session, tenant_id: int) -> dict[str, int]:
         warnings.simplefilter("ignore", SAWarning)
         schema.reflect(bind=session.connection())
     counts: dict[str, int] = {}
+    if session.get_bind().dialect.name == "postgresql":  # lets append-only tables (plugin triggers) be purged
+        session.execute(text("SET LOCAL jiceng.purge = 'on'"))
     for table in reversed(schema.sorted_tables):
         if "tenant_id" not in table.c or table.name in KEPT_ON_RESET or table.name.startswith("alembic_"):
             continue
