@@ -132,6 +132,8 @@ def test_private_feed_counts_bookings_without_names_and_can_be_revoked(app, ow):
 def test_widgets(app, ow):
     make_reception(app, ow, in_days(2))
     c = client_for(app, ow.admin)
-    for name in ("next", "risk", "overdue", "satisfaction"):
-        assert c.get(f"/t/{ow.street.slug}/office_hours/widgets/{name}").status_code == 200
+    titles = {"next": "近期代表接待", "risk": "本月尚未接待的工作室", "overdue": "超期民情事项", "satisfaction": "近90天满意率"}
+    for name, title in titles.items():  # the fragment replaces the card's contents, so it carries its title
+        resp = c.get(f"/t/{ow.street.slug}/office_hours/widgets/{name}")
+        assert resp.status_code == 200 and f"<h2>{title}</h2>" in resp.text
     assert "幸福社区党代表工作室" in c.get(f"/t/{ow.street.slug}/office_hours/widgets/next").text
