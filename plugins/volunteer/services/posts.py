@@ -175,13 +175,18 @@ def _after(row: PostClaim) -> None:
         api.notify(users, f"岗位认领：{row.state}", "volunteer.posts", source="volunteer")
 
 
-def open_posts(unit_ids=None, kind: str | None = None, limit: int = 200) -> list[ServicePost]:
+#: open posts shown a page at a time (a street publishes hundreds)
+POSTS_PAGE = 50
+
+
+def open_posts(unit_ids=None, kind: str | None = None, after: str | None = None):
+    """One page of open posts, oldest first: a ``KeysetPage`` whose ``rows`` are the posts."""
     stmt = select(ServicePost).where(ServicePost.status == "open")
     if kind:
         stmt = stmt.where(ServicePost.kind == kind)
     if unit_ids is not None:
         stmt = stmt.where(ServicePost.org_unit_id.in_(unit_ids))
-    return list(db.session.scalars(stmt.order_by(ServicePost.id).limit(limit)))
+    return api.keyset_page(stmt, (ServicePost.id,), after, POSTS_PAGE)
 
 
 def pending_claims(unit_ids=None) -> list[tuple[PostClaim, ServicePost]]:

@@ -146,3 +146,20 @@ def test_a_team_leader_claims_a_volunteer_post_for_the_team(app, vw, create_user
         in_tenant(app, vw.street, lambda: posts.confirm(db.session.get(PostClaim, claim.id)), user_id=vw.staff.id)
     in_tenant(app, vw.street, lambda: posts.confirm(db.session.get(PostClaim, claim.id)), user_id=vw.other_staff.id)
     assert in_tenant(app, vw.street, lambda: db.session.get(PostClaim, claim.id).state) == "active"
+
+
+def test_the_posts_page_pages_instead_of_cutting_off(app, vw):
+    """A street publishes hundreds of posts: the page says how many it shows and the next page has the rest."""
+    from core.testing.html import select as select_html
+    from plugins.volunteer.services.posts import POSTS_PAGE
+
+    from .conftest import client_for
+    for n in range(POSTS_PAGE + 3):
+        make_post(app, vw, title=f"岗位{n:03d}")
+    c = client_for(app, vw.admin)
+    first = c.get(f"/t/{vw.street.slug}/volunteer/posts").text
+    assert f"显示前 {POSTS_PAGE} 条" in first
+    nxt = select_html(first, "a[href*='after=']")[0]["href"]
+    second = c.get(nxt).text
+    titles = [t for t in (f"岗位{n:03d}" for n in range(POSTS_PAGE + 3)) if t in first or t in second]
+    assert len(titles) == POSTS_PAGE + 3 and "岗位052" in second and "岗位052" not in first
