@@ -31,7 +31,7 @@ def _context(**kw):
         my_teams = list(db.session.scalars(select(Team).join(TeamMember, TeamMember.team_id == Team.id).where(
             TeamMember.volunteer_id == me.id, TeamMember.left_on.is_(None), Team.leader_id == me.id)))
     page = posts.open_posts(scope(), kind, request.args.get("after"))
-    return {"posts": page.rows, "page": page, "kind": kind, "kinds": POST_KINDS, "roles": ROLES,
+    return {"posts": page.rows, "posts_page": page, "kind": kind, "kinds": POST_KINDS, "roles": ROLES,
             "names": _names(), "me": me, "my_teams": my_teams, "communities": communities("volunteer.post.manage"),
             "manage": api.has("volunteer.post.manage"), "errors": {}, "form": {}, **kw}
 
