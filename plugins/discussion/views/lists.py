@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import render_template, request, url_for
 from sqlalchemy import select
 
+from flask_babel import gettext as _
 from core import api
 from core.api import db, form_action, get_or_404, render_page_or_fragment
 
@@ -50,7 +51,7 @@ def add_item(cycle_id: int):
     return form_action(ItemIn(), lambda data: guarded("discussion.list.manage", s, svc.add_item, cycle, data), page="discussion/station.html",
                        fragment="discussion/_item_form.html", form_id="item-form",
                        context=lambda **kw: _station_context(s, **kw),
-                       done=lambda item: url_for("discussion.item", item_id=item.id), message="已发布")
+                       done=lambda item: url_for("discussion.item", item_id=item.id), message=_("已发布"))
 
 
 def advance(cycle_id: int):
@@ -60,7 +61,7 @@ def advance(cycle_id: int):
                        lambda data: guarded("discussion.meeting.manage", s, cycles.advance, cycle, data), page="discussion/station.html",
                        fragment="discussion/_cycle.html", form_id="cycle-form",
                        context=lambda **kw: _station_context(s, **kw),
-                       done=lambda c: url_for("discussion.station", station_id=s.id), message="已进入下一阶段")
+                       done=lambda c: url_for("discussion.station", station_id=s.id), message=_("已进入下一阶段"))
 
 
 def _item_context(item: Item, **kw) -> dict:
@@ -83,7 +84,7 @@ def claim(item_id: int):
     return form_action(ClaimIn(), lambda data: guarded("discussion.claim.make", station_, svc.propose, it, data), page="discussion/item.html",
                        fragment="discussion/_claim_form.html", form_id="claim-form",
                        context=lambda **kw: _item_context(it, **kw),
-                       done=lambda c: url_for("discussion.item", item_id=it.id), message="已提出认领，待对方确认")
+                       done=lambda c: url_for("discussion.item", item_id=it.id), message=_("已提出认领，待对方确认"))
 
 
 CLAIM_ACTIONS = {"confirm": (svc.confirm, ReasonIn(partial=True), "已确认认领", "discussion.claim.confirm"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, request, url_for
 from sqlalchemy import select
 
+from flask_babel import gettext as _
 from core import api
 from core.api import db, form_action, get_or_404, render_page_or_fragment
 
@@ -41,7 +42,7 @@ def create(station_id: int):
         return svc.submit(matter)
     return form_action(MatterIn(), service, page="discussion/matters.html", fragment="discussion/_matter_form.html",
                        form_id="matter-form", context=lambda **kw: _index_context(**kw),
-                       done=lambda m: url_for("discussion.matter", matter_id=m.id), message="议题已提交")
+                       done=lambda m: url_for("discussion.matter", matter_id=m.id), message=_("议题已提交"))
 
 
 def _detail_context(matter: Matter, **kw) -> dict:
@@ -80,7 +81,7 @@ def _to_agenda(matter: Matter, data: dict):
                                                       Meeting.state.in_(("scheduled", "sitting")))
                                 .order_by(Meeting.starts_at).limit(1))
     if meeting is None:
-        raise api.Refused("本季度还没有安排联席会议")
+        raise api.Refused(_("本季度还没有安排联席会议"))
     return meetings.put_on_agenda(matter, meeting)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, url_for
 from sqlalchemy import select
 
+from flask_babel import gettext as _
 from core import api
 from core.api import db, form_action, get_or_404, render_page_or_fragment
 
@@ -35,7 +36,7 @@ def schedule(cycle_id: int):
                        form_id="main", context=lambda **kw: {"meetings": [], "names": {}, "states": svc.STATES,
                                                              "stations": [station], "cycles": {station.id: cycle},
                                                              **kw},
-                       done=lambda m: url_for("discussion.meeting", meeting_id=m.id), message="已安排联席会议")
+                       done=lambda m: url_for("discussion.meeting", meeting_id=m.id), message=_("已安排联席会议"))
 
 
 def _desk(meeting: Meeting, **kw) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import url_for
 from sqlalchemy import select
 
+from flask_babel import gettext as _
 from core import api
 from core.api import db, form_action, get_or_404, render_page_or_fragment
 
@@ -34,7 +35,7 @@ def object_(publicity_id: int):
     return form_action(ObjectionIn(), lambda data: svc.object_(n, data), page="discussion/publicity.html",
                        fragment="discussion/_objection_form.html", form_id="objection-form",
                        context=lambda **kw: _notice(n, **kw),
-                       done=lambda _o: url_for("discussion.publicity", publicity_id=n.id), message="异议已提交")
+                       done=lambda _o: url_for("discussion.publicity", publicity_id=n.id), message=_("异议已提交"))
 
 
 def answer(objection_id: int):
@@ -47,7 +48,7 @@ def answer(objection_id: int):
         return svc.answer(o, data)
     return form_action(AnswerIn(), run, page="discussion/publicity.html", fragment="discussion/publicity.html",
                        form_id="main", context=lambda **kw: _notice(n, **kw),
-                       done=lambda _o: url_for("discussion.publicity", publicity_id=n.id), message="已答复")
+                       done=lambda _o: url_for("discussion.publicity", publicity_id=n.id), message=_("已答复"))
 
 
 def _project(p: Project, **kw) -> dict:
@@ -75,4 +76,4 @@ def progress(project_id: int):
         return svc.set_progress(p, data)
     return form_action(ProgressIn(), run, page="discussion/project.html", fragment="discussion/project.html",
                        form_id="main", context=lambda **kw: _project(p, **kw),
-                       done=lambda _p: url_for("discussion.project", project_id=p.id), message="已更新进度")
+                       done=lambda _p: url_for("discussion.project", project_id=p.id), message=_("已更新进度"))

@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from flask_babel import gettext as _
 from core import api
 from core.api import clock, current, db, form_data, get_or_404, requires, see_other
 
@@ -54,7 +55,7 @@ def hold(reception_id: int):
     studio = db.session.get(Studio, r.studio_id)
     unit = api.org_unit(studio.org_unit_id)
     if not api.can("office_hours.book", unit):
-        return _card("office_hours/_refused.html", HTTPStatus.FORBIDDEN, message="您不能预约该工作室")
+        return _card("office_hours/_refused.html", HTTPStatus.FORBIDDEN, message=_("您不能预约该工作室"))
     try:
         data = HoldIn().load(form_data())
         staff = api.can("office_hours.desk", unit) and bool(data.get("phone"))
@@ -82,7 +83,7 @@ def hold(reception_id: int):
     except IntegrityError:  # the same person twice at the same moment: the unique index decides
         db.session.rollback()
         return _card("office_hours/_refused.html", HTTPStatus.UNPROCESSABLE_ENTITY,
-                     message="您已预约本场接待，每场限约一个时段")
+                     message=_("您已预约本场接待，每场限约一个时段"))
     return _card("office_hours/_hold.html", HTTPStatus.OK, **card)
 
 
@@ -134,7 +135,7 @@ def waitlist(reception_id: int):
         return _card("office_hours/_refused.html", HTTPStatus.UNPROCESSABLE_ENTITY, message=str(err))
     except IntegrityError:
         db.session.rollback()
-        return _card("office_hours/_refused.html", HTTPStatus.CONFLICT, message="请稍后再试")
+        return _card("office_hours/_refused.html", HTTPStatus.CONFLICT, message=_("请稍后再试"))
     return _card("office_hours/_waiting.html", e=e)
 
 

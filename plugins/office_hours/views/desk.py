@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import render_template, request, url_for
 from sqlalchemy import select
 
+from flask_babel import gettext as _
 from core import api
 from core.api import clock, db, form_action, get_or_404, parse_id, requires, see_other
 
@@ -67,7 +68,7 @@ def check_in(reception_id: int):
         code = parse_id(request.form.get("code", "").strip().lstrip("0") or "0")
         b = db.session.scalar(select(Booking).where(Booking.id == code, Booking.reception_id == r.id)) if code else None
         if b is None:
-            raise api.Refused("签到码不对，或不是本场接待的预约")
+            raise api.Refused(_("签到码不对，或不是本场接待的预约"))
         return bsvc.check_in(b)
 
     class _Any:
@@ -93,7 +94,7 @@ def close_reception(reception_id: int):
     return form_action(CloseIn(), lambda d: records.close(r, d["visitor_count"], d.get("minutes_text") or ""),
                        page="office_hours/desk.html", fragment="office_hours/desk.html", form_id="close-form",
                        context=lambda **kw: _context(r, studio, **kw),
-                       done=lambda _x: url_for("office_hours.desk", reception_id=r.id), message="接待已归档")
+                       done=lambda _x: url_for("office_hours.desk", reception_id=r.id), message=_("接待已归档"))
 
 
 @requires("office_hours.desk")

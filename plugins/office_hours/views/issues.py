@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, render_template, request, url_for
 from sqlalchemy import select
 
+from flask_babel import gettext as _
 from core import api
 from core.api import arg, db, form_action, get_or_404, render_page_or_fragment, requires
 
@@ -61,4 +62,4 @@ def act(issue_id: int, action: str):
     return form_action(IssueActIn(), lambda d: svc.act(i, action, d, d.get("version")), page="office_hours/issue.html",
                        fragment="office_hours/_issue_card.html", form_id="issue-card",
                        context=lambda **kw: _ctx(i, **kw),
-                       done=lambda _x: url_for("office_hours.issue", issue_id=i.id), message="已办理")
+                       done=lambda _x: url_for("office_hours.issue", issue_id=i.id), message=_("已办理"))

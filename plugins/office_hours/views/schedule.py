@@ -8,6 +8,7 @@ from flask import render_template, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import cast, select, String
 
+from flask_babel import gettext as _
 from core import api
 from core.api import (arg, clock, db, form_action, form_data, invalid_form, parse_date, parse_id,
                       render_page_or_fragment, requires)
@@ -116,7 +117,7 @@ def hosts(reception_id: int):
         if rep_id:
             return svc.add_host(r, rep_id, request.form.get("role", "substitute"),
                                 confirmed=request.form.get("confirmed") == "1")
-        raise api.Refused("请选择代表")
+        raise api.Refused(_("请选择代表"))
 
     class _In(ReasonIn):
         class Meta:
@@ -146,7 +147,7 @@ def studios():
 def _unit_checked(unit_id: int):
     unit = api.org_unit(unit_id)
     if unit is None or not api.can("office_hours.reception.manage", unit):
-        raise api.Refused("请选择您负责的社区")
+        raise api.Refused(_("请选择您负责的社区"))
     return unit
 
 
@@ -160,7 +161,7 @@ def new_studio():
         return s
     return form_action(StudioIn(), service, page="office_hours/studios.html", fragment="office_hours/studios.html",
                        form_id="studio-form", context=_studios_context,
-                       done=lambda s: url_for("office_hours.series_page", studio_id=s.id), message="工作室已建立")
+                       done=lambda s: url_for("office_hours.series_page", studio_id=s.id), message=_("工作室已建立"))
 
 
 @requires("office_hours.reception.manage")
@@ -168,7 +169,7 @@ def new_representative():
     def service(data):
         _unit_checked(data["org_unit_id"])
         if api.person(data["person_id"]) is None:
-            raise api.Refused("请选择人员")
+            raise api.Refused(_("请选择人员"))
         data["linked_unit_ids"] = [data["org_unit_id"]]
         rep = Representative(**data)
         db.session.add(rep)
@@ -176,7 +177,7 @@ def new_representative():
         return rep
     return form_action(RepresentativeIn(), service, page="office_hours/studios.html",
                        fragment="office_hours/studios.html", form_id="rep-form", context=_studios_context,
-                       done=lambda _r: url_for("office_hours.studios"), message="代表已登记")
+                       done=lambda _r: url_for("office_hours.studios"), message=_("代表已登记"))
 
 
 def _series_context(studio: Studio, **kw) -> dict:
@@ -232,4 +233,4 @@ def series_save(studio_id: int):
     return form_action(_Load(), lambda data: svc.save_series(studio, data), page="office_hours/series.html",
                        fragment="office_hours/_series_form.html", form_id="series-form",
                        context=lambda **kw: _series_context(studio, **kw),
-                       done=lambda s: url_for("office_hours.calendar", studio=studio.id), message="排班已保存")
+                       done=lambda s: url_for("office_hours.calendar", studio=studio.id), message=_("排班已保存"))

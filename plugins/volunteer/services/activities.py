@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from flask_babel import gettext as _
 from core import api
 from core.api import Refused, clock, db, lock_for_update
 
@@ -19,7 +20,7 @@ WINDOW_BEFORE = timedelta(minutes=60)
 def _moment(day, hhmm: str) -> datetime:
     h, m = (int(x) for x in hhmm.split(":"))
     if h > 23 or m > 59:
-        raise Refused("时间格式为 HH:MM")
+        raise Refused(_("时间格式为 HH:MM"))
     return datetime.combine(day, time(h, m), tzinfo=clock.SHANGHAI).astimezone(clock.timezone_utc())
 
 
@@ -27,7 +28,7 @@ def create_activity(data: dict) -> Activity:
     require("volunteer.activity.manage", data["org_unit_id"])
     starts, ends = _moment(data["day"], data["start_time"]), _moment(data["day"], data["end_time"])
     if ends <= starts:
-        raise Refused("结束时间须晚于开始时间")
+        raise Refused(_("结束时间须晚于开始时间"))
     minutes = int((ends - starts).total_seconds() // 60)
     act = Activity(org_unit_id=data["org_unit_id"], title=data["title"], type=data["type"],
                    location=data.get("location") or "", starts_at=starts, ends_at=ends, capacity=data["capacity"],
@@ -50,11 +51,11 @@ def _locked(activity_id: int) -> Activity:
 def signup(activity: Activity, vol: Volunteer) -> Registration:
     act = _locked(activity.id)
     if act.state != "published":
-        raise Refused("活动不在报名中")
+        raise Refused(_("活动不在报名中"))
     found = db.session.scalar(select(Registration).where(Registration.activity_id == act.id,
                                                          Registration.volunteer_id == vol.id))
     if found is not None and found.state in ("registered", "waitlisted"):
-        raise Refused("已报名")
+        raise Refused(_("已报名"))
     taken = db.session.scalar(select(func.count()).select_from(Registration).where(
         Registration.activity_id == act.id, Registration.state == "registered"))
     last = db.session.scalar(select(func.max(Registration.position)).where(Registration.activity_id == act.id)) or 0
@@ -63,7 +64,7 @@ def signup(activity: Activity, vol: Volunteer) -> Registration:
     elif act.waitlist_enabled:
         state = "waitlisted"
     else:
-        raise Refused("名额已满")
+        raise Refused(_("名额已满"))
     if found is None:
         found = Registration(activity_id=act.id, volunteer_id=vol.id)
         db.session.add(found)
@@ -101,20 +102,20 @@ def check_in(activity: Activity, vol: Volunteer, code: str | None, assisted_by: 
     roster tick (``assisted_by``) needs no code. Inside the window only: 60 min before start → end."""
     now = now or clock.utcnow()
     if activity.state not in ("published", "finished"):
-        raise Refused("活动未开放签到")
+        raise Refused(_("活动未开放签到"))
     if assisted_by is None and (code or "") != activity.checkin_code:
-        raise Refused("签到码不正确")
+        raise Refused(_("签到码不正确"))
     if not (clock.aware(activity.starts_at) - WINDOW_BEFORE <= now <= clock.aware(activity.ends_at)):
-        raise Refused("不在签到时间内（开始前 60 分钟至结束）")
+        raise Refused(_("不在签到时间内（开始前 60 分钟至结束）"))
     if _open_record(vol.id) is not None:
-        raise Refused("您还有未签退的服务，请先签退")
+        raise Refused(_("您还有未签退的服务，请先签退"))
     reg = db.session.scalar(select(Registration).where(Registration.activity_id == activity.id,
                                                        Registration.volunteer_id == vol.id))
     if reg is None:
         reg = Registration(activity_id=activity.id, volunteer_id=vol.id, state="registered", position=0)
         db.session.add(reg)
     if reg.checked_in_at is not None:
-        raise Refused("已签到")
+        raise Refused(_("已签到"))
     reg.checked_in_at, reg.assisted_by = now, assisted_by
     record = ServiceRecord(volunteer_id=vol.id, org_unit_id=activity.org_unit_id, activity_id=activity.id,
                            post_id=activity.post_id, service_date=local_date(now), started_at=now,
@@ -131,7 +132,7 @@ def check_out(activity: Activity, vol: Volunteer, now: datetime | None = None) -
                                                            ServiceRecord.activity_id == activity.id,
                                                            ServiceRecord.state == "open"))
     if record is None:
-        raise Refused("没有未签退的签到")
+        raise Refused(_("没有未签退的签到"))
     actual = max(0, int((now - clock.aware(record.started_at)).total_seconds() // 60))
     record.ended_at = now
     record.minutes_claimed = min(actual, activity.max_credit_minutes or actual)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from core import api
 from core.api import Refused, clock, current, db
 
@@ -10,7 +11,7 @@ from core.api import Refused, clock, current, db
 def unit_of(unit_id: int):
     unit = api.org_unit(unit_id)
     if unit is None:
-        raise Refused("没有这个单位")
+        raise Refused(_("没有这个单位"))
     return unit
 
 
@@ -31,7 +32,7 @@ def require(permission: str, unit_id: int) -> None:
     if ctx.user_id is None:
         return
     if not api.can(permission, unit_of(unit_id)):
-        raise Refused("您没有这个单位的此项权限")
+        raise Refused(_("您没有这个单位的此项权限"))
 
 
 def user_id() -> int | None:

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from flask_babel import gettext as _
 from core.api import Refused, clock, current, db
 
 from ..models.ledger import (HOURS, POINTS, AccountBalance, LedgerAccount, LedgerEntry, LedgerTxn, LotConsumption,
@@ -80,7 +81,7 @@ def post(txn_type: str, lines: list[Line], business_date: date, key: str, *, sou
             AccountBalance.account_id == account_id, AccountBalance.balance + amount >= 0).values(
             balance=AccountBalance.balance + amount, updated_at=clock.utcnow())).rowcount
         if done != 1:
-            raise Refused("积分不足")
+            raise Refused(_("积分不足"))
     txn = LedgerTxn(txn_type=txn_type, business_date=business_date, posted_at=clock.utcnow(), source_type=source[0],
                     source_id=source[1], reverses_txn_id=reverses, idempotency_key=key, created_by=user_id,
                     memo=memo[:200])
@@ -133,11 +134,11 @@ def reverse(txn_id: int, memo: str, user_id: int | None = None) -> LedgerTxn:
     """The exact mirror of one transaction. A reversal is never reversed, and nothing is reversed twice."""
     original = db.session.get(LedgerTxn, txn_id)
     if original is None:
-        raise Refused("没有这笔交易")
+        raise Refused(_("没有这笔交易"))
     if original.txn_type == "REVERSAL":
-        raise Refused("冲正交易不能再冲正，请重新记账")
+        raise Refused(_("冲正交易不能再冲正，请重新记账"))
     if db.session.scalar(select(LedgerTxn.id).where(LedgerTxn.reverses_txn_id == txn_id)) is not None:
-        raise Refused("这笔交易已冲正")
+        raise Refused(_("这笔交易已冲正"))
     lines = [Line(a, c, -amt) for a, c, amt in db.session.execute(
         select(LedgerEntry.account_id, LedgerEntry.currency, LedgerEntry.amount).where(LedgerEntry.txn_id == txn_id)
         .order_by(LedgerEntry.id))]
@@ -146,7 +147,7 @@ def reverse(txn_id: int, memo: str, user_id: int | None = None) -> LedgerTxn:
             txn = post("REVERSAL", lines, original.business_date, f"rev:{txn_id}", source=(original.source_type,
                        original.source_id), memo=memo, reverses=txn_id, user_id=user_id)
     except IntegrityError:  # a parallel reversal of the same transaction won
-        raise Refused("这笔交易已冲正") from None
+        raise Refused(_("这笔交易已冲正")) from None
     for lot in db.session.scalars(select(PointLot).where(PointLot.earn_txn_id == txn_id)):
         used = lot.remaining
         if used:

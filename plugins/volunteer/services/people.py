@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from flask_babel import gettext as _
 from core import api
 from core.api import Refused, clock, db, emit
 
@@ -17,14 +18,14 @@ def register(data: dict) -> Volunteer:
     """Register a person as a volunteer (or add a kind to their record): one row per person."""
     person = api.person(data["person_id"])
     if person is None or person.erased_at is not None:
-        raise Refused("人员库中没有这个人")
+        raise Refused(_("人员库中没有这个人"))
     unit = community_of(person.org_unit_id)
     if unit is None:
-        raise Refused("请先在人员库中为此人填写所属社区或网格")
+        raise Refused(_("请先在人员库中为此人填写所属社区或网格"))
     require("volunteer.register", unit.id)
     kind = data["kind"]
     if kind in ("in_service_member", "retired_member") and not person.party_member:
-        raise Refused("在职党员、退休党员须为人员库中的党员")
+        raise Refused(_("在职党员、退休党员须为人员库中的党员"))
     vol = db.session.scalar(select(Volunteer).where(Volunteer.person_id == person.id))
     if vol is None:
         vol = Volunteer(person_id=person.id, org_unit_id=unit.id, name=person.name, kinds=[],
@@ -32,7 +33,7 @@ def register(data: dict) -> Volunteer:
                         employer=person.employer if kind == "in_service_member" else None)
         db.session.add(vol)
     elif kind in vol.kinds and not data.get("role"):
-        raise Refused("此人已登记为该类志愿者")
+        raise Refused(_("此人已登记为该类志愿者"))
     if kind not in vol.kinds:
         vol.kinds = [*vol.kinds, kind]
     if kind == "in_service_member" and not vol.employer:
@@ -48,9 +49,9 @@ def register(data: dict) -> Volunteer:
 def certify(vol: Volunteer, role: str) -> Volunteer:
     """Certify a retired member in one of the three roles (政策宣传员、民情速递员、矛盾调解员)."""
     if role not in ROLES:
-        raise Refused("没有这个角色")
+        raise Refused(_("没有这个角色"))
     if "retired_member" not in vol.kinds:
-        raise Refused("三员角色仅限退休党员")
+        raise Refused(_("三员角色仅限退休党员"))
     if role not in vol.three_roles:
         vol.three_roles = {**vol.three_roles, role: today().isoformat()}
         db.session.flush()
@@ -68,7 +69,7 @@ def link_account(vol: Volunteer, username: str) -> Volunteer:
     """Let a volunteer sign in as themselves (claim posts, check in): their account, by user name."""
     account = db.session.scalar(select(api.Account).where(api.Account.username == username))
     if account is None:
-        raise Refused("没有这个账号")
+        raise Refused(_("没有这个账号"))
     vol.user_id = account.id
     db.session.flush()
     return vol
@@ -84,14 +85,14 @@ def create_team(data: dict) -> Team:
     require("volunteer.team.manage", data["org_unit_id"])
     unit = api.org_unit(data["org_unit_id"])
     if unit is None or unit.kind != "community":
-        raise Refused("队伍须属于一个社区")
+        raise Refused(_("队伍须属于一个社区"))
     team = Team(org_unit_id=unit.id, name=data["name"], type=data["type"])
     db.session.add(team)
     db.session.flush()
     if data.get("leader_id"):
         leader = db.session.get(Volunteer, data["leader_id"])
         if leader is None:
-            raise Refused("没有这名志愿者")
+            raise Refused(_("没有这名志愿者"))
         team.leader_id = leader.id
         join(team, leader)
     return team
@@ -102,7 +103,7 @@ def join(team: Team, vol: Volunteer) -> TeamMember:
                                                           TeamMember.volunteer_id == vol.id,
                                                           TeamMember.left_on.is_(None)))
     if open_row is not None:
-        raise Refused("已是队伍成员")
+        raise Refused(_("已是队伍成员"))
     row = TeamMember(team_id=team.id, volunteer_id=vol.id, joined_on=today())
     db.session.add(row)
     db.session.flush()
@@ -113,7 +114,7 @@ def leave(team: Team, vol: Volunteer) -> None:
     row = db.session.scalar(select(TeamMember).where(TeamMember.team_id == team.id, TeamMember.volunteer_id == vol.id,
                                                      TeamMember.left_on.is_(None)))
     if row is None:
-        raise Refused("不是队伍成员")
+        raise Refused(_("不是队伍成员"))
     row.left_on = today()
     db.session.flush()
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from flask_babel import gettext as _
 from core import api
 from core.api import Refused, Stale, clock, db, emit
 
@@ -42,7 +43,7 @@ def set_capacity(post: ServicePost, capacity: int) -> ServicePost:
                                                         ServicePost.active_claims <= capacity)
                               .values(capacity=capacity).execution_options(synchronize_session=False)).rowcount
     if done != 1:
-        raise Refused("在岗人数多于新的岗位数，请先结束具体的认领")
+        raise Refused(_("在岗人数多于新的岗位数，请先结束具体的认领"))
     db.session.refresh(post)
     return post
 
@@ -66,18 +67,18 @@ def _term_end(post: ServicePost):
 def claim(post: ServicePost, volunteer: Volunteer | None = None, team: Team | None = None) -> PostClaim:
     """Claim a post for a volunteer (为民服务岗位、公益岗位) or a team (志愿服务岗位)."""
     if post.status != "open":
-        raise Refused("岗位未开放认领")
+        raise Refused(_("岗位未开放认领"))
     if post.claimant_type == "team":
         if team is None:
-            raise Refused("志愿服务岗位由队伍认领")
+            raise Refused(_("志愿服务岗位由队伍认领"))
         key, unit = f"t{team.id}", team.org_unit_id
     else:
         if volunteer is None:
-            raise Refused("请选择认领的志愿者")
+            raise Refused(_("请选择认领的志愿者"))
         if volunteer.status != "active":
-            raise Refused("该志愿者已暂停或退出")
+            raise Refused(_("该志愿者已暂停或退出"))
         if post.required_role and post.required_role not in volunteer.three_roles:
-            raise Refused(f"此岗位须由{ROLES.get(post.required_role, '')}认领")
+            raise Refused(_("此岗位须由%(role)s认领", role=ROLES.get(post.required_role, "")))
         key, unit = f"v{volunteer.id}", volunteer.org_unit_id
     uid = user_id()
     leader = db.session.get(Volunteer, team.leader_id) if team is not None and team.leader_id else None
@@ -92,14 +93,14 @@ def claim(post: ServicePost, volunteer: Volunteer | None = None, team: Team | No
             db.session.add(row)
             db.session.flush()
     except IntegrityError:
-        raise Refused("已认领此岗位") from None
+        raise Refused(_("已认领此岗位")) from None
     if not post.requires_review:
         if not _take_seat(post.id):
-            raise Refused("岗位已满")
+            raise Refused(_("岗位已满"))
         row.state, row.term_end = "active", _term_end(post)
     elif db.session.scalar(select(ServicePost.active_claims < ServicePost.capacity).where(ServicePost.id == post.id)) \
             is False:
-        raise Refused("岗位已满")
+        raise Refused(_("岗位已满"))
     db.session.flush()
     del unit
     emit(ClaimChanged(claim_id=row.id, post_id=post.id, volunteer_id=row.volunteer_id or 0, team_id=row.team_id or 0,
@@ -130,11 +131,11 @@ def confirm(row: PostClaim) -> PostClaim:
     post = db.session.get(ServicePost, row.post_id)
     require("volunteer.claim.review", post.org_unit_id)
     if user_id() in _claimant_users(row):
-        raise Refused("不能确认自己（或本队）的认领")
+        raise Refused(_("不能确认自己（或本队）的认领"))
     if row.state != "pending":
-        raise Refused("该认领已处理")
+        raise Refused(_("该认领已处理"))
     if not _take_seat(post.id):
-        raise Refused("岗位已满")
+        raise Refused(_("岗位已满"))
     _move(row, "active", ("pending",), decided_by=user_id(), decided_at=clock.utcnow(), term_end=_term_end(post))
     _after(row)
     return row
@@ -157,7 +158,7 @@ def end(row: PostClaim, how: str, reason: str = "") -> PostClaim:
     elif how == "revoked":
         require("volunteer.claim.review", post.org_unit_id)
         if not reason:
-            raise Refused("撤销认领须说明原因")
+            raise Refused(_("撤销认领须说明原因"))
     was_active = row.state == "active"
     _move(row, how, ("active", "pending") if how == "withdrawn" else ("active",), ended_at=clock.utcnow(),
           end_reason=reason or None)

@@ -5,6 +5,7 @@ import secrets
 
 from sqlalchemy import func, select
 
+from flask_babel import gettext as _
 from core import api
 from core.api import Refused, db
 
@@ -53,7 +54,7 @@ def issue(vol: Volunteer, data: dict) -> Certificate:
     require("volunteer.certificate.issue", vol.org_unit_id)
     minutes = hours_in_range(vol.id, data["range_from"], data["range_to"])
     if minutes <= 0:
-        raise Refused("该期间没有已审核的服务时长")
+        raise Refused(_("该期间没有已审核的服务时长"))
     year = today().year
     seq = (db.session.scalar(select(func.count()).select_from(Certificate).where(
         Certificate.number.like(f"%-{year}-%"))) or 0) + 1
@@ -71,7 +72,7 @@ def revoke(cert: Certificate, reason: str) -> Certificate:
     vol = db.session.get(Volunteer, cert.volunteer_id)
     require("volunteer.certificate.issue", vol.org_unit_id)
     if not reason:
-        raise Refused("撤销须说明原因")
+        raise Refused(_("撤销须说明原因"))
     cert.state, cert.revoke_reason = "revoked", reason
     db.session.flush()
     return cert

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
+from flask_babel import gettext as _
 from core import api
 from core.api import Refused, Stale, clock, db, emit, lock_for_update
 
@@ -27,11 +28,11 @@ def backfill(data: dict) -> ServiceRecord:
     """Staff enter time after the fact (one record or a row of a paper sheet): hours, no points."""
     vol = db.session.get(Volunteer, data["volunteer_id"])
     if vol is None:
-        raise Refused("没有这名志愿者")
+        raise Refused(_("没有这名志愿者"))
     require("volunteer.record.enter", vol.org_unit_id)
     key = f"b:v{vol.id}:{data['service_date'].isoformat()}:{data['minutes']}:{data['note'][:40]}"
     if db.session.scalar(select(ServiceRecord.id).where(ServiceRecord.idempotency_key == key)) is not None:
-        raise Refused("已记录")
+        raise Refused(_("已记录"))
     rec = ServiceRecord(volunteer_id=vol.id, org_unit_id=vol.org_unit_id, service_date=data["service_date"],
                         minutes_claimed=data["minutes"], source="backfill", note=data["note"], entered_by=user_id(),
                         state="submitted", idempotency_key=key)
@@ -66,7 +67,7 @@ def _guard_duties(rec: ServiceRecord, vol: Volunteer) -> None:
     """Nobody approves their own hours, nor hours they entered or declared."""
     me = user_id()
     if me is not None and me in (vol.user_id, rec.entered_by, rec.declared_by):
-        raise Refused("不能审核本人的服务时长，也不能审核自己录入的记录")
+        raise Refused(_("不能审核本人的服务时长，也不能审核自己录入的记录"))
 
 
 def _overlaps(rec: ServiceRecord) -> bool:
@@ -86,7 +87,7 @@ def approve(rec: ServiceRecord) -> ServiceRecord:
     if rec.state not in REVIEWABLE:
         raise Stale("volunteer/_record_row.html", r=rec, decided=_approver_name(rec))
     if _overlaps(rec):
-        raise Refused("与该志愿者已审核的另一条记录时间重叠")
+        raise Refused(_("与该志愿者已审核的另一条记录时间重叠"))
     cap = int(_settings().get("daily_cap_minutes") or 480)
     used = db.session.scalar(select(func.coalesce(func.sum(ServiceRecord.minutes_credited), 0)).where(
         ServiceRecord.volunteer_id == vol.id, ServiceRecord.service_date == rec.service_date,
@@ -132,7 +133,7 @@ def _approver_name(rec: ServiceRecord) -> str:
 def reject(rec: ServiceRecord, reason: str) -> ServiceRecord:
     require("volunteer.record.approve", rec.org_unit_id)
     if not reason:
-        raise Refused("请填写原因")
+        raise Refused(_("请填写原因"))
     _decide(rec, "rejected", reject_reason=reason)
     return rec
 
@@ -141,7 +142,7 @@ def return_for_fix(rec: ServiceRecord, note: str) -> ServiceRecord:
     """Ask the volunteer for more information: the record goes back to draft."""
     require("volunteer.record.approve", rec.org_unit_id)
     if not note:
-        raise Refused("请说明需要补充的内容")
+        raise Refused(_("请说明需要补充的内容"))
     _decide(rec, "draft", reject_reason=note)
     vol = db.session.get(Volunteer, rec.volunteer_id)
     if vol and vol.user_id:
@@ -152,7 +153,7 @@ def return_for_fix(rec: ServiceRecord, note: str) -> ServiceRecord:
 def resubmit(rec: ServiceRecord, note: str) -> ServiceRecord:
     vol = db.session.get(Volunteer, rec.volunteer_id)
     if vol is None or vol.user_id != user_id():
-        raise Refused("只能补充本人的服务记录")
+        raise Refused(_("只能补充本人的服务记录"))
     _decide(rec, "submitted", frm=("draft",), note=(rec.note + "\n" + note).strip()[:2000])
     return rec
 
@@ -170,7 +171,7 @@ def void(rec: ServiceRecord, reason: str) -> ServiceRecord:
     """Void an approved record: reverse its HOURS_CREDIT and EARN; certificates over that day need review."""
     require("volunteer.record.void", rec.org_unit_id)
     if not reason:
-        raise Refused("作废须说明原因")
+        raise Refused(_("作废须说明原因"))
     _decide(rec, "voided", frm=("approved",), reject_reason=reason)
     for key in (f"hours:r{rec.id}", f"earn:r{rec.id}"):
         txn_id = db.session.scalar(select(LedgerTxn.id).where(LedgerTxn.idempotency_key == key))

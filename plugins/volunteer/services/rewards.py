@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from flask_babel import gettext as _
 from core import api
 from core.api import Refused, Stale, clock, db
 
@@ -46,14 +47,14 @@ def order(item: RewardItem, vol: Volunteer, qty: int = 1) -> RedemptionOrder:
     if vol.user_id != user_id():
         require("volunteer.redeem.fulfil", item.org_unit_id)
     if not item.active:
-        raise Refused("该物品已下架")
+        raise Refused(_("该物品已下架"))
     if ledger.in_debt(vol.id):
-        raise Refused("积分账户欠分，暂不能兑换")
+        raise Refused(_("积分账户欠分，暂不能兑换"))
     taken = db.session.execute(update(RewardItem).where(
         RewardItem.id == item.id, RewardItem.active.is_(True), RewardItem.reserved + qty <= RewardItem.stock)
         .values(reserved=RewardItem.reserved + qty).execution_options(synchronize_session=False)).rowcount
     if taken != 1:
-        raise Refused("库存不足")
+        raise Refused(_("库存不足"))
     points = item.points_price * qty
     acc = ledger.member(vol.id, POINTS)
     row = RedemptionOrder(volunteer_id=vol.id, item_id=item.id, qty=qty, points=points, state="held",
@@ -87,7 +88,7 @@ def fulfil(code: str) -> RedemptionOrder:
     """Staff scan or type the pick-up code: points go to the sink, stock goes out. Final."""
     row = db.session.scalar(select(RedemptionOrder).where(RedemptionOrder.pickup_code == code))
     if row is None or row.state != "held":
-        raise Refused("领取码无效或已使用")
+        raise Refused(_("领取码无效或已使用"))
     item = db.session.get(RewardItem, row.item_id)
     require("volunteer.redeem.fulfil", item.org_unit_id)
     _move(row, "fulfilled")

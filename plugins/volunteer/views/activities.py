@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import render_template, request, url_for
 from sqlalchemy import select
 
+from flask_babel import gettext as _
 from core import api
 from core.api import clock, db, form_action, get_or_404, requires
 
@@ -31,7 +32,7 @@ def activities_page():
 def create_activity():
     return form_action(ActivityIn(), activities.create_activity, page="volunteer/activities.html",
                        fragment="volunteer/_activity_form.html", form_id="activity-form", context=_context,
-                       done=lambda a: url_for("volunteer.activity", activity_id=a.id), message="已发布活动")
+                       done=lambda a: url_for("volunteer.activity", activity_id=a.id), message=_("已发布活动"))
 
 
 def _detail(a: Activity, **kw):
@@ -56,7 +57,7 @@ def activity(activity_id: int):
 def _mine_or_refuse() -> Volunteer:
     me = people.mine()
     if me is None:
-        raise api.Refused("您还不是登记的志愿者")
+        raise api.Refused(_("您还不是登记的志愿者"))
     return me
 
 
@@ -65,7 +66,7 @@ def signup(activity_id: int):
     a = get_or_404(Activity, activity_id)
     return act(lambda: activities.signup(a, _mine_or_refuse()), fragment="volunteer/_my_activity.html",
                context=lambda _r: _detail(db.session.get(Activity, a.id)),
-               done=url_for("volunteer.activity", activity_id=a.id), message="已报名")
+               done=url_for("volunteer.activity", activity_id=a.id), message=_("已报名"))
 
 
 @requires("volunteer.view")
@@ -77,10 +78,10 @@ def cancel_signup(activity_id: int):
         reg = db.session.scalar(select(Registration).where(Registration.activity_id == a.id,
                                                            Registration.volunteer_id == me.id))
         if reg is None or reg.state not in ("registered", "waitlisted"):
-            raise api.Refused("您没有报名")
+            raise api.Refused(_("您没有报名"))
         return activities.cancel_signup(reg)
     return act(run, fragment="volunteer/_my_activity.html", context=lambda _r: _detail(db.session.get(Activity, a.id)),
-               done=url_for("volunteer.activity", activity_id=a.id), message="已取消报名")
+               done=url_for("volunteer.activity", activity_id=a.id), message=_("已取消报名"))
 
 
 @requires("volunteer.view")
@@ -89,7 +90,7 @@ def check_in(activity_id: int):
     code = (request.form.get("code") or "").strip()
     return act(lambda: activities.check_in(a, _mine_or_refuse(), code), fragment="volunteer/_my_activity.html",
                context=lambda _r: _detail(db.session.get(Activity, a.id)),
-               done=url_for("volunteer.activity", activity_id=a.id), message="签到成功")
+               done=url_for("volunteer.activity", activity_id=a.id), message=_("签到成功"))
 
 
 @requires("volunteer.view")
@@ -97,7 +98,7 @@ def check_out(activity_id: int):
     a = get_or_404(Activity, activity_id)
     return act(lambda: activities.check_out(a, _mine_or_refuse()), fragment="volunteer/_my_activity.html",
                context=lambda _r: _detail(db.session.get(Activity, a.id)),
-               done=url_for("volunteer.activity", activity_id=a.id), message="签退成功，服务时长待审核")
+               done=url_for("volunteer.activity", activity_id=a.id), message=_("签退成功，服务时长待审核"))
 
 
 @requires("volunteer.activity.manage")
@@ -137,7 +138,7 @@ def roster_tick(activity_id: int):
     def run():
         vol = db.session.get(Volunteer, vol_id) if vol_id else None
         if vol is None:
-            raise api.Refused("没有这名志愿者")
+            raise api.Refused(_("没有这名志愿者"))
         return activities.roster_tick(a, vol)
 
     def row(_r):
@@ -146,7 +147,7 @@ def roster_tick(activity_id: int):
         name = db.session.scalar(select(Volunteer.name).where(Volunteer.id == vol_id))
         return {"a": a, "reg": reg, "name": name, "vid": vol_id}
     return act(run, fragment="volunteer/_roster_row.html", context=row,
-               done=url_for("volunteer.roster", activity_id=a.id), message="已点名")
+               done=url_for("volunteer.roster", activity_id=a.id), message=_("已点名"))
 
 
 @requires("volunteer.activity.manage")
@@ -159,8 +160,8 @@ def settle(activity_id: int):
     def run():
         people.require("volunteer.activity.manage", a.org_unit_id)
         if n is None or n > 100000:
-            raise api.Refused("请填写服务群众人次")
+            raise api.Refused(_("请填写服务群众人次"))
         a.beneficiaries_count, a.state = n, "settled"
         db.session.flush()
         return a
-    return act(run, done=url_for("volunteer.activity", activity_id=a.id), message="已结算")
+    return act(run, done=url_for("volunteer.activity", activity_id=a.id), message=_("已结算"))

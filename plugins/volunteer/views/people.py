@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, render_template, request, url_for
 from sqlalchemy import func, select
 
+from flask_babel import gettext as _
 from core import api
 from core.api import Person, arg, db, form_action, get_or_404, render_page_or_fragment, requires, see_other
 
@@ -52,7 +53,7 @@ def volunteers():
 def register():
     return form_action(VolunteerIn(), people.register, page="volunteer/volunteers.html",
                        fragment="volunteer/_register_form.html", form_id="register-form", context=_form_context,
-                       done=lambda v: url_for("volunteer.volunteer", volunteer_id=v.id), message="已登记")
+                       done=lambda v: url_for("volunteer.volunteer", volunteer_id=v.id), message=_("已登记"))
 
 
 def _statement(vol: Volunteer, currency: str, limit: int = 50) -> list:
@@ -117,7 +118,7 @@ def certify(volunteer_id: int):
     def run():
         people.require("volunteer.register", vol.org_unit_id)
         return people.certify(vol, role)
-    return act(run, done=url_for("volunteer.volunteer", volunteer_id=vol.id), message="已认定")
+    return act(run, done=url_for("volunteer.volunteer", volunteer_id=vol.id), message=_("已认定"))
 
 
 @requires("volunteer.register")
@@ -128,7 +129,7 @@ def link_account(volunteer_id: int):
     def run():
         people.require("volunteer.register", vol.org_unit_id)
         return people.link_account(vol, username)
-    return act(run, done=url_for("volunteer.volunteer", volunteer_id=vol.id), message="已关联账号")
+    return act(run, done=url_for("volunteer.volunteer", volunteer_id=vol.id), message=_("已关联账号"))
 
 
 @requires("volunteer.view")
@@ -139,15 +140,15 @@ def consent(volunteer_id: int):
 
     def run():
         if choice not in CONSENTS:
-            raise api.Refused("请从列表中选择")
+            raise api.Refused(_("请从列表中选择"))
         if vol.user_id != api.current().user_id:
             people.require("volunteer.register", vol.org_unit_id)
         if vol.minor and choice == "full_name":
-            raise api.Refused("未成年志愿者只能打码公示")
+            raise api.Refused(_("未成年志愿者只能打码公示"))
         vol.board_consent = choice
         db.session.flush()
         return vol
-    return act(run, done=url_for("volunteer.volunteer", volunteer_id=vol.id), message="已保存")
+    return act(run, done=url_for("volunteer.volunteer", volunteer_id=vol.id), message=_("已保存"))
 
 
 def _teams_context(**kw):
@@ -174,7 +175,7 @@ def teams():
 def create_team():
     return form_action(TeamIn(), people.create_team, page="volunteer/teams.html", fragment="volunteer/_team_form.html",
                        form_id="team-form", context=_teams_context,
-                       done=lambda t: url_for("volunteer.team", team_id=t.id), message="已建立队伍")
+                       done=lambda t: url_for("volunteer.team", team_id=t.id), message=_("已建立队伍"))
 
 
 @requires("volunteer.view")
@@ -201,9 +202,9 @@ def team_join(team_id: int):
         people.require("volunteer.team.manage", t.org_unit_id)
         vol = db.session.get(Volunteer, vol_id) if vol_id else None
         if vol is None:
-            raise api.Refused("请选择志愿者")
+            raise api.Refused(_("请选择志愿者"))
         return people.join(t, vol)
-    return act(run, done=url_for("volunteer.team", team_id=t.id), message="已加入队伍")
+    return act(run, done=url_for("volunteer.team", team_id=t.id), message=_("已加入队伍"))
 
 
 def go(endpoint: str, **kw):

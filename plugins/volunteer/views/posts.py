@@ -6,6 +6,7 @@ from datetime import date
 from flask import render_template, request, url_for
 from sqlalchemy import select
 
+from flask_babel import gettext as _
 from core import api
 from core.api import OrgUnit, arg, db, form_action, get_or_404, requires
 
@@ -45,7 +46,7 @@ def posts_page():
 def create_post():
     return form_action(PostIn(), posts.create_post, page="volunteer/posts.html", fragment="volunteer/_post_form.html",
                        form_id="post-form", context=_context, done=lambda p: url_for("volunteer.posts"),
-                       message="已发布岗位")
+                       message=_("已发布岗位"))
 
 
 def _card(post_id: int):
@@ -64,17 +65,17 @@ def claim(post_id: int):
         if team_id:
             team = db.session.get(Team, team_id)
             if team is None:
-                raise api.Refused("没有这支队伍")
+                raise api.Refused(_("没有这支队伍"))
             me = people.mine()
             if me is None or team.leader_id != me.id:
                 people.require("volunteer.claim.review", post.org_unit_id)
             return posts.claim(post, team=team)
         vol = db.session.get(Volunteer, vol_id) if vol_id else people.mine()
         if vol is None:
-            raise api.Refused("您还不是登记的志愿者")
+            raise api.Refused(_("您还不是登记的志愿者"))
         return posts.claim(post, volunteer=vol)
     return act(run, fragment="volunteer/_post_card.html", context=_card(post.id),
-               done=url_for("volunteer.posts"), message="已提交认领")
+               done=url_for("volunteer.posts"), message=_("已提交认领"))
 
 
 def _queue_context(**kw):
@@ -113,7 +114,7 @@ def _claimant_name(c: PostClaim) -> str:
 def confirm_claim(claim_id: int):
     c = get_or_404(PostClaim, claim_id)
     return act(lambda: posts.confirm(c), fragment="volunteer/_claim_row.html", context=_claim_row(c.id),
-               done=url_for("volunteer.claims_queue"), message="已确认认领")
+               done=url_for("volunteer.claims_queue"), message=_("已确认认领"))
 
 
 @requires("volunteer.claim.review")
@@ -121,7 +122,7 @@ def reject_claim(claim_id: int):
     c = get_or_404(PostClaim, claim_id)
     reason = (request.form.get("reason") or "").strip()[:200] or "不符合岗位要求"
     return act(lambda: posts.reject(c, reason), fragment="volunteer/_claim_row.html", context=_claim_row(c.id),
-               done=url_for("volunteer.claims_queue"), message="已退回")
+               done=url_for("volunteer.claims_queue"), message=_("已退回"))
 
 
 @requires("volunteer.view")
@@ -131,7 +132,7 @@ def end_claim(claim_id: int):
     reason = (request.form.get("reason") or "").strip()[:200]
     how = "revoked" if request.form.get("how") == "revoke" else "withdrawn"
     return act(lambda: posts.end(c, how, reason), done=request.referrer or url_for("volunteer.posts"),
-               message="已结束认领")
+               message=_("已结束认领"))
 
 
 @requires("volunteer.export")

@@ -7,6 +7,7 @@ from flask import abort, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
+from flask_babel import gettext as _
 from core import api
 from core.api import OrgUnit, audience, db, get_or_404, requires
 
@@ -55,7 +56,7 @@ def issue(volunteer_id: int):
         msg = "；".join(str(m) for ms in err.messages.values() for m in (ms if isinstance(ms, list) else [ms]))
         return render_template("volunteer/refused.html", error=msg), HTTPStatus.UNPROCESSABLE_ENTITY
     return act(lambda: public.issue(vol, data), done=lambda c: url_for("volunteer.certificate", certificate_id=c.id),
-               message="已开具证明")
+               message=_("已开具证明"))
 
 
 @requires("volunteer.view")
@@ -81,7 +82,7 @@ def revoke(certificate_id: int):
     cert = get_or_404(Certificate, certificate_id)
     reason = (request.form.get("reason") or "").strip()[:200]
     return act(lambda: public.revoke(cert, reason), done=url_for("volunteer.certificate", certificate_id=cert.id),
-               message="已撤销")
+               message=_("已撤销"))
 
 
 @audience("public")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import render_template, request, url_for
 from sqlalchemy import select
 
+from flask_babel import gettext as _
 from core import api
 from core.api import db, form_action, get_or_404, requires
 
@@ -48,7 +49,7 @@ def _row(record_id: int):
 def approve(record_id: int):
     rec = get_or_404(ServiceRecord, record_id)
     return act(lambda: records.approve(rec), fragment="volunteer/_record_row.html", context=_row(rec.id),
-               done=url_for("volunteer.approvals"), message="已审核通过")
+               done=url_for("volunteer.approvals"), message=_("已审核通过"))
 
 
 @requires("volunteer.record.approve")
@@ -56,7 +57,7 @@ def reject(record_id: int):
     rec = get_or_404(ServiceRecord, record_id)
     reason = (request.form.get("reason") or "").strip()[:200]
     return act(lambda: records.reject(rec, reason), fragment="volunteer/_record_row.html", context=_row(rec.id),
-               done=url_for("volunteer.approvals"), message="已驳回")
+               done=url_for("volunteer.approvals"), message=_("已驳回"))
 
 
 @requires("volunteer.record.approve")
@@ -64,14 +65,14 @@ def return_for_fix(record_id: int):
     rec = get_or_404(ServiceRecord, record_id)
     note = (request.form.get("reason") or "").strip()[:200]
     return act(lambda: records.return_for_fix(rec, note), fragment="volunteer/_record_row.html", context=_row(rec.id),
-               done=url_for("volunteer.approvals"), message="已退回补充")
+               done=url_for("volunteer.approvals"), message=_("已退回补充"))
 
 
 @requires("volunteer.view")
 def resubmit(record_id: int):
     rec = get_or_404(ServiceRecord, record_id)
     note = (request.form.get("note") or "").strip()[:500]
-    return act(lambda: records.resubmit(rec, note), done=url_for("volunteer.me"), message="已重新提交")
+    return act(lambda: records.resubmit(rec, note), done=url_for("volunteer.me"), message=_("已重新提交"))
 
 
 @requires("volunteer.record.void")
@@ -79,7 +80,7 @@ def void(record_id: int):
     rec = get_or_404(ServiceRecord, record_id)
     reason = (request.form.get("reason") or "").strip()[:200]
     return act(lambda: records.void(rec, reason), done=url_for("volunteer.volunteer", volunteer_id=rec.volunteer_id),
-               message="已作废并冲正")
+               message=_("已作废并冲正"))
 
 
 def _ids() -> list[int]:
@@ -107,8 +108,9 @@ def batch_approve():
     resp = act(run, done=url_for("volunteer.approvals"))
     if result.get("done") is not None:
         from flask import flash
-        flash(f"已审核通过 {len(result['done'])} 条" + (f"，{len(result['skipped'])} 条未通过：已由他人处理或不符合条件"
-                                                      if result["skipped"] else ""))
+        done, skipped = len(result["done"]), len(result["skipped"])
+        flash(_("已审核通过 %(n)s 条，%(m)s 条未通过：已由他人处理或不符合条件", n=done, m=skipped) if skipped
+              else _("已审核通过 %(n)s 条", n=done))
     return resp
 
 
@@ -116,4 +118,4 @@ def batch_approve():
 def backfill():
     return form_action(BackfillIn(), records.backfill, page="volunteer/approvals.html",
                        fragment="volunteer/_backfill_form.html", form_id="backfill-form", context=_context,
-                       done=lambda r: url_for("volunteer.approvals"), message="已补录，待他人审核（补录·不计积分）")
+                       done=lambda r: url_for("volunteer.approvals"), message=_("已补录，待他人审核（补录·不计积分）"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import render_template, request, url_for
 from sqlalchemy import select
 
+from flask_babel import gettext as _
 from core import api
 from core.api import db, form_action, get_or_404, requires
 
@@ -35,7 +36,7 @@ def catalogue():
 def create_item():
     return form_action(RewardIn(), rewards.create_item, page="volunteer/rewards.html",
                        fragment="volunteer/_reward_form.html", form_id="reward-form", context=_context,
-                       done=lambda i: url_for("volunteer.rewards"), message="已上架")
+                       done=lambda i: url_for("volunteer.rewards"), message=_("已上架"))
 
 
 @requires("volunteer.view")
@@ -45,20 +46,20 @@ def order(item_id: int):
     def run():
         me = people.mine()
         if me is None:
-            raise api.Refused("您还不是登记的志愿者")
+            raise api.Refused(_("您还不是登记的志愿者"))
         return rewards.order(item, me)
-    return act(run, done=url_for("volunteer.rewards"), message="已下单，请凭领取码到爱心超市领取")
+    return act(run, done=url_for("volunteer.rewards"), message=_("已下单，请凭领取码到爱心超市领取"))
 
 
 @requires("volunteer.view")
 def cancel_order(order_id: int):
     row = get_or_404(RedemptionOrder, order_id)
-    return act(lambda: rewards.release(row), done=url_for("volunteer.rewards"), message="已取消，积分已退回")
+    return act(lambda: rewards.release(row), done=url_for("volunteer.rewards"), message=_("已取消，积分已退回"))
 
 
 @requires("volunteer.redeem.fulfil")
 def pickup():
     if request.method == "POST":
         code = (request.form.get("code") or "").strip()
-        return act(lambda: rewards.fulfil(code), done=url_for("volunteer.pickup"), message="已核销领取")
+        return act(lambda: rewards.fulfil(code), done=url_for("volunteer.pickup"), message=_("已核销领取"))
     return render_template("volunteer/pickup.html")
