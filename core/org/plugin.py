@@ -10,7 +10,8 @@ from ..plugins.manager import NavItem
 @hookimpl
 def register_blueprints(app):
     from . import figures_views  # noqa: F401  (its routes join the org blueprint)
-    from .views import bp, people_bp
+    from .people_views import people_bp
+    from .views import bp
     return [bp, people_bp]
 
 
