@@ -13,6 +13,7 @@ from core import api
 from core.api import (arg, clock, db, form_action, form_data, invalid_form, parse_date, parse_id,
                       render_page_or_fragment, requires)
 
+from .. import rule_text
 from ..models import Booking, Host, Reception, Representative, Series, Slot, Studio
 from ..schemas import ReasonIn, RepresentativeIn, RescheduleIn, SeriesIn, StudioIn
 from ..services import compliance, schedule as svc
@@ -186,7 +187,7 @@ def _series_context(studio: Studio, **kw) -> dict:
     names = {p.id: p.name for p in db.session.scalars(select(api.Person).where(
         api.Person.id.in_([r.person_id for r in reps])))}
     return {"studio": studio, "series": series, "reps": reps, "names": names, "preview": None, "errors": {},
-            "form": {}, **labels(), **kw}
+            "form": {}, "rule_text": rule_text.describe, **labels(), **kw}
 
 
 @requires("office_hours.reception.manage")

@@ -144,3 +144,31 @@ def test_calendar_page_shows_the_month_and_the_panel_loads_in_place(app, ow):
     panel = c.get(f"/t/{ow.street.slug}/office_hours/receptions/{r_id}", headers={"HX-Request": "true",
                                                                                "HX-Target": "panel"})
     assert panel.status_code == 200 and "<html" not in panel.text and "已发布" in panel.text
+
+
+def test_series_page_says_the_rule_in_words_and_keeps_the_rule_beside_it(app, ow):
+    from plugins.office_hours.models import Studio
+    from plugins.office_hours.services import schedule
+    today = clock.local(clock.utcnow()).date()
+    with app.app_context(), tenant_scope(ow.street.id):
+        studio = db.session.get(Studio, ow.studio_id)
+        schedule.save_series(studio, {"rrule": "FREQ=MONTHLY;BYDAY=TU;BYSETPOS=2", "valid_from": today,
+                                      "at": time(9, 0), "host_ids": [ow.rep_id]})
+    page = client_for(app, ow.admin).get(f"/t/{ow.street.slug}/office_hours/studios/{ow.studio_id}/series")
+    assert page.status_code == 200
+    assert "每月第二个周二" in page.text and "FREQ=MONTHLY;BYDAY=TU;BYSETPOS=2" in page.text
+
+
+@pytest.mark.parametrize("rule, said", [
+    ("FREQ=WEEKLY;BYDAY=WE", "每周周三"),
+    ("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH", "每2周的周一、周四"),
+    ("FREQ=MONTHLY;BYDAY=-1FR", "每月最后一个周五"),
+    ("FREQ=MONTHLY;BYMONTHDAY=15;COUNT=6", "每月15日，共6次"),
+    ("FREQ=DAILY;UNTIL=20261231T000000Z", "每天，至2026-12-31"),
+    ("FREQ=YEARLY;BYMONTH=3", None),  # not offered by the form: shown as the rule itself
+    ("FREQ=MONTHLY;BYDAY=9TU", None),
+])
+def test_rules_are_said_only_when_said_exactly(app, rule, said):
+    from plugins.office_hours.rule_text import describe
+    with app.test_request_context():
+        assert describe(rule) == said
