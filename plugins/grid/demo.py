@@ -25,7 +25,7 @@ PLAN = {
     "SECURITY": [("RESOLVED", 26)],
 }
 OTHER_STATES = [("REJECTED", 9), ("MERGED", 14), ("CANCELLED", 6), ("OPEN", 6), ("OPEN_OVERDUE", 5)]
-LIVE_QUEUE = 30
+LIVE_QUEUE = 60
 SEASON = [0.8, 0.7, 0.9, 1.0, 1.1, 1.2, 1.3, 1.3, 1.1, 1.0, 0.9, 0.8]  # summer brings more sanitation and disputes
 #: the demo streets lie side by side around Xiejiaji (谢家集), about 116.83 E, 32.60 N
 ORIGIN = (116.77, 32.585)
@@ -161,12 +161,16 @@ def fill(tenant, window_end: date) -> int:
                               "SUBMITTED", state, ev.closed_at))
             pending_logs.append((ev, steps))
             events_made += 1
-    # this month's live queue, after the window
+    # this month's live queue, after the window; two in three in the street's first community (the
+    # one the demo's community and grid accounts serve), so their queues are not empty on first sight
     today = clock.utcnow().astimezone(clock.SHANGHAI)
+    home = _home_grids()
     for k in range(share(LIVE_QUEUE, index, n)):
         category = rng.choice(cats[rng.choice(list(PLAN))])
         created = (today - timedelta(hours=rng.randint(1, 24 * 6))).astimezone(clock.timezone_utc())
         ev = make(category, created, rng.choice(("RESIDENT", "GRID_PATROL")))
+        if home and k % 3 != 2:
+            ev.grid_id = home[0] if k % 3 == 0 else rng.choice(home)
         state = ("SUBMITTED", "REGISTERED", "DISPATCHED", "IN_PROGRESS", "AWAITING_CHECK")[k % 5]
         ev.state = state
         limit = cal.add(created, category.limit_value, category.limit_unit)
@@ -185,6 +189,13 @@ def fill(tenant, window_end: date) -> int:
                                       at=at, payload={"demo": True}))
     db.session.flush()
     return events_made
+
+
+def _home_grids() -> list[int]:
+    """The grids of the street's first community, its first grid first."""
+    first = db.session.scalar(select(func.min(OrgUnit.id)).where(OrgUnit.kind == "community"))
+    return list(db.session.scalars(select(OrgUnit.id).where(OrgUnit.kind == "grid", OrgUnit.parent_id == first)
+                                   .order_by(OrgUnit.id)))
 
 
 def draw_boundaries(tenant, index: int, since: date) -> dict[int, tuple[GridProfile, tuple, list]]:

@@ -75,3 +75,12 @@ def test_the_demo_map_draws_every_grid_near_xiejiaji_with_events_inside_their_gr
         events = list(db.session.scalars(select(GridEvent).where(GridEvent.lat.is_not(None)).limit(200)))
         assert len(events) == 200
         assert all(locate(e.lng, e.lat).grid_id == e.grid_id for e in events)
+
+
+@pytest.mark.parametrize("username", ["community-staff", "grid-worker"])
+def test_the_demo_accounts_find_open_work_in_their_own_queue(app, demo, username):
+    """Whoever signs in to the demo as community or grid staff sees live events, not an empty list."""
+    client = app.test_client()
+    client.post("/login", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": csrf_token(client)})
+    page = client.get("/t/xjj-xiejiaji/grid/").text
+    assert page.count("data-event=") >= 3 and "靠山社区" in page
