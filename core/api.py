@@ -34,7 +34,7 @@ from . import fields, params
 from .auth.models import UserAccount as Account
 from .fields import AwareDateTime, Date, Id, Integer, Stripped, Text, text
 from .params import arg, as_id, parse_date, parse_id, parse_moment
-from .org.services import ancestors, create_unit, move_unit, path_filter, units_within
+from .org.services import ancestors, create_unit, move_unit, path_filter, serves, units_serving, units_within
 from .plugins.hookspecs import hookimpl, hookspec
 from .plugins.manager import NavItem, SearchHit, Tab, Widget
 from .plugins.manifest import PiiField, PluginManifest
@@ -61,7 +61,7 @@ __all__ = [
     "create_tenant_table", "drop_tenant_table", "register_model_converters", "example_args",
     # the organization and people (read them; core's own pages change them)
     "OrgUnit", "Person", "PartyOrg", "ResidentUnit", "org_unit", "person", "ancestors", "path_filter",
-    "units_within", "create_unit", "move_unit", "mask_phone", "mask_id", "unit_label", "unit_labels", "natural_key",
+    "units_within", "units_serving", "serves", "create_unit", "move_unit", "mask_phone", "mask_id", "unit_label", "unit_labels", "natural_key",
     "label_key",
     # plugin contract
     "hookimpl", "hookspec", "PluginManifest", "PiiField", "Permission", "NavItem", "Widget", "Tab", "SearchHit",

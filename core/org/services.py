@@ -110,6 +110,34 @@ def units_within(permission: str):
     return None if condition is None else select(OrgUnit.id).where(condition)
 
 
+def _served_paths(scopes: tuple[str, ...]) -> set[str]:
+    """Every node on the way down to each scope: ``/2/3/106/`` is served by ``/2/`` and ``/2/3/``."""
+    out = set()
+    for p in scopes:
+        parts = p.strip("/").split("/")
+        out.update("/" + "/".join(parts[:k]) + "/" for k in range(1, len(parts)))
+    return out
+
+
+def units_serving(permission: str):
+    """Ids of the units whose services reach the user for ``permission``: those within their grants
+    and those above them (a resident of a grid books at the community's studio and the street's),
+    or None for the whole tenant. For a resident-facing action on a row of a unit above the grant."""
+    scopes = current().scope_paths(permission)
+    condition = path_filter(scopes)
+    if condition is None:
+        return None
+    above = _served_paths(scopes)
+    return select(OrgUnit.id).where(or_(condition, OrgUnit.path.in_(above)) if above else condition)
+
+
+def serves(permission: str, unit) -> bool:
+    """Whether ``unit``'s services reach the user for ``permission``: a grant on it, above it or below it."""
+    ctx = current()
+    scopes = ctx.scope_paths(permission)
+    return ctx.can(permission, unit.path) or any(p.startswith(unit.path) for p in scopes)
+
+
 def search_people(q: str, limit: int = 50, after_id: int | None = None,
                   within: tuple[str, ...] | None = None) -> list[Person]:
     """Name, pinyin initials, or the last four digits of a phone; only under ``within`` tree paths

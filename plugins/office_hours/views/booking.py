@@ -18,12 +18,12 @@ from core.api import clock, current, db, form_data, get_or_404, requires, see_ot
 from ..models import Booking, Reception, Slot, Studio, WaitlistEntry
 from ..schemas import HoldIn
 from ..services import booking as svc
-from .common import holder_key, labels, studios as visible_studios
+from .common import bookable, holder_key, labels, studios as visible_studios
 
 
 def _upcoming() -> list[tuple[Reception, Studio, list[Slot]]]:
     now = clock.utcnow()
-    mine = {s.id: s for s in visible_studios("office_hours.book")}
+    mine = {s.id: s for s in visible_studios("office_hours.book", serving=True)}
     rows = db.session.scalars(select(Reception).where(Reception.state == "announced", Reception.starts_at > now,
                                                       Reception.studio_id.in_(list(mine) or [0]))
                               .order_by(Reception.starts_at).limit(30)).all()
@@ -52,10 +52,10 @@ def hold(reception_id: int):
     """Hold a seat; the answer is the 5-minute confirmation card, or the alternatives (409) when the
     slot went to someone else first, or the reason (422)."""
     r = get_or_404(Reception, reception_id)
-    studio = db.session.get(Studio, r.studio_id)
-    unit = api.org_unit(studio.org_unit_id)
-    if not api.can("office_hours.book", unit):
+    studio = bookable(r)
+    if studio is None:
         return _card("office_hours/_refused.html", HTTPStatus.FORBIDDEN, message=_("您不能预约该工作室"))
+    unit = api.org_unit(studio.org_unit_id)
     try:
         data = HoldIn().load(form_data())
         staff = api.can("office_hours.desk", unit) and bool(data.get("phone"))
@@ -127,6 +127,8 @@ def cancel_booking(booking_id: int):
 @requires("office_hours.book")
 def waitlist(reception_id: int):
     r = get_or_404(Reception, reception_id)
+    if bookable(r) is None:
+        return _card("office_hours/_refused.html", HTTPStatus.FORBIDDEN, message=_("您不能预约该工作室"))
     try:
         e = svc.join_waitlist(r, holder_key(), user_id=current().user_id)
         db.session.commit()

@@ -21,10 +21,11 @@ BOOKING_STATES = {"held": _l("待确认"), "confirmed": _l("已确认"), "checke
                   "no_show": _l("爽约")}
 
 
-def studios(permission: str = "office_hours.view") -> list[Studio]:
-    """Studios in the units where the user holds ``permission``."""
+def studios(permission: str = "office_hours.view", serving: bool = False) -> list[Studio]:
+    """Studios in the units where the user holds ``permission``; with ``serving``, also the studios
+    above them (a resident of a grid books at the community's and the street's studios)."""
     q = select(Studio).order_by(Studio.name, Studio.id)
-    within = api.units_within(permission)
+    within = api.units_serving(permission) if serving else api.units_within(permission)
     if within is not None:
         q = q.where(Studio.org_unit_id.in_(within))
     return list(db.session.scalars(q))
@@ -37,6 +38,13 @@ def require_on(permission: str, studio_id: int) -> Studio:
     if unit is None or not api.can(permission, unit):
         abort(403)
     return studio
+
+
+def bookable(reception: Reception) -> Studio | None:
+    """The reception's studio if it serves the user for booking (on, above or below their unit)."""
+    studio = db.session.get(Studio, reception.studio_id)
+    unit = api.org_unit(studio.org_unit_id)
+    return studio if unit is not None and api.serves("office_hours.book", unit) else None
 
 
 def reception_for(permission: str, reception_id: int) -> tuple[Reception, Studio]:

@@ -13,7 +13,7 @@ from core.api import clock, db, Refused
 from core.tenancy import tenant_scope
 from core.testing.factories import post
 
-from .conftest import client_for, in_days, make_reception
+from .conftest import client_for, in_days, make_reception, slots_of
 
 
 @pytest.fixture
@@ -206,3 +206,31 @@ def test_my_bookings_lists_and_cancels(app, ow):
     assert post(client_for(app, ow.residents[1]), f"{base}/bookings/{booking_id}/cancel", {}).status_code == 404
     assert post(c, f"{base}/bookings/{booking_id}/cancel", {}).status_code == 303
     assert "已取消" in c.get(f"{base}/my").text
+
+
+def test_a_resident_of_a_grid_books_at_the_communitys_studio_and_not_at_a_neighbours(app, ow, create_unit,
+                                                                                    create_user):
+    """A resident's grant sits on their grid; the studio of the community above serves them, the studio of
+    the next community does not (no listing, no hold, no waitlist)."""
+    grid = create_unit(ow.street, ow.community.id, "grid", "第1网格")
+    other = create_unit(ow.street, ow.street.root_id, "community", "光明社区")
+    other_grid = create_unit(ow.street, other.id, "grid", "第1网格")
+    mine = create_user(ow.street, "resident", unit_id=grid.id)
+    neighbour = create_user(ow.street, "resident", unit_id=other_grid.id)
+    r_id = make_reception(app, ow, in_days(5), seats=1)
+    slot = slots_of(app, ow, r_id)[0][0]
+    base = f"/t/{ow.street.slug}/office_hours"
+
+    c = client_for(app, mine)
+    assert "幸福社区党代表工作室" in c.get(f"{base}/book").text
+    held = post(c, f"{base}/receptions/{r_id}/hold", {"slot_id": slot}, headers={"HX-Request": "true"})
+    assert held.status_code == 200
+
+    n = client_for(app, neighbour)
+    assert "幸福社区党代表工作室" not in n.get(f"{base}/book").text
+    assert post(n, f"{base}/receptions/{r_id}/hold", {"slot_id": slot},
+                headers={"HX-Request": "true"}).status_code == 403
+    assert post(n, f"{base}/receptions/{r_id}/waitlist", {}, headers={"HX-Request": "true"}).status_code == 403
+    with app.app_context(), tenant_scope(ow.street.id, commit=False):
+        from plugins.office_hours.models import WaitlistEntry
+        assert db.session.scalar(select(func.count()).select_from(WaitlistEntry)) == 0
