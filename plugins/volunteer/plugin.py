@@ -14,6 +14,8 @@ MANIFEST = PluginManifest(
     requires_core_revision="c0003",
     settings_schema="plugins.volunteer.schemas:Settings",
     optional_depends=("grid",),
+    # the ledger itself: corrected by reversals, never rewritten (the balance cache stays writable)
+    append_only=("volunteer__txn", "volunteer__entry"),
 )
 
 STAFF = ("tenant_admin", "street_staff", "community_staff")
