@@ -14,7 +14,7 @@ from core.api import Refused, Stale, clock, db, emit, lock_for_update
 
 from ..events import HoursApproved, RecordVoided
 from ..models import Activity, Certificate, LedgerTxn, ServiceRecord, Volunteer
-from . import ledger
+from . import ledger, periods
 from .common import require, user_id
 
 REVIEWABLE = ("submitted", "needs_review")
@@ -167,16 +167,28 @@ def _decide(rec: ServiceRecord, to: str, frm=REVIEWABLE, **values) -> None:
     db.session.refresh(rec)
 
 
-def void(rec: ServiceRecord, reason: str) -> ServiceRecord:
-    """Void an approved record: reverse its HOURS_CREDIT and EARN; certificates over that day need review."""
+def void(rec: ServiceRecord, reason: str):
+    """Void an approved record: reverse its HOURS_CREDIT and EARN; certificates over that day need
+    review. Dated in a closed period, the void waits for a second approver (returns the request)."""
     require("volunteer.record.void", rec.org_unit_id)
     if not reason:
         raise Refused(_("作废须说明原因"))
+    if rec.state != "approved":
+        raise Stale("volunteer/_record_row.html", r=rec, decided=_approver_name(rec))
+    if periods.is_closed(rec.service_date):
+        from .adjustments import request_void
+        return request_void(rec, reason)
+    return do_void(rec, reason)
+
+
+def do_void(rec: ServiceRecord, reason: str, requested_by: int | None = None,
+            approved_by: int | None = None) -> ServiceRecord:
+    """The void itself: the reversals go into the open period (late when the record's month is closed)."""
     _decide(rec, "voided", frm=("approved",), reject_reason=reason)
     for key in (f"hours:r{rec.id}", f"earn:r{rec.id}"):
         txn_id = db.session.scalar(select(LedgerTxn.id).where(LedgerTxn.idempotency_key == key))
         if txn_id is not None:
-            ledger.reverse(txn_id, f"作废：{reason}"[:200], user_id())
+            ledger.reverse(txn_id, f"作废：{reason}"[:200], requested_by or user_id(), approved_by=approved_by)
     db.session.execute(update(Certificate).where(
         Certificate.volunteer_id == rec.volunteer_id, Certificate.state == "valid",
         Certificate.range_from <= rec.service_date, Certificate.range_to >= rec.service_date)
