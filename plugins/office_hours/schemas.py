@@ -1,7 +1,7 @@
 """Settings and the input schemas of the office-hours forms (Chinese messages, bounded values)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from marshmallow import fields, pre_load, Schema, validate, validates_schema, ValidationError
 
 from core.api import AwareDateTime, Date, Id, Integer, Stripped, text
@@ -83,7 +83,7 @@ class SeriesIn(Form):
     @validates_schema
     def _order(self, data, **kw):
         if data.get("valid_to") and data["valid_to"] < data["valid_from"]:
-            raise ValidationError(_l("结束日期不能早于开始日期"), "valid_to")
+            raise ValidationError(_("结束日期不能早于开始日期"), "valid_to")
 
 
 class ReasonIn(Form):

@@ -1,7 +1,7 @@
 """Settings and the input schemas of the forms (marshmallow, core's field types)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.api import Date, Id, Integer, text
@@ -49,7 +49,7 @@ class VolunteerIn(Schema):
     @validates_schema
     def _role(self, data, **_kw):
         if data.get("role") and data.get("kind") != "retired_member":
-            raise ValidationError(_l("三员角色仅限退休党员"), "role")
+            raise ValidationError(_("三员角色仅限退休党员"), "role")
 
 
 class TeamIn(Schema):
@@ -111,7 +111,7 @@ class CertificateIn(Schema):
     @validates_schema
     def _order(self, data, **_kw):
         if data.get("range_from") and data.get("range_to") and data["range_from"] > data["range_to"]:
-            raise ValidationError(_l("结束日期不能早于开始日期"), "range_to")
+            raise ValidationError(_("结束日期不能早于开始日期"), "range_to")
 
 
 class AdjustIn(Schema):
