@@ -15,7 +15,7 @@ from core.api import Refused, Stale, clock, db
 
 from ..models import SecondApproval, ServiceRecord, Volunteer
 from ..models.ledger import POINTS
-from ..models.periods import REASON_CODES, SECOND_APPROVER_ABOVE
+from ..models.periods import REASON_CODES, REQUEST_KINDS, REQUEST_STATES, SECOND_APPROVER_ABOVE, TXN_TYPES
 from . import ledger
 from .common import require, today, user_id
 
@@ -86,7 +86,8 @@ def decide(req: SecondApproval, approve: bool, reason: str = "") -> SecondApprov
         decline_reason=reason[:200]).execution_options(synchronize_session=False)).rowcount
     if done != 1:
         db.session.refresh(req)
-        raise Stale("volunteer/_request_row.html", q=req, error=_("已由他人复核"))
+        raise Stale("volunteer/_request_row.html", q=req, error=_("已由他人复核"), kinds=REQUEST_KINDS,
+                    req_states=REQUEST_STATES, txn_types=TXN_TYPES, reasons=REASON_CODES)
     db.session.refresh(req)
     if not approve:
         return req

@@ -14,6 +14,7 @@ from core.api import Refused, Stale, clock, db, emit, lock_for_update
 
 from ..events import HoursApproved, RecordVoided
 from ..models import Activity, Certificate, LedgerTxn, ServiceRecord, Volunteer
+from ..models.activities import RECORD_STATES, SOURCES
 from . import ledger, periods
 from .common import require, user_id
 
@@ -85,7 +86,7 @@ def approve(rec: ServiceRecord) -> ServiceRecord:
     _guard_duties(rec, vol)
     db.session.refresh(rec)
     if rec.state not in REVIEWABLE:
-        raise Stale("volunteer/_record_row.html", r=rec, decided=_approver_name(rec))
+        raise Stale("volunteer/_record_row.html", r=rec, decided=_approver_name(rec), states=RECORD_STATES, sources=SOURCES)
     if _overlaps(rec):
         raise Refused(_("与该志愿者已审核的另一条记录时间重叠"))
     cap = int(_settings().get("daily_cap_minutes") or 480)
@@ -107,7 +108,7 @@ def approve(rec: ServiceRecord) -> ServiceRecord:
         uncredited_reason=reason).execution_options(synchronize_session=False)).rowcount
     if done != 1:
         fresh = _fresh(rec.id)
-        raise Stale("volunteer/_record_row.html", r=fresh, decided=_approver_name(fresh))
+        raise Stale("volunteer/_record_row.html", r=fresh, decided=_approver_name(fresh), states=RECORD_STATES, sources=SOURCES)
     db.session.refresh(rec)
     if credited > 0:
         points = 0 if rec.source == "backfill" else credited * int(_settings().get("points_per_hour", 1)) * 100 // 60
@@ -163,7 +164,7 @@ def _decide(rec: ServiceRecord, to: str, frm=REVIEWABLE, **values) -> None:
                               .values(state=to, **values).execution_options(synchronize_session=False)).rowcount
     if done != 1:
         fresh = _fresh(rec.id)
-        raise Stale("volunteer/_record_row.html", r=fresh, decided=_approver_name(fresh))
+        raise Stale("volunteer/_record_row.html", r=fresh, decided=_approver_name(fresh), states=RECORD_STATES, sources=SOURCES)
     db.session.refresh(rec)
 
 
@@ -174,7 +175,7 @@ def void(rec: ServiceRecord, reason: str):
     if not reason:
         raise Refused(_("作废须说明原因"))
     if rec.state != "approved":
-        raise Stale("volunteer/_record_row.html", r=rec, decided=_approver_name(rec))
+        raise Stale("volunteer/_record_row.html", r=rec, decided=_approver_name(rec), states=RECORD_STATES, sources=SOURCES)
     if periods.is_closed(rec.service_date):
         from .adjustments import request_void
         return request_void(rec, reason)
