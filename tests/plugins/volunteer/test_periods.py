@@ -207,3 +207,16 @@ def test_form_errors_follow_the_users_language(app):
             assert series.get("valid_to") == ["The end date cannot be before the start date"]
         errors = CertificateIn().validate({"range_from": "2026-05-02", "range_to": "2026-05-01"})
         assert errors == {"range_to": ["结束日期不能早于开始日期"]}
+
+
+def test_two_second_approvers_at_once_post_the_award_once(app, database, vw, second, create_user):
+    from .conftest import run_parallel
+    third = create_user(vw.street, "street_staff")
+    vid = register(app, vw, 0)
+    big, state = _adjust(app, vw, vid, vw.admin, "BONUS", 90)
+    assert state == "pending"
+    outcome = run_parallel(database, vw.street.id, "tests.plugins.volunteer.parallel_work:second_approve", workers=2,
+                           user_ids=[second.id, third.id], request_id=big)
+    results = sorted(r[0] for r in outcome)
+    assert results[0] == "ok" and results[1].startswith("refused: Stale"), outcome
+    assert _bal(app, vw, vid)["POINTS"] == 9000
