@@ -92,7 +92,7 @@ def upgrade(url: str, revision: str = "heads", plugins=None, report=None) -> lis
                 if pg:  # every upgrade ends with the runtime role's privileges as declared
                     from .migrate_ops import app_role
                     from .tenancy import privileges
-                    if privileges.apply(conn, app_role()):
+                    if privileges.apply(conn, app_role(), reg):
                         report(f"runtime role {app_role()}: table privileges set to the declared list")
                     conn.commit()
                 installed = set(reg.plugins)

@@ -192,6 +192,10 @@ def _check(name: str, module, first_party: bool) -> PluginManifest:
         raise PluginLoadError(f"{name}: needs core {manifest.requires_core}, this is {_core_version()}")
     if manifest.prefix != f"{name}__":
         raise PluginLoadError(f"{name}: table prefix must be {name}__")
+    foreign = [t for t in manifest.append_only if not t.startswith(manifest.prefix)]
+    if foreign:
+        raise PluginLoadError(f"{name}: append_only names tables outside its prefix {manifest.prefix}: "
+                              f"{', '.join(foreign)}")
     return manifest
 
 

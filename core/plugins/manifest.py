@@ -40,6 +40,10 @@ class PluginManifest:
     migrations: str | None = None
     default_enabled: bool = False
     pii: tuple[PiiField, ...] = field(default_factory=tuple)
+    #: your tables that are never updated or deleted (ledgers, journals): the runtime database role
+    #: gets SELECT and INSERT only on them, set at the end of every ``jiceng db upgrade`` and checked
+    #: by the catalog test (``core/tenancy/privileges.py``). Names must carry your table prefix.
+    append_only: tuple[str, ...] = ()
 
     @property
     def prefix(self) -> str:

@@ -9,13 +9,16 @@ corrected, and the catalog test compares the database with the same list:
 - migration bookkeeping is read-only;
 - hook errors are written and purged, never rewritten;
 - password hashes, TOTP secrets and recovery codes cannot be selected; sign-in reads one account's
-  at a time through ``jiceng_sign_in_secrets`` (``core.auth.credentials``).
+  at a time through ``jiceng_sign_in_secrets`` (``core.auth.credentials``);
+- a plugin's append-only tables (``PluginManifest.append_only``: ledgers, journals) are read and
+  inserted, never updated or deleted. A plugin can only narrow its own tables this way, never widen.
 """
 from __future__ import annotations
 
 from sqlalchemy import text
 
 DML = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"})
+APPEND_ONLY = frozenset({"SELECT", "INSERT"})
 SECRET_COLUMNS = {"user_account": ("password_hash", "totp_secret", "recovery_codes")}
 TABLES = {
     "audit_log": frozenset({"SELECT", "INSERT"}),
@@ -28,13 +31,26 @@ TABLES = {
 SECURITY_DEFINERS = frozenset({"jiceng_users_beyond", "jiceng_sign_in_secrets"})
 
 
-def declared(table: str) -> frozenset[str]:
+def from_plugins(plugins=None) -> dict[str, frozenset[str]]:
+    """{table: privileges} that the installed plugins declare in their manifests (``append_only``);
+    ``plugins`` is a registry, the application's by default."""
+    if plugins is None:
+        from ..plugins.manager import registry
+        plugins = registry()
+    return {table: APPEND_ONLY for loaded in plugins.plugins.values()
+            for table in getattr(loaded.manifest, "append_only", ())}
+
+
+def declared(table: str, plugins=None) -> frozenset[str]:
+    """What the runtime role may do to ``table``: core's list, then what a plugin declared, else DML."""
     if table == "alembic_version" or table.startswith("alembic_version__"):
         return frozenset({"SELECT"})
-    return TABLES.get(table, DML)
+    if table in TABLES:
+        return TABLES[table]
+    return from_plugins(plugins).get(table, DML)
 
 
-def apply(conn, role: str) -> bool:
+def apply(conn, role: str, plugins=None) -> bool:
     """Bring the runtime role's table privileges to the declared list (PostgreSQL); False when the
     cluster has no such role."""
     exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
@@ -43,7 +59,7 @@ def apply(conn, role: str) -> bool:
     tables = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
     for table in tables:
         conn.exec_driver_sql(f'REVOKE ALL ON "{table}" FROM {role}')
-        conn.exec_driver_sql(f'GRANT {", ".join(sorted(declared(table)))} ON "{table}" TO {role}')
+        conn.exec_driver_sql(f'GRANT {", ".join(sorted(declared(table, plugins)))} ON "{table}" TO {role}')
         if table in SECRET_COLUMNS:
             columns = conn.execute(text(
                 "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "

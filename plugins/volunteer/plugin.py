@@ -14,6 +14,8 @@ MANIFEST = PluginManifest(
     requires_core_revision="c0003",
     settings_schema="plugins.volunteer.schemas:Settings",
     optional_depends=("grid",),
+    # the ledger itself: corrected by reversals, never rewritten (the balance cache stays writable)
+    append_only=("volunteer__txn", "volunteer__entry"),
 )
 
 STAFF = ("tenant_admin", "street_staff", "community_staff")
@@ -46,13 +48,14 @@ def register_blueprints(app):
 
     from core.api import OrgUnit
 
-    from .models import Activity, Certificate, PostClaim, RedemptionOrder, RewardItem, ServicePost, ServiceRecord, \
-        Team, Volunteer
+    from .models import AccountingPeriod, Activity, Certificate, PostClaim, RedemptionOrder, RewardItem, \
+        SecondApproval, ServicePost, ServiceRecord, Team, Volunteer
     from .views import bp
     register_model_converters(app, volunteer_volunteer=Volunteer, volunteer_team=Team, volunteer_post=ServicePost,
                               volunteer_claim=PostClaim, volunteer_activity=Activity, volunteer_record=ServiceRecord,
                               volunteer_reward=RewardItem, volunteer_order=RedemptionOrder,
-                              volunteer_certificate=Certificate, volunteer_unit=OrgUnit)
+                              volunteer_certificate=Certificate, volunteer_unit=OrgUnit,
+                              volunteer_period=AccountingPeriod, volunteer_request=SecondApproval)
     return [bp]
 
 
@@ -74,7 +77,25 @@ def register_permissions():
         Permission("volunteer.board.manage", _l("管理公示牌"), STAFF),
         Permission("volunteer.certificate.issue", _l("开具服务证明"), STAFF),
         Permission("volunteer.export", _l("导出志愿服务台账"), STAFF),
+        Permission("volunteer.ledger.adjust", _l("奖励或扣减积分"), ("tenant_admin", "street_staff")),
+        Permission("volunteer.ledger.second_approve", _l("复核积分调整和已结账期间的作废"),
+                   ("tenant_admin", "street_staff")),
+        Permission("volunteer.period.close", _l("志愿积分按月结账"), ("tenant_admin", "street_staff")),
     ]
+
+
+@hookimpl
+def register_audit_labels():
+    return {
+        "volunteer.export": _l("导出志愿服务台账"),
+        "volunteer.period_closed": _l("志愿积分：月度结账"),
+        "volunteer.adjust": _l("志愿积分：奖励或扣减"),
+        "volunteer.second_approval": _l("志愿积分：双人复核"),
+        "volunteer.hours_approved": _l("志愿服务时长审核通过"),
+        "volunteer.record_voided": _l("志愿服务记录作废"),
+        "volunteer.claim_changed": _l("志愿岗位认领变化"),
+        "volunteer.role_certified": _l("三员角色认定"),
+    }
 
 
 @hookimpl

@@ -1,15 +1,17 @@
 """Settings and the input schemas of the forms (marshmallow, core's field types)."""
 from __future__ import annotations
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.api import Date, Id, Integer, text
 
 from .models.activities import ACTIVITY_TYPES
+from .models.periods import REASON_CODES
 from .models.people import CONSENTS, KINDS, ROLES, TEAM_TYPES
 from .models.posts import POST_KINDS
 
-RANGE = "请填写 {min}–{max} 之间的整数"
+RANGE = _l("请填写 {min}–{max} 之间的整数")
 
 
 class Settings(Schema):
@@ -31,11 +33,11 @@ def _with(field, check):
 
 
 def _choice(options: dict, required: bool = True):
-    return _with(text(24, required=required), validate.OneOf(list(options), error="请从列表中选择"))
+    return _with(text(24, required=required), validate.OneOf(list(options), error=_l("请从列表中选择")))
 
 
 def _time():
-    return _with(text(5), validate.Regexp(r"^\d\d:\d\d$", error="时间格式为 HH:MM"))
+    return _with(text(5), validate.Regexp(r"^\d\d:\d\d$", error=_l("时间格式为 HH:MM")))
 
 
 class VolunteerIn(Schema):
@@ -47,7 +49,7 @@ class VolunteerIn(Schema):
     @validates_schema
     def _role(self, data, **_kw):
         if data.get("role") and data.get("kind") != "retired_member":
-            raise ValidationError("三员角色仅限退休党员", "role")
+            raise ValidationError(_("三员角色仅限退休党员"), "role")
 
 
 class TeamIn(Schema):
@@ -80,7 +82,7 @@ class ActivityIn(Schema):
 
 
 class CheckinIn(Schema):
-    code = _with(text(6), validate.Regexp(r"^\d{6}$", error="请输入 6 位签到码"))
+    code = _with(text(6), validate.Regexp(r"^\d{6}$", error=_l("请输入 6 位签到码")))
 
 
 class ReasonIn(Schema):
@@ -109,4 +111,12 @@ class CertificateIn(Schema):
     @validates_schema
     def _order(self, data, **_kw):
         if data.get("range_from") and data.get("range_to") and data["range_from"] > data["range_to"]:
-            raise ValidationError("结束日期不能早于开始日期", "range_to")
+            raise ValidationError(_("结束日期不能早于开始日期"), "range_to")
+
+
+class AdjustIn(Schema):
+    """积分调整: BONUS or DEDUCT in whole points with a reason code (above 50 points a second person approves)."""
+    txn_type = _choice({"BONUS": 1, "DEDUCT": 1})
+    points = Integer(required=True, validate=validate.Range(min=1, max=10000, error=RANGE))
+    reason_code = _choice(REASON_CODES)
+    memo = text(200)

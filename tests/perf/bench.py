@@ -304,6 +304,9 @@ def main() -> int:
           and all(r["non2xx"] == 0 for s in (s1, s100) for k, r in s.items() if not k.startswith("_"))
           and all(results[k]["errors"] == 0 and results[k]["locked"] == 0 for k in ("booking", "pg_booking")
                   if k in results))
+    vol = json.loads(subprocess.run([PY, str(ROOT / "tests/perf/bench_volunteer.py")], cwd=ROOT, capture_output=True,
+                                    text=True, check=True).stdout.strip().splitlines()[-1])
+    print(f"volunteer: page10k/page100={vol['ratio']:.2f}")
     print(f"results: {tmp / 'bench.json'}")
     print(f"bench: list/baseline={ratios['list']:.2f} scale100x/1x={scale_ratio:.2f} p99_ms={p99:.0f} "
           f"detail/baseline={ratios['detail']:.2f} fragment/baseline={ratios['fragment']:.2f} "

@@ -64,7 +64,7 @@ def test_every_table_with_tenant_id_has_forced_rls_and_a_policy(owner):
     assert missing == []
 
 
-def test_the_runtime_role_holds_nothing_beyond_the_declared_list(owner):
+def _held(owner) -> dict[str, set]:
     rows = owner.execute(text("SELECT c.relname, a.privilege_type FROM pg_class c "
                               "JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a "
                               "WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.grantee = CAST(:r AS regrole)"),
@@ -72,9 +72,21 @@ def test_the_runtime_role_holds_nothing_beyond_the_declared_list(owner):
     held: dict[str, set] = {}
     for table, privilege in rows:
         held.setdefault(table, set()).add(privilege)
-    beyond = {t: sorted(p - privileges.declared(t)) for t, p in held.items() if p - privileges.declared(t)}
-    assert beyond == {}
+    return held
+
+
+def _beyond(held: dict[str, set]) -> dict[str, list]:
+    return {t: sorted(p - privileges.declared(t)) for t, p in held.items() if p - privileges.declared(t)}
+
+
+def test_the_runtime_role_holds_nothing_beyond_the_declared_list(owner):
+    held = _held(owner)
+    assert _beyond(held) == {}
     assert held["audit_log"] == {"SELECT", "INSERT"} and held["platform_audit"] == {"INSERT"}
+    # a plugin's append-only tables, declared in its manifest: the volunteer ledger, not its balance cache
+    assert privileges.declared("volunteer__entry") == {"SELECT", "INSERT"}
+    assert held["volunteer__txn"] == held["volunteer__entry"] == {"SELECT", "INSERT"}
+    assert {"UPDATE", "DELETE"} <= held["volunteer__balance"]
     assert held["alembic_version"] == {"SELECT"}
     for column in privileges.SECRET_COLUMNS["user_account"]:
         assert not owner.execute(text("SELECT has_column_privilege(:r, 'user_account', :c, 'SELECT')"),
@@ -111,6 +123,10 @@ def test_another_streets_module_settings_cannot_be_changed_with_raw_sql(runtime,
     "SELECT password_hash FROM user_account",
     "SELECT totp_secret FROM user_account",
     "SELECT * FROM user_account",
+    "UPDATE volunteer__txn SET memo = 'x'",
+    "DELETE FROM volunteer__txn",
+    "UPDATE volunteer__entry SET amount = amount * 2",
+    "DELETE FROM volunteer__entry",
 ])
 def test_the_runtime_role_is_refused(runtime, two_streets, sql):
     with runtime.begin() as conn:
@@ -127,3 +143,16 @@ def test_an_upgrade_takes_back_what_a_migration_granted_too_much(owner, pg_datab
     assert not owner.execute(text("SELECT has_table_privilege(:r, 'audit_log', 'DELETE')"), {"r": APP}).scalar()
     assert not owner.execute(text("SELECT has_column_privilege(:r, 'user_account', 'password_hash', 'SELECT')"),
                              {"r": APP}).scalar()
+
+
+def test_a_plugins_append_only_table_that_can_be_updated_fails_the_check_until_an_upgrade(owner, pg_database):
+    from core import migrate
+    from core.testing.checks import rls_problems
+    owner.exec_driver_sql(f"GRANT UPDATE, DELETE ON volunteer__entry TO {APP}")
+    try:
+        assert _beyond(_held(owner)) == {"volunteer__entry": ["DELETE", "UPDATE"]}
+        assert any(p.startswith("volunteer__entry: the runtime role holds") for p in rls_problems(owner, "volunteer__", APP))
+    finally:
+        migrate.upgrade(pg_database["MIGRATE_DATABASE_URL"])
+    assert _beyond(_held(owner)) == {}
+    assert rls_problems(owner, "volunteer__", APP) == []

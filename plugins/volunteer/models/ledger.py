@@ -1,7 +1,8 @@
 """The ledger: append-only, double-entry, two currencies (HOURS in minutes, POINTS in 0.01 points).
 
 ``ledger_txn`` and ``ledger_entry`` are never updated or deleted: database triggers refuse it
-(migration ``volunteer_0001``). ``account_balance`` is a cache of Σ entries, written in the same
+(migration ``volunteer_0002``) and the runtime
+database role holds only SELECT and INSERT on them (``MANIFEST.append_only``). ``account_balance`` is a cache of Σ entries, written in the same
 transaction and rebuilt by ``jiceng volunteer ledger verify --rebuild``.
 """
 from __future__ import annotations
@@ -40,6 +41,7 @@ class LedgerTxn(TenantScoped, db.Model):
         UniqueConstraint("tenant_id", "idempotency_key", name="uq_volunteer__txn_tenant_id_idempotency_key"),
         UniqueConstraint("tenant_id", "reverses_txn_id", name="uq_volunteer__txn_tenant_id_reverses_txn_id"),
         tenant_fk("reverses_txn_id", "volunteer__txn"),
+        Index("ix_volunteer__txn_tenant_id_period_id", "tenant_id", "period_id"),
         Index("ix_volunteer__txn_tenant_id_source", "tenant_id", "source_type", "source_id"),
         Index("ix_volunteer__txn_tenant_id_business_date", "tenant_id", "business_date"))
 
@@ -51,6 +53,14 @@ class LedgerTxn(TenantScoped, db.Model):
     reverses_txn_id: Mapped[int | None] = mapped_column(BigId)
     idempotency_key: Mapped[str] = mapped_column(String(96))
     created_by: Mapped[int | None] = mapped_column(BigId)
+    #: the second person who approved it (BONUS/DEDUCT above 50 points, a void in a closed period)
+    approved_by: Mapped[int | None] = mapped_column(BigId)
+    #: the accounting period it counts in: its business date's month, or the open period when that
+    #: month is closed (then ``late_posting``), so a closed period's totals never change. No foreign
+    #: key: adding one would rebuild this append-only table on SQLite, whose entries point at it;
+    #: only ``services.periods`` writes it, with the id of a period row it has just read.
+    period_id: Mapped[int | None] = mapped_column(BigId)
+    late_posting: Mapped[bool] = mapped_column(default=False)
     memo: Mapped[str] = mapped_column(String(200), default="")
 
 

@@ -35,6 +35,15 @@ def require(permission: str, unit_id: int) -> None:
         raise Refused(_("您没有这个单位的此项权限"))
 
 
+def require_street(permission: str) -> None:
+    """For what belongs to the whole street (its accounting periods): the permission on the root unit."""
+    from sqlalchemy import select
+    root = db.session.scalar(select(api.OrgUnit.id).where(api.OrgUnit.parent_id.is_(None)).order_by(api.OrgUnit.id))
+    if root is None:
+        raise Refused(_("没有这个单位"))
+    require(permission, root)
+
+
 def user_id() -> int | None:
     return current().user_id
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from flask_babel import gettext as _
 from core.api import Refused, clock, current, db
 
+from . import periods
 from ..models.ledger import (HOURS, POINTS, AccountBalance, LedgerAccount, LedgerEntry, LedgerTxn, LotConsumption,
                              PointLot)
 
@@ -58,8 +59,11 @@ def system(currency: str, kind: str) -> int:
 
 def post(txn_type: str, lines: list[Line], business_date: date, key: str, *, source: tuple[str, int | None] = ("", None),
          memo: str = "", reverses: int | None = None, guard: frozenset[int] = frozenset(),
-         user_id: int | None = None) -> LedgerTxn:
+         user_id: int | None = None, approved_by: int | None = None) -> LedgerTxn:
     """Write one balanced transaction and move the cached balances with it.
+
+    It counts in the accounting period of ``business_date``, or, when that month is closed, in the
+    current open month as a late posting (``services.periods``).
 
     ``guard``: accounts this transaction may not take below zero (redemptions); when one would, the
     posting is refused and nothing is written (the caller's transaction rolls back)."""
@@ -71,6 +75,7 @@ def post(txn_type: str, lines: list[Line], business_date: date, key: str, *, sou
     if any(sums.values()):
         raise ValueError(f"unbalanced transaction {txn_type}: {dict(sums)}")
     tid = current().active
+    period_id, late = periods.for_posting(business_date)
     per_account: dict[int, int] = defaultdict(int)
     for line in lines:
         per_account[line.account_id] += line.amount
@@ -84,7 +89,7 @@ def post(txn_type: str, lines: list[Line], business_date: date, key: str, *, sou
             raise Refused(_("积分不足"))
     txn = LedgerTxn(txn_type=txn_type, business_date=business_date, posted_at=clock.utcnow(), source_type=source[0],
                     source_id=source[1], reverses_txn_id=reverses, idempotency_key=key, created_by=user_id,
-                    memo=memo[:200])
+                    approved_by=approved_by, period_id=period_id, late_posting=late, memo=memo[:200])
     db.session.add(txn)
     db.session.flush()
     db.session.execute(insert(LedgerEntry).execution_options(tenant_checked_insert=True), [
@@ -130,7 +135,7 @@ def refresh_debt(account_id: int) -> bool:
     return owing
 
 
-def reverse(txn_id: int, memo: str, user_id: int | None = None) -> LedgerTxn:
+def reverse(txn_id: int, memo: str, user_id: int | None = None, approved_by: int | None = None) -> LedgerTxn:
     """The exact mirror of one transaction. A reversal is never reversed, and nothing is reversed twice."""
     original = db.session.get(LedgerTxn, txn_id)
     if original is None:
@@ -145,7 +150,8 @@ def reverse(txn_id: int, memo: str, user_id: int | None = None) -> LedgerTxn:
     try:
         with db.session.begin_nested():
             txn = post("REVERSAL", lines, original.business_date, f"rev:{txn_id}", source=(original.source_type,
-                       original.source_id), memo=memo, reverses=txn_id, user_id=user_id)
+                       original.source_id), memo=memo, reverses=txn_id, user_id=user_id,
+                       approved_by=approved_by)
     except IntegrityError:  # a parallel reversal of the same transaction won
         raise Refused(_("这笔交易已冲正")) from None
     for lot in db.session.scalars(select(PointLot).where(PointLot.earn_txn_id == txn_id)):
@@ -171,6 +177,12 @@ def earn(volunteer_id: int, minutes: int, points: int, business_date: date, sour
     acc = member(volunteer_id, POINTS)
     txn = post("EARN", [Line(system(POINTS, "issuance"), POINTS, -points), Line(acc, POINTS, points)],
                business_date, f"earn:{key}", source=source, user_id=user_id)
+    add_lot(acc, txn, points)
+    return hours, txn
+
+
+def add_lot(acc: int, txn: LedgerTxn, points: int) -> PointLot:
+    """The lot that points credited by ``txn`` make (EARN, BONUS); a debt is paid from it first."""
     after = balance(acc)
     months = 0
     try:
@@ -178,14 +190,15 @@ def earn(volunteer_id: int, minutes: int, points: int, business_date: date, sour
         months = int(settings("volunteer").get("points_expiry_months") or 0)
     except Exception:  # noqa: BLE001 - outside a request the default (no expiry) applies
         months = 0
-    expires = _add_months(business_date, months) if months else None
-    db.session.add(PointLot(earn_txn_id=txn.id, account_id=acc, earned_on=business_date, expires_on=expires,
-                            original=points, remaining=min(points, max(0, after))))  # a debt is paid first
+    expires = _add_months(txn.business_date, months) if months else None
+    lot = PointLot(earn_txn_id=txn.id, account_id=acc, earned_on=txn.business_date, expires_on=expires,
+                   original=points, remaining=min(points, max(0, after)))  # a debt is paid first
+    db.session.add(lot)
     if after >= 0:
         db.session.execute(update(LedgerAccount).where(LedgerAccount.id == acc, LedgerAccount.in_debt.is_(True))
                            .values(in_debt=False))
     db.session.flush()
-    return hours, txn
+    return lot
 
 
 def consume_lots(account_id: int, amount: int, txn_id: int) -> None:

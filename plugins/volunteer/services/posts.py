@@ -16,6 +16,7 @@ from core.api import Refused, Stale, clock, db, emit
 
 from ..events import ClaimChanged
 from ..models import PostClaim, ServicePost, Team, Volunteer
+from ..models.posts import CLAIM_STATES
 from ..models.people import ROLES
 from .common import require, today, user_id
 from .people import team_user_ids
@@ -122,7 +123,7 @@ def _move(row: PostClaim, to: str, frm: tuple[str, ...], **values) -> None:
     if done != 1:
         fresh = db.session.execute(select(PostClaim).where(PostClaim.id == row.id)
                                    .execution_options(populate_existing=True)).scalar_one()
-        raise Stale("volunteer/_claim_row.html", c=fresh, decided=True)
+        raise Stale("volunteer/_claim_row.html", c=fresh, decided=True, states=CLAIM_STATES)
     db.session.refresh(row)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 
 from flask_babel import gettext as _
 from core import api
@@ -14,31 +14,38 @@ from ..models.ledger import HOURS
 from .common import mask_name, require, today, user_id
 
 
-def board(unit_id: int) -> dict:
-    """The public board of a community: who serves which post, and their approved hours. A constant
-    number of queries however long the history (hours come from the cached balances)."""
+BOARD_PAGE = 100
+
+
+def board(unit_id: int, after: str | None = None) -> dict:
+    """The public board of a community: who serves which post, and their approved hours, one keyset
+    page at a time, with the totals over everyone serving (those who chose not to be shown count
+    too). A constant number of queries however long the history: hours come from the cached
+    balances, never from the entries."""
     from ..models import AccountBalance
-    rows = db.session.execute(
-        select(ServicePost.title, ServicePost.kind, ServicePost.description, PostClaim.volunteer_id, PostClaim.team_id,
-               Volunteer.name, Volunteer.board_consent, Team.name, AccountBalance.balance)
-        .join(PostClaim, PostClaim.post_id == ServicePost.id)
-        .outerjoin(Volunteer, Volunteer.id == PostClaim.volunteer_id)
-        .outerjoin(Team, Team.id == PostClaim.team_id)
-        .outerjoin(LedgerAccount, (LedgerAccount.owner_type == "volunteer") & (LedgerAccount.owner_id == Volunteer.id)
-                   & (LedgerAccount.currency == HOURS) & (LedgerAccount.kind == "member"))
-        .outerjoin(AccountBalance, AccountBalance.account_id == LedgerAccount.id)
-        .where(ServicePost.org_unit_id == unit_id, PostClaim.state == "active")
-        .order_by(ServicePost.kind, ServicePost.id, PostClaim.id)).all()
-    entries, hidden, total_minutes = [], 0, 0
-    for title, kind, desc, vol_id, team_id, name, consent, team_name, minutes in rows:
-        total_minutes += minutes or 0
-        if vol_id and consent == "hidden":
-            hidden += 1
-            continue
-        who = team_name if team_id else (name if consent == "full_name" else mask_name(name or ""))
-        entries.append({"post": title, "kind": kind, "content": desc, "who": who,
-                        "minutes": minutes or 0 if vol_id else None})
-    return {"entries": entries, "hidden": hidden, "serving": len(rows), "minutes": total_minutes}
+    hours = (LedgerAccount.owner_type == "volunteer") & (LedgerAccount.owner_id == Volunteer.id) & \
+        (LedgerAccount.currency == HOURS) & (LedgerAccount.kind == "member")
+    serving = (select(PostClaim.id).join(ServicePost, ServicePost.id == PostClaim.post_id)
+               .outerjoin(Volunteer, Volunteer.id == PostClaim.volunteer_id)
+               .outerjoin(LedgerAccount, hours).outerjoin(AccountBalance, AccountBalance.account_id == LedgerAccount.id)
+               .where(ServicePost.org_unit_id == unit_id, PostClaim.state == "active"))
+    count, hidden, minutes = db.session.execute(serving.with_only_columns(
+        func.count(PostClaim.id), func.coalesce(func.sum(case((Volunteer.board_consent == "hidden", 1), else_=0)), 0),
+        func.coalesce(func.sum(AccountBalance.balance), 0))).one()
+    shown = serving.add_columns(
+        ServicePost.kind, ServicePost.id.label("post_id"), ServicePost.title, ServicePost.description,
+        PostClaim.volunteer_id, PostClaim.team_id, Volunteer.name, Volunteer.board_consent,
+        Team.name.label("team_name"), AccountBalance.balance).outerjoin(Team, Team.id == PostClaim.team_id).where(
+        or_(Volunteer.board_consent.is_(None), Volunteer.board_consent != "hidden"))
+    page = api.keyset_page(shown, (ServicePost.kind, ServicePost.id, PostClaim.id), after, BOARD_PAGE,
+                           scalars=False, key_of=lambda r: (r.kind, r.post_id, r.id))
+    entries = []
+    for r in page.rows:
+        who = r.team_name if r.team_id else (r.name if r.board_consent == "full_name" else mask_name(r.name or ""))
+        entries.append({"post": r.title, "kind": r.kind, "content": r.description, "who": who,
+                        "minutes": (r.balance or 0) if r.volunteer_id else None})
+    return {"entries": entries, "page": page, "hidden": int(hidden or 0), "serving": int(count or 0),
+            "minutes": int(minutes or 0)}
 
 
 def hours_in_range(volunteer_id: int, start, end) -> int:

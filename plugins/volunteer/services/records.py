@@ -14,7 +14,8 @@ from core.api import Refused, Stale, clock, db, emit, lock_for_update
 
 from ..events import HoursApproved, RecordVoided
 from ..models import Activity, Certificate, LedgerTxn, ServiceRecord, Volunteer
-from . import ledger
+from ..models.activities import RECORD_STATES, SOURCES
+from . import ledger, periods
 from .common import require, user_id
 
 REVIEWABLE = ("submitted", "needs_review")
@@ -85,7 +86,7 @@ def approve(rec: ServiceRecord) -> ServiceRecord:
     _guard_duties(rec, vol)
     db.session.refresh(rec)
     if rec.state not in REVIEWABLE:
-        raise Stale("volunteer/_record_row.html", r=rec, decided=_approver_name(rec))
+        raise Stale("volunteer/_record_row.html", r=rec, decided=_approver_name(rec), states=RECORD_STATES, sources=SOURCES)
     if _overlaps(rec):
         raise Refused(_("与该志愿者已审核的另一条记录时间重叠"))
     cap = int(_settings().get("daily_cap_minutes") or 480)
@@ -107,7 +108,7 @@ def approve(rec: ServiceRecord) -> ServiceRecord:
         uncredited_reason=reason).execution_options(synchronize_session=False)).rowcount
     if done != 1:
         fresh = _fresh(rec.id)
-        raise Stale("volunteer/_record_row.html", r=fresh, decided=_approver_name(fresh))
+        raise Stale("volunteer/_record_row.html", r=fresh, decided=_approver_name(fresh), states=RECORD_STATES, sources=SOURCES)
     db.session.refresh(rec)
     if credited > 0:
         points = 0 if rec.source == "backfill" else credited * int(_settings().get("points_per_hour", 1)) * 100 // 60
@@ -163,20 +164,32 @@ def _decide(rec: ServiceRecord, to: str, frm=REVIEWABLE, **values) -> None:
                               .values(state=to, **values).execution_options(synchronize_session=False)).rowcount
     if done != 1:
         fresh = _fresh(rec.id)
-        raise Stale("volunteer/_record_row.html", r=fresh, decided=_approver_name(fresh))
+        raise Stale("volunteer/_record_row.html", r=fresh, decided=_approver_name(fresh), states=RECORD_STATES, sources=SOURCES)
     db.session.refresh(rec)
 
 
-def void(rec: ServiceRecord, reason: str) -> ServiceRecord:
-    """Void an approved record: reverse its HOURS_CREDIT and EARN; certificates over that day need review."""
+def void(rec: ServiceRecord, reason: str):
+    """Void an approved record: reverse its HOURS_CREDIT and EARN; certificates over that day need
+    review. Dated in a closed period, the void waits for a second approver (returns the request)."""
     require("volunteer.record.void", rec.org_unit_id)
     if not reason:
         raise Refused(_("作废须说明原因"))
+    if rec.state != "approved":
+        raise Stale("volunteer/_record_row.html", r=rec, decided=_approver_name(rec), states=RECORD_STATES, sources=SOURCES)
+    if periods.is_closed(rec.service_date):
+        from .adjustments import request_void
+        return request_void(rec, reason)
+    return do_void(rec, reason)
+
+
+def do_void(rec: ServiceRecord, reason: str, requested_by: int | None = None,
+            approved_by: int | None = None) -> ServiceRecord:
+    """The void itself: the reversals go into the open period (late when the record's month is closed)."""
     _decide(rec, "voided", frm=("approved",), reject_reason=reason)
     for key in (f"hours:r{rec.id}", f"earn:r{rec.id}"):
         txn_id = db.session.scalar(select(LedgerTxn.id).where(LedgerTxn.idempotency_key == key))
         if txn_id is not None:
-            ledger.reverse(txn_id, f"作废：{reason}"[:200], user_id())
+            ledger.reverse(txn_id, f"作废：{reason}"[:200], requested_by or user_id(), approved_by=approved_by)
     db.session.execute(update(Certificate).where(
         Certificate.volunteer_id == rec.volunteer_id, Certificate.state == "valid",
         Certificate.range_from <= rec.service_date, Certificate.range_to >= rec.service_date)

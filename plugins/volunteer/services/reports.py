@@ -5,6 +5,8 @@ from sqlalchemy import func, select
 
 from core.api import db
 
+from ..models.periods import ACCOUNT_KINDS, CURRENCIES, OWNER_TYPES, TXN_TYPES
+
 from ..models import (Activity, LedgerAccount, LedgerEntry, LedgerTxn, PostClaim, ServicePost, ServiceRecord, Team,
                       Volunteer)
 
@@ -49,7 +51,10 @@ def record_rows(limit: int = 50000) -> list[list]:
 
 
 def journal_rows(limit: int = 100000) -> list[list]:
-    return [[t.id, t.txn_type, t.business_date.isoformat(), o, oid, c, k, int(a), t.memo] for t, o, oid, c, k, a in
+    """The ledger journal with readable names for its codes (transaction type, owner, currency, account)."""
+    return [[t.id, str(TXN_TYPES.get(t.txn_type, t.txn_type)), t.business_date.isoformat(),
+             str(OWNER_TYPES.get(o, o)), oid, str(CURRENCIES.get(c, c)), str(ACCOUNT_KINDS.get(k, k)), int(a), t.memo]
+            for t, o, oid, c, k, a in
             db.session.execute(select(LedgerTxn, LedgerAccount.owner_type, LedgerAccount.owner_id,
                                       LedgerAccount.currency, LedgerAccount.kind, LedgerEntry.amount)
                                .join(LedgerEntry, LedgerEntry.txn_id == LedgerTxn.id)

@@ -17,6 +17,7 @@ from core.api import Refused, Stale, clock, db
 
 from ..models import RedemptionOrder, RewardItem, StockMovement, Volunteer
 from ..models.ledger import POINTS
+from ..models.rewards import ORDER_STATES
 from . import ledger
 from .common import require, today, user_id
 
@@ -80,7 +81,7 @@ def _move(row: RedemptionOrder, to: str) -> None:
                               .execution_options(synchronize_session=False)).rowcount
     if done != 1:
         raise Stale("volunteer/_order_row.html", o=db.session.execute(select(RedemptionOrder).where(
-            RedemptionOrder.id == row.id).execution_options(populate_existing=True)).scalar_one())
+            RedemptionOrder.id == row.id).execution_options(populate_existing=True)).scalar_one(), states=ORDER_STATES)
     db.session.refresh(row)
 
 

@@ -11,6 +11,7 @@ from core.api import Person, arg, db, form_action, get_or_404, render_page_or_fr
 from ..models import LedgerEntry, LedgerTxn, PostClaim, ServicePost, ServiceRecord, Team, TeamMember, Volunteer
 from ..models.activities import RECORD_STATES, SOURCES
 from ..models.people import CONSENTS, KINDS, ROLES, TEAM_TYPES
+from ..models.periods import REASON_CODES, TXN_TYPES
 from ..models.posts import CLAIM_STATES, POST_KINDS
 from ..schemas import TeamIn, VolunteerIn
 from ..services import ledger, people
@@ -56,23 +57,32 @@ def register():
                        done=lambda v: url_for("volunteer.volunteer", volunteer_id=v.id), message=_("已登记"))
 
 
-def _statement(vol: Volunteer, currency: str, limit: int = 50) -> list:
-    """Journal lines of one account, newest first, with the running balance (from the cached balance back)."""
+STATEMENT_PAGE = 50
+
+
+def _statement(vol: Volunteer, currency: str, after: str | None) -> api.KeysetPage | None:
+    """One page of an account's journal lines, newest first, with the running balance: counted back
+    from the cached balance (on a later page, less what the newer lines moved). A constant number of
+    queries, and the first page costs the same however long the history."""
     acc = db.session.scalar(select(ledger.LedgerAccount.id).where(
         ledger.LedgerAccount.owner_type == ledger.MEMBER, ledger.LedgerAccount.owner_id == vol.id,
         ledger.LedgerAccount.currency == currency, ledger.LedgerAccount.kind == "member"))
     if acc is None:
-        return []
-    rows = list(db.session.execute(select(LedgerEntry.amount, LedgerTxn.txn_type, LedgerTxn.business_date,
-                                          LedgerTxn.memo, LedgerTxn.posted_at).join(
-        LedgerTxn, LedgerTxn.id == LedgerEntry.txn_id).where(LedgerEntry.account_id == acc)
-        .order_by(LedgerEntry.id.desc()).limit(limit)))
+        return None
+    page = api.keyset_page(
+        select(LedgerEntry.id, LedgerEntry.amount, LedgerTxn.txn_type, LedgerTxn.business_date, LedgerTxn.memo,
+               LedgerTxn.late_posting).join(LedgerTxn, LedgerTxn.id == LedgerEntry.txn_id)
+        .where(LedgerEntry.account_id == acc), (LedgerEntry.id.desc(),), after, STATEMENT_PAGE)
     running = ledger.balance(acc)
-    out = []
-    for amount, kind, day, memo, posted in rows:
-        out.append({"amount": amount, "type": kind, "day": day, "memo": memo, "posted": posted, "balance": running})
-        running -= amount
-    return out
+    if not page.first and page.rows:
+        running -= db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+            LedgerEntry.account_id == acc, LedgerEntry.id > page.rows[0].id)) or 0
+    lines = []
+    for row in page.rows:
+        lines.append({"amount": row.amount, "type": row.txn_type, "day": row.business_date, "memo": row.memo,
+                      "late": row.late_posting, "balance": running})
+        running -= row.amount
+    return api.KeysetPage(rows=lines, next_cursor=page.next_cursor, limit=page.limit, first=page.first)
 
 
 @requires("volunteer.view")
@@ -81,10 +91,9 @@ def volunteer(volunteer_id: int):
     return _volunteer_page(vol)
 
 
-def _volunteer_page(vol: Volunteer):
+def volunteer_context(vol: Volunteer, **kw) -> dict:
+    """Everything the volunteer's page shows; the lists are pages of a fixed size."""
     unit = api.org_unit(vol.org_unit_id)
-    if not (api.can("volunteer.view", unit) or vol.user_id == api.current().user_id):
-        abort(404)
     claims = list(db.session.execute(select(PostClaim, ServicePost.title, ServicePost.kind).join(
         ServicePost, ServicePost.id == PostClaim.post_id).where(PostClaim.volunteer_id == vol.id)
         .order_by(PostClaim.id.desc()).limit(50)))
@@ -94,12 +103,21 @@ def _volunteer_page(vol: Volunteer):
         TeamMember.volunteer_id == vol.id, TeamMember.left_on.is_(None))))
     from ..models import Certificate
     certs = list(db.session.scalars(select(Certificate).where(Certificate.volunteer_id == vol.id)
-                                    .order_by(Certificate.id.desc())))
-    return render_template("volunteer/volunteer.html", vol=vol, unit=unit, s=people.summary(vol), claims=claims,
-                           records=records, teams=teams, certs=certs, points=_statement(vol, "POINTS"),
-                           hours=_statement(vol, "HOURS"), claim_states=CLAIM_STATES, post_kinds=POST_KINDS,
-                           record_states=RECORD_STATES, sources=SOURCES, roles=ROLES, kinds=KINDS,
-                           consents=CONSENTS, manage=api.can("volunteer.register", unit))
+                                    .order_by(Certificate.id.desc()).limit(50)))
+    return {"vol": vol, "unit": unit, "s": people.summary(vol), "claims": claims, "records": records, "teams": teams,
+            "certs": certs, "points": _statement(vol, "POINTS", request.args.get("points_after")),
+            "hours": _statement(vol, "HOURS", request.args.get("hours_after")), "claim_states": CLAIM_STATES,
+            "post_kinds": POST_KINDS, "record_states": RECORD_STATES, "sources": SOURCES, "roles": ROLES,
+            "kinds": KINDS, "consents": CONSENTS, "txn_types": TXN_TYPES, "reasons": REASON_CODES,
+            "manage": api.can("volunteer.register", unit), "adjust": api.can("volunteer.ledger.adjust", unit),
+            "void": api.can("volunteer.record.void", unit), "errors": {}, "form": {}, **kw}
+
+
+def _volunteer_page(vol: Volunteer):
+    unit = api.org_unit(vol.org_unit_id)
+    if not (api.can("volunteer.view", unit) or vol.user_id == api.current().user_id):
+        abort(404)
+    return render_template("volunteer/volunteer.html", **volunteer_context(vol))
 
 
 @requires("volunteer.view")

@@ -30,7 +30,7 @@ def board(unit_id: int):
     unit = get_or_404(OrgUnit, unit_id)
     if unit.kind != "community":
         abort(404)
-    data = public.board(unit.id)
+    data = public.board(unit.id, request.args.get("after"))
     ranking = []
     if api.settings("volunteer").get("rankings_enabled"):
         ranking = _team_ranking(unit.id)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from flask_babel import gettext as _
 from core import api
-from core.api import db, form_action, get_or_404, requires
+from core.api import db, flash, form_action, get_or_404, requires
 
 from ..models import Activity, ServiceRecord, Volunteer
 from ..models.activities import RECORD_STATES, SOURCES
@@ -79,8 +79,17 @@ def resubmit(record_id: int):
 def void(record_id: int):
     rec = get_or_404(ServiceRecord, record_id)
     reason = (request.form.get("reason") or "").strip()[:200]
-    return act(lambda: records.void(rec, reason), done=url_for("volunteer.volunteer", volunteer_id=rec.volunteer_id),
-               message=_("已作废并冲正"))
+    outcome = {}
+
+    def run():
+        outcome["result"] = records.void(rec, reason)
+        return outcome["result"]
+    resp = act(run, done=url_for("volunteer.volunteer", volunteer_id=rec.volunteer_id))
+    if isinstance(outcome.get("result"), ServiceRecord):
+        flash(_("已作废并冲正"))
+    elif outcome.get("result") is not None:
+        flash(_("该记录所在期间已结账，作废申请已提交他人复核"))
+    return resp
 
 
 def _ids() -> list[int]:

@@ -8,6 +8,7 @@ from core import api
 from core.api import db, requires
 
 from ..models import Activity, ServiceRecord
+from ..models.periods import ACCOUNT_KINDS, CURRENCIES, OWNER_TYPES
 from ..services import records, reports
 from .common import scope
 
@@ -22,7 +23,7 @@ EXPORTS = {
 @requires("volunteer.export")
 def reports_page():
     return render_template("volunteer/reports.html", f=reports.figures(), trial=reports.trial_balance(),
-                           exports=EXPORTS)
+                           exports=EXPORTS, currencies=CURRENCIES, owner_types=OWNER_TYPES, account_kinds=ACCOUNT_KINDS)
 
 
 @requires("volunteer.export")

@@ -1,7 +1,7 @@
 """Every rule of the plugin in one table: (rule, endpoint, view, methods)."""
 from __future__ import annotations
 
-from . import activities, bp, people, posts, public, records, reports, rewards
+from . import activities, bp, ledger, people, posts, public, records, reports, rewards
 
 G, P = ["GET"], ["POST"]
 ROUTES = [
@@ -48,6 +48,17 @@ ROUTES = [
     ("/records/<volunteer_record:record_id>/return", "return_for_fix", records.return_for_fix, P),
     ("/records/<volunteer_record:record_id>/resubmit", "resubmit", records.resubmit, P),
     ("/records/<volunteer_record:record_id>/void", "void", records.void, P),
+    # accounting periods, adjustments and the second approver
+    ("/periods", "periods", ledger.periods_page, G),
+    ("/periods", "start_closing", ledger.start_closing, P),
+    ("/periods/<volunteer_period:period_id>", "period", ledger.period, G),
+    ("/periods/<volunteer_period:period_id>/close", "close_period", ledger.close_period, P),
+    ("/periods/<volunteer_period:period_id>/cancel", "cancel_closing", ledger.cancel_closing, P),
+    ("/periods/<volunteer_period:period_id>/journal.xlsx", "period_export", ledger.period_export, G),
+    ("/<volunteer_volunteer:volunteer_id>/adjust", "adjust", ledger.adjust, P),
+    ("/second-approvals", "second_approvals", ledger.second_approvals, G),
+    ("/second-approvals/<volunteer_request:request_id>/approve", "approve_request", ledger.approve_request, P),
+    ("/second-approvals/<volunteer_request:request_id>/reject", "reject_request", ledger.reject_request, P),
     # redemption
     ("/rewards", "rewards", rewards.catalogue, G),
     ("/rewards", "create_item", rewards.create_item, P),

@@ -57,3 +57,12 @@ def redeem(worker: int, i: int, item_id: int, volunteer_ids: list) -> str:
     from plugins.volunteer.models import RewardItem, Volunteer
     from plugins.volunteer.services import rewards
     return rewards.order(db.session.get(RewardItem, item_id), db.session.get(Volunteer, volunteer_ids[worker])).state
+
+
+def second_approve(worker: int, i: int, request_id: int) -> str:
+    """Each worker, a different second approver, approves the same large award."""
+    from core.db import db
+    from plugins.volunteer.models import SecondApproval
+    from plugins.volunteer.services import adjustments
+    adjustments.decide(db.session.get(SecondApproval, request_id), True)
+    return "ok"
