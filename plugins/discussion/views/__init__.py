@@ -47,6 +47,7 @@ ROUTES = [
      "discussion.meeting.manage"),
     # the public notice board (a QR code on the bulletin board); objections need a signed-in resident
     ("/stations/<discussion_station:station_id>/notices", "public_notices", notices.board, ["GET"], None),
+    ("/stations/<discussion_station:station_id>/board", "notices", notices.resident_board, ["GET"], "discussion.view"),
     ("/stations/<discussion_station:station_id>/notices/<discussion_publicity:publicity_id>/object",
      "public_object", notices.object_, ["POST"], "discussion.view"),
     # administration: stations and members, co-building units and covenants

@@ -31,16 +31,21 @@ def _board(station: Station, **kw) -> dict:
             AgendaItem.subject_type == "matter", AgendaItem.subject_id == n.matter_id).order_by(Decision.id.desc())
             .limit(1))
         decisions[n.id] = d
-    ctx = api.current_or_none()
-    signed_in = ctx is not None and ctx.user_id is not None and api.has("discussion.view")
     return {"station": station, "notices": notices, "matters": matters, "objections": objections,
             "decisions": decisions, "closes": {n.id: svc.window_closes(n) for n in notices},
-            "now": api.clock.utcnow(), "today": cycles.today(), "signed_in": signed_in, "target": None,
+            "now": api.clock.utcnow(), "today": cycles.today(), "signed_in": True, "mine_id": None,
             "errors": {}, "form": {}, **kw}
 
 
 @audience("public")
 def board(station_id: int):
+    """Read-only for anyone; the objection form is on the signed-in board the sign-in link leads to."""
+    s = get_or_404(Station, station_id)
+    return render_page_or_fragment("discussion/notices.html", "discussion/notices.html", "main",
+                                   **_board(s, signed_in=False))
+
+
+def resident_board(station_id: int):
     s = get_or_404(Station, station_id)
     return render_page_or_fragment("discussion/notices.html", "discussion/notices.html", "main", **_board(s))
 
@@ -52,6 +57,6 @@ def object_(station_id: int, publicity_id: int):
         abort(404)
     return form_action(ObjectionIn(), lambda data: svc.object_(n, data), page="discussion/notices.html",
                        fragment="discussion/_notice_objection.html", form_id=f"objection-{n.id}",
-                       context=lambda **kw: _board(s, target=n.id, notice=n, **kw),
-                       done=lambda _o: url_for("discussion.public_notices", station_id=s.id) + f"#notice-{n.id}",
+                       context=lambda **kw: _board(s, mine_id=n.id, notice=n, **kw),
+                       done=lambda _o: url_for("discussion.notices", station_id=s.id) + f"#notice-{n.id}",
                        message=_("异议已提交，我们将公开答复"))
