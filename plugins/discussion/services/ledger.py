@@ -73,11 +73,11 @@ def unit_year(year: int) -> list[dict]:
         n, q = verified.get(u.id, (0, 0))
         cov = covenants.get(u.id, [])
         rows.append({"unit": u, "covenant": "；".join(f"{c.term_start or ''}—{c.term_end or ''}" for c in cov),
-                     "claims": claims.get(u.id, 0), "verified": n, "quantity": int(q), "items": items.get(u.id, 0),
+                     "claims": claims.get(u.id, 0), "verified": n, "quantity": int(q), "listed": items.get(u.id, 0),
                      "projects": led.get(u.id, 0)})
     return rows
 
 
 def unit_year_rows(year: int) -> list[list]:
     return [[r["unit"].name, r["unit"].uscc, r["unit"].type, r["covenant"], r["claims"], r["verified"], r["quantity"],
-             r["items"], r["projects"]] for r in unit_year(year)]
+             r["listed"], r["projects"]] for r in unit_year(year)]

@@ -53,8 +53,8 @@ def unit_report():
     from ..services import ledger as ledger_svc
     year = _year()
     rows = ledger_svc.unit_year(year)
-    totals = {k: sum(r[k] for r in rows) for k in ("claims", "verified", "quantity", "items", "projects")}
-    active = len({r["unit"].uscc for r in rows if r["verified"] or r["claims"] or r["items"] or r["projects"]})
+    totals = {k: sum(r[k] for r in rows) for k in ("claims", "verified", "quantity", "listed", "projects")}
+    active = len({r["unit"].uscc for r in rows if r["verified"] or r["claims"] or r["listed"] or r["projects"]})
     return render_template("discussion/unit_report.html", year=year, rows=rows, totals=totals, active=active,
                            units=len({r["unit"].uscc for r in rows}), printed_at=api.clock.utcnow())
 

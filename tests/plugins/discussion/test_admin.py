@@ -60,7 +60,7 @@ def test_a_street_sets_up_a_station_and_bad_input_writes_nothing(app, dw, create
 
 def test_members_voting_or_not_with_effective_dates_and_history_kept(app, dw, create_unit, create_user):
     from plugins.discussion.models import Member
-    from plugins.discussion.services import cycles, meetings
+    from plugins.discussion.services import meetings
     from plugins.discussion.models import Station
     c = client_for(app, dw.staff)
     url = f"/t/{dw.street.slug}/discussion/admin/stations/{dw.station_id}/members"
