@@ -24,12 +24,14 @@ EVERYONE = (*STAFF, "intake_clerk", "grid_leader", "grid_worker", "volunteer", "
 def register_blueprints(app):
     from core.api import register_model_converters
 
-    from .models import Claim, Cycle, Item, Matter, Meeting, Objection, Project, Publicity, Station, Unit
+    from .models import (Claim, Covenant, Cycle, Item, Matter, Meeting, Member, Objection, Project, Proxy,
+                         Publicity, Station, Unit)
     from .views import bp
     register_model_converters(app, discussion_station=Station, discussion_item=Item, discussion_claim=Claim,
                               discussion_matter=Matter, discussion_meeting=Meeting, discussion_cycle=Cycle,
                               discussion_project=Project, discussion_publicity=Publicity,
-                              discussion_objection=Objection, discussion_unit=Unit)
+                              discussion_objection=Objection, discussion_unit=Unit,
+                              discussion_member=Member, discussion_covenant=Covenant, discussion_proxy=Proxy)
     return [bp]
 
 
@@ -69,7 +71,9 @@ def nav_items(ctx):
     return [NavItem("participate", _l("三张清单"), "discussion.lists", "discussion.view", order=40),
             NavItem("participate", _l("议题"), "discussion.matters", "discussion.view", order=41),
             NavItem("participate", _l("联席会议"), "discussion.meetings", "discussion.meeting.manage", order=42),
-            NavItem("participate", _l("议事统计"), "discussion.report", "discussion.reports", order=43)]
+            NavItem("participate", _l("议事统计"), "discussion.report", "discussion.reports", order=43),
+            NavItem("participate", _l("议事站管理"), "discussion.admin_stations", "discussion.meeting.manage", order=44),
+            NavItem("participate", _l("共建单位"), "discussion.units", "discussion.list.manage", order=45)]
 
 
 @hookimpl
@@ -85,8 +89,9 @@ def register_jobs():
 
     from core.api import JobSpec
 
-    from .jobs import lapse_claims
-    return [JobSpec("discussion.lapse_claims", timedelta(hours=6), lapse_claims)]
+    from .jobs import covenant_alerts, lapse_claims
+    return [JobSpec("discussion.lapse_claims", timedelta(hours=6), lapse_claims),
+            JobSpec("discussion.covenant_alerts", timedelta(hours=12), covenant_alerts)]
 
 
 @hookimpl
@@ -94,6 +99,9 @@ def on_event(event, ctx):
     if event.name in ("office_hours.issue_escalated", "grid.collective_matter_flagged"):
         from .services.matters import from_event
         from_event(event)
+    elif event.name == "property.meeting_action_created":
+        from .services.intake import from_property_action
+        from_property_action(event)
 
 
 @hookimpl

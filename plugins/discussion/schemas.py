@@ -23,6 +23,8 @@ class Settings(Schema):
                         metadata={"label": "议事站名称", "inherit": True})
     claim_lapse_days = Integer(load_default=14, validate=validate.Range(min=1, max=90),
                                metadata={"label": "认领待确认期限（天）", "inherit": True})
+    covenant_alert_days = Integer(load_default=30, validate=validate.Range(min=1, max=180),
+                                  metadata={"label": "共建协议到期提前提醒（天）", "inherit": True})
 
 
 class ItemIn(Schema):
@@ -59,13 +61,11 @@ class EvidenceIn(Schema):
 class MatterIn(Schema):
     title = text(100)
     body = text(2000)
-    on_behalf_name = text(64, required=False, load_default="")
-    on_behalf_reason = text(200, required=False, load_default="")
+    proxy_id = Id(load_default=None, allow_none=True, error_messages={"invalid": _l("代办记录不存在")})
 
-    @validates_schema
-    def _reason_with_name(self, data, **_kw):
-        if data.get("on_behalf_name") and not data.get("on_behalf_reason"):
-            raise ValidationError(_l("代居民提出议题须写明原因"), "on_behalf_reason")
+    @pre_load
+    def _blank_proxy(self, data, **_kw):
+        return {k: v for k, v in data.items() if not (k == "proxy_id" and v == "")}
 
 
 class EditIn(Schema):
@@ -123,3 +123,109 @@ class AnswerIn(Schema):
 class ProgressIn(Schema):
     progress = Integer(required=True, error_messages=REQUIRED,
                        validate=validate.Range(min=0, max=100, error=_l("进度应在 0–100 之间")))
+
+
+# --- administration: stations, members, co-building units, covenants -------------------------------------------
+
+LEVELS = {"street": _l("街道大工委"), "community": _l("社区大党委")}
+PASS_RULES = {"majority_of_present": _l("到会表决成员过半数"), "majority_of_cast": _l("投票数过半数"),
+              "two_thirds_of_present": _l("到会表决成员三分之二")}
+ROLES = {"chair": _l("主持人"), "member": _l("委员"), "unit_rep": _l("驻区单位代表"), "resident_rep": _l("居民代表"),
+         "mass_org_rep": _l("工青妇代表"), "observer": _l("列席")}
+UNIT_TYPES = ("党政机关", "国企", "企业", "学校", "医院", "社会组织", "其他")
+STATUSES = {"active": _l("有效"), "inactive": _l("停用")}
+USCC = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+
+
+def _checkbox(**kw):
+    return fields.Boolean(load_default=False, truthy={"on", "1", "true", "y"}, falsy={"", "0", "false", "n"}, **kw)
+
+
+def _range(lo, hi, label):
+    return Integer(required=True, error_messages=REQUIRED, metadata={"label": label},
+                   validate=validate.Range(min=lo, max=hi, error=_l("请填写 %(lo)s–%(hi)s 之间的整数", lo=lo, hi=hi)))
+
+
+class StationIn(Schema):
+    org_unit_id = Id(required=True, error_messages={**REQUIRED, "invalid": _l("请选择所属组织")})
+    level = Text(required=True, error_messages=REQUIRED, validate=validate.OneOf(list(LEVELS), error=_l("请选择层级")))
+    display_name = text(100)
+    quorum_min = _range(1, 50, "最低法定人数")
+    pass_rule = Text(required=True, error_messages=REQUIRED,
+                     validate=validate.OneOf(list(PASS_RULES), error=_l("请选择表决规则")))
+    publicity_days = _range(1, 30, "公示天数")
+    decision_publicity = _checkbox()
+    support_freeze_n = _range(0, 1000, "附议冻结人数")
+    min_meetings_per_quarter = _range(1, 12, "每季度至少联席会议次数")
+    status = Text(load_default="active", validate=validate.OneOf(list(STATUSES), error=_l("请选择状态")))
+
+
+def _dates_in_order(data, start, end, message):
+    if data.get(start) and data.get(end) and data[end] < data[start]:
+        raise ValidationError(message, end)
+
+
+class MemberIn(Schema):
+    name = text(64)
+    role = Text(required=True, error_messages=REQUIRED, validate=validate.OneOf(list(ROLES), error=_l("请选择角色")))
+    voting = _checkbox()
+    unit_id = Id(load_default=None, allow_none=True, error_messages={"invalid": _l("请选择单位")})
+    valid_from = Date(required=True, error_messages=REQUIRED)
+    valid_to = Date(load_default=None, allow_none=True, error_messages={"invalid": _l("格式不正确")})
+
+    @pre_load
+    def _blanks(self, data, **_kw):
+        return {k: v for k, v in data.items() if not (k in ("unit_id", "valid_to") and v == "")}
+
+    @validates_schema
+    def _order(self, data, **_kw):
+        _dates_in_order(data, "valid_from", "valid_to", _l("离任日期不能早于任职日期"))
+
+
+class UnitIn(Schema):
+    resident_unit_id = Id(load_default=None, allow_none=True, error_messages={"invalid": _l("请选择驻区单位")})
+    name = text(100)
+    uscc = Text(required=True, error_messages=REQUIRED,
+                validate=validate.Regexp(USCC, error=_l("统一社会信用代码应为 18 位（数字和大写字母）")))
+    type = Text(required=True, error_messages=REQUIRED, validate=validate.OneOf(UNIT_TYPES, error=_l("请选择类型")))
+    party_org_name = text(100, required=False, load_default="")
+    contact = text(64, required=False, load_default="")
+    status = Text(load_default="active", validate=validate.OneOf(list(STATUSES), error=_l("请选择状态")))
+
+    @pre_load
+    def _clean(self, data, **_kw):
+        data = {k: v for k, v in data.items() if not (k == "resident_unit_id" and v == "")}
+        if isinstance(data.get("uscc"), str):
+            data["uscc"] = data["uscc"].strip().upper()
+        return data
+
+
+class CovenantIn(Schema):
+    org_unit_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, error=_l("请至少选择一个社区")),
+                               error_messages={"required": _l("请至少选择一个社区")})
+    term_start = Date(required=True, error_messages=REQUIRED)
+    term_end = Date(required=True, error_messages=REQUIRED)
+    commitments = text(2000)
+    signed_at = Date(load_default=None, allow_none=True, error_messages={"invalid": _l("格式不正确")})
+
+    @pre_load
+    def _boxes(self, data, **_kw):
+        from flask import has_request_context, request
+        data = {k: v for k, v in data.items() if not (k == "signed_at" and v == "")}
+        if has_request_context() and "org_unit_ids" in request.form:
+            data["org_unit_ids"] = request.form.getlist("org_unit_ids")
+        return data
+
+    @validates_schema
+    def _order(self, data, **_kw):
+        _dates_in_order(data, "term_start", "term_end", _l("协议终止日期不能早于起始日期"))
+
+
+class ProxyIn(Schema):
+    resident_name = text(64)
+    reason = text(200)
+
+    @validates_schema
+    def _a_real_reason(self, data, **_kw):
+        if len(data.get("reason", "")) < 4:
+            raise ValidationError(_l("请写明代为办理的原因（至少 4 个字）"), "reason")

@@ -166,4 +166,8 @@
     var el = evt.detail.elt;
     if (el && el.getAttribute && el.getAttribute("aria-busy") === "true") { el.removeAttribute("aria-busy"); }
   });
+  // A printable page (台账, reports) offers a button marked data-print: no inline script under the CSP.
+  document.addEventListener("click", function (evt) {
+    if (evt.target.closest && evt.target.closest("[data-print]")) { window.print(); }
+  });
 })();

@@ -78,6 +78,7 @@ class Covenant(TenantScoped, db.Model):
     term_end: Mapped[date | None] = mapped_column(nullable=True)
     commitments: Mapped[str] = mapped_column(Text, default="")
     signed_at: Mapped[date | None] = mapped_column(nullable=True)
+    alerted_on: Mapped[date | None] = mapped_column(nullable=True)
 
 
 class Cycle(TenantScoped, db.Model):
@@ -168,3 +169,21 @@ class Rollover(TenantScoped, db.Model):
     item_ids: Mapped[list] = mapped_column(JSON, default=list)
     by: Mapped[int | None] = mapped_column(BigId, nullable=True)
     at: Mapped[datetime] = mapped_column(default=utc_default)
+
+
+class Proxy(TenantScoped, db.Model):
+    """Staff acting for a resident who came in person: a reason, a 30-minute window, the matters raised in it."""
+
+    __tablename__ = "discussion__proxy"
+    __table_args__ = tenant_table_args(tenant_fk("station_id", "discussion__station"),
+                                       Index("ix_discussion__proxy_tenant_id_staff_id_started_at", "tenant_id",
+                                             "staff_id", "started_at"))
+
+    station_id: Mapped[int] = mapped_column(BigId)
+    staff_id: Mapped[int] = mapped_column(BigId)
+    resident_name: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(default=utc_default)
+    ends_at: Mapped[datetime] = mapped_column(default=utc_default)
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    matter_ids: Mapped[list] = mapped_column(JSON, default=list)

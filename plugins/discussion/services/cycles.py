@@ -81,13 +81,25 @@ def advance(cycle: Cycle, _data: dict | None = None) -> Cycle:
     if cycle.phase == "review_meeting" and not db.session.scalar(meetings.where(Meeting.state == "minutes_approved")):
         raise Refused(_("本季度还没有审定纪要的联席会议"))
     if cycle.phase == "publicizing":
-        archive(cycle)
-        return cycle
+        raise Refused(_("归档前请先预览结转内容，再确认结转"))
     cycle.phase = PHASES[PHASES.index(cycle.phase) + 1]
     return cycle
 
 
-def archive(cycle: Cycle) -> Rollover:
+def rollover_preview(cycle: Cycle) -> dict:
+    """What archiving this cycle would move, before anything moves: undecided matters (those reaching a second
+    roll-over flagged: the chair must decide them or close them as 长期未决) and unmet list items."""
+    station = db.session.get(Station, cycle.station_id)
+    matters = db.session.scalars(select(Matter).where(Matter.cycle_id == cycle.id, Matter.state.in_(UNDECIDED))
+                                 .order_by(Matter.rollover_n.desc(), Matter.id)).all()
+    items = db.session.scalars(select(Item).where(Item.cycle_id == cycle.id,
+                                                  Item.state.in_(("published", "partially_claimed")))
+                               .order_by(Item.kind, Item.id)).all()
+    return {"cycle": cycle, "station": station, "next": _next_quarter(cycle), "matters": matters, "items": items,
+            "long": [m for m in matters if m.rollover_n + 1 >= 2]}
+
+
+def archive(cycle: Cycle, _data: dict | None = None) -> Rollover:
     """Archive a cycle: undecided matters and unmet items move to the next cycle in one logged step."""
     if cycle.phase != "publicizing":
         raise Refused(_("只有公示阶段的季度可以归档"))

@@ -184,6 +184,9 @@ def record_vote(item: AgendaItem, data: dict) -> Decision:
                         "rejected": "decided_rejected", "deferred": "deferred"}[outcome]
         emit(MatterDecided(matter_id=matter.id, decision_id=decision.id, case_no=matter.ref_no or "",
                            origin=matter.origin, origin_ref=matter.origin_ref or "", outcome=outcome))
+        if outcome in ("approved", "conditional"):
+            from .publicity import open_decision
+            open_decision(matter, decision)
         if outcome == "rejected":
             matter.outcome = _("联席会议未通过：%(t)s", t=decision.text)
             matter_svc._sent_back(matter)

@@ -94,6 +94,27 @@ def open_result(matter: Matter, _data: dict | None = None) -> Publicity:
     return notice
 
 
+def open_decision(matter: Matter, decision: Decision) -> Publicity | None:
+    """With decision publicity on, an approving decision is made public for publicity_days before a project."""
+    station = db.session.get(Station, matter.station_id)
+    if not station.decision_publicity:
+        return None
+    start = cycles.today()
+    notice = Publicity(matter_id=matter.id, subject="decision", starts_on=start,
+                       ends_on=start + timedelta(days=station.publicity_days - 1), channels=["公示栏", "网上"])
+    db.session.add(notice)
+    db.session.flush()
+    return notice
+
+
+def current_notices(station: Station, day=None) -> list[Publicity]:
+    """What a station has on its notice board: open notices that have started, newest first."""
+    day = day or cycles.today()
+    return db.session.scalars(select(Publicity).join(Matter, Matter.id == Publicity.matter_id).where(
+        Matter.station_id == station.id, Publicity.state == "open", Publicity.starts_on <= day)
+        .order_by(Publicity.ends_on, Publicity.id)).all()
+
+
 def window_closes(notice: Publicity) -> datetime:
     return datetime.combine(notice.ends_on, time(23, 59, 59), tzinfo=clock.SHANGHAI)
 

@@ -10,8 +10,8 @@ from core import api
 from core.api import db, form_action, get_or_404, render_page_or_fragment
 
 from ..models import AgendaItem, Decision, Matter, Meeting, Project, Publicity, Station, Support, Version
-from ..schemas import EditIn, MatterIn, ReasonIn, ScreenIn
-from ..services import lists as list_svc, matters as svc, publicity
+from ..schemas import EditIn, MatterIn, ProxyIn, ReasonIn, ScreenIn
+from ..services import lists as list_svc, matters as svc, proxy as proxy_svc, publicity
 from .lists import visible_stations
 
 
@@ -23,8 +23,9 @@ def _index_context(**kw) -> dict:
     if state in svc.STATES:
         stmt = stmt.where(Matter.state == state)
     matters = db.session.scalars(stmt.order_by(Matter.id.desc()).limit(100)).all()
-    return {"matters": matters, "stations": stations, "states": svc.STATES, "state": state, "errors": {},
-            "form": {}, **kw}
+    proxy = proxy_svc.active(stations[0]) if stations else None
+    return {"matters": matters, "stations": stations, "states": svc.STATES, "state": state, "proxy": proxy,
+            "proxy_errors": {}, "proxy_form": {}, "errors": {}, "form": {}, **kw}
 
 
 def index():
@@ -36,9 +37,12 @@ def create(station_id: int):
     station = get_or_404(Station, station_id)
 
     def service(data):
-        if data.get("on_behalf_name"):
-            list_svc.require("discussion.matter.on_behalf", station)
+        proxy = proxy_svc.require(data["proxy_id"], station) if data.get("proxy_id") else None
+        if proxy is not None:
+            data = {**data, "on_behalf_name": proxy.resident_name, "on_behalf_reason": proxy.reason}
         matter = svc.create(station, data)
+        if proxy is not None:
+            proxy_svc.record(proxy, matter.id)
         return svc.submit(matter)
     return form_action(MatterIn(), service, page="discussion/matters.html", fragment="discussion/_matter_form.html",
                        form_id="matter-form", context=lambda **kw: _index_context(**kw),
@@ -120,3 +124,22 @@ def act(matter_id: int, action: str):
     return form_action(schema, run, page="discussion/matter.html", fragment="discussion/_matter_card.html",
                        form_id="matter-card", context=lambda **kw: _detail_context(m, **kw),
                        done=lambda _r: url_for("discussion.matter", matter_id=m.id), message=message)
+
+
+def start_proxy(station_id: int):
+    station = get_or_404(Station, station_id)
+
+    def context(errors=None, form=None):
+        return _index_context(proxy_errors=errors or {}, proxy_form=form or {})
+    return form_action(ProxyIn(), lambda data: proxy_svc.start(station, data), page="discussion/matters.html",
+                       fragment="discussion/_proxy.html", form_id="proxy-form", context=context,
+                       done=lambda _p: url_for("discussion.matters") + "#matter-form",
+                       message=_("已开始代办，30 分钟内提交的议题以该居民名义提出"))
+
+
+def end_proxy(proxy_id: int):
+    from ..models import Proxy
+    proxy = get_or_404(Proxy, proxy_id)
+    return form_action(ReasonIn(partial=True), lambda data: proxy_svc.end(proxy, data), page="discussion/matters.html",
+                       fragment="discussion/_proxy.html", form_id="proxy-form", context=_index_context,
+                       done=lambda _p: url_for("discussion.matters"), message=_("已结束代办"))
