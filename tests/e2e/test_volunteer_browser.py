@@ -83,5 +83,6 @@ def test_claim_check_in_and_out_approve_and_see_the_points(app, page, live_serve
     page.goto(f"{base}/me")
     expect(page.locator("[data-testid=points]")).to_have_text("2.00")
     expect(page.locator("[data-testid=hours]")).to_have_text("2.0")
-    expect(page.locator("#points-statement")).to_contain_text("EARN")
+    expect(page.locator("#points-statement")).to_contain_text("服务积分")  # the type by name, never its code
+    expect(page.locator("#points-statement")).not_to_contain_text("EARN")
     assert page.problems == []
