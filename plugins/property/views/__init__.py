@@ -1,0 +1,36 @@
+"""The property module's pages: one blueprint, its routes in one table (``ROUTES``), handlers by area."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from core.api import requires
+
+from . import coverage, registry
+
+bp = Blueprint("property", __name__, template_folder="../templates")
+
+#: (rule, endpoint, handler, methods, permission)
+ROUTES = [
+    ("/", "index", registry.index, ["GET"], "property.view"),
+    ("/compounds/<property_compound:compound_id>", "compound", registry.compound, ["GET"], "property.view"),
+    ("/compounds/<property_compound:compound_id>/profile", "save_profile", registry.save_profile, ["POST"],
+     "property.compound.edit"),
+    ("/compounds/<property_compound:compound_id>/coverage", "add_period", registry.add_period, ["POST"],
+     "property.coverage.edit"),
+    ("/compounds/<property_compound:compound_id>/handover", "handover", registry.handover, ["POST"],
+     "property.coverage.edit"),
+    ("/compounds/<property_compound:compound_id>/bodies", "add_body", registry.add_body, ["POST"],
+     "property.governance.edit"),
+    ("/companies", "companies", registry.companies, ["GET"], "property.company.manage"),
+    ("/companies/new", "add_company", registry.add_company, ["POST"], "property.company.manage"),
+    ("/companies/<property_company:company_id>/staff", "add_staff", registry.add_staff, ["POST"],
+     "property.company.manage"),
+    ("/staff/<property_staff:staff_id>/remove", "remove_staff", registry.remove_staff, ["POST"],
+     "property.company.manage"),
+    ("/coverage", "coverage", coverage.page, ["GET"], "property.reports"),
+    ("/coverage/rows", "coverage_rows", coverage.rows, ["GET"], "property.reports"),
+    ("/rollup", "rollup", coverage.rollup, ["GET"], "property.reports"),
+]
+
+for rule, endpoint, handler, methods, permission in ROUTES:
+    bp.add_url_rule(rule, endpoint, requires(permission)(handler), methods=methods)
