@@ -83,3 +83,35 @@ def in_tenant(pw, user=None):
 
 def url(pw, path=""):
     return f"/t/{pw.street.slug}/property{path}"
+
+
+def category_id(app, pw, code="LIGHTING"):
+    from sqlalchemy import select
+
+    from plugins.property.models import TicketCategory
+    with app.app_context(), in_tenant(pw):
+        return db.session.scalar(select(TicketCategory.id).where(TicketCategory.code == code))
+
+
+def report(app, pw, account=None, compound=0, code="LIGHTING", **extra):
+    """A ticket reported on the page (the resident's own by default); returns its id."""
+    from core.testing.factories import post
+    c = client_for(app, account or pw.resident)
+    resp = post(c, url(pw, "/tickets/new"), {"compound_id": pw.compounds[compound].id,
+                                             "category_id": category_id(app, pw, code),
+                                             "description": extra.pop("description", "3栋楼道灯不亮"), **extra})
+    assert resp.status_code == 303, resp.text[:800]
+    return int(resp.headers["Location"].rstrip("/").split("/")[-1])
+
+
+def act(app, pw, account, ticket_id, action, **data):
+    from core.testing.factories import post
+    return post(client_for(app, account), url(pw, f"/tickets/{ticket_id}/act/{action}"), data)
+
+
+def ticket_row(app, pw, ticket_id):
+    from plugins.property.models import Ticket
+    with app.app_context(), in_tenant(pw):
+        t = db.session.get(Ticket, ticket_id)
+        db.session.expunge(t)
+        return t
