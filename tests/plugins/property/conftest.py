@@ -106,7 +106,9 @@ def report(app, pw, account=None, compound=0, code="LIGHTING", **extra):
 
 def act(app, pw, account, ticket_id, action, **data):
     from core.testing.factories import post
-    return post(client_for(app, account), url(pw, f"/tickets/{ticket_id}/act/{action}"), data)
+    resp = post(client_for(app, account), url(pw, f"/tickets/{ticket_id}/act/{action}"), data)
+    settle(app, pw)
+    return resp
 
 
 def ticket_row(app, pw, ticket_id):
@@ -115,3 +117,15 @@ def ticket_row(app, pw, ticket_id):
         t = db.session.get(Ticket, ticket_id)
         db.session.expunge(t)
         return t
+
+
+def settle(app, pw):
+    """Deliver every event the street's outbox still holds, and what their subscribers announce in turn."""
+    from datetime import timedelta
+
+    from core.api import clock
+    from core.events.dispatch import sweep
+    with app.app_context():
+        for _ in range(6):
+            if not sweep(now=clock.utcnow() + timedelta(hours=1), tenants=[pw.street.id]):
+                break
