@@ -5,7 +5,7 @@ community-level grid event when grid is on (a company-employed checker is refuse
 compound's grid checks, the mirror closes and the resident rates), else they wait in the community's queue."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
