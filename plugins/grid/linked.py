@@ -38,7 +38,7 @@ def from_property(event) -> GridEvent | None:
     data = {"title": f"{title}：{event.description[:40]}", "description": description, "category_id": category.id,
             "grid_id": grid.id if grid is not None and grid.kind == "grid" else None, "case_no": event.case_no or None,
             "address": event.compound_name}
-    origin = {"kind": "property.ticket", "ticket_id": event.ticket_id, "ref_no": event.ref_no,
+    origin = {"kind": "property.ticket", "at": api.clock.utcnow().isoformat(), "ticket_id": event.ticket_id, "ref_no": event.ref_no,
               "provider_id": event.provider_id, "excluded_checkers": list(event.excluded_checkers or []),
               "history": event.history or []}
     made = report_event(data, SOURCE, None, origin=origin)
@@ -96,7 +96,7 @@ def from_property_ticket(event) -> GridEvent | None:
     set_stage(made, "check", db.session.get(Category, made.category_id), clock.utcnow())
     made.state, made.version = "AWAITING_CHECK", made.version + 1
     log_transition(made, "T18", "submit_result", before, "AWAITING_CHECK", None, None,
-                   {"from": {"kind": "property.ticket", "ticket_id": event.ticket_id}})
+                   {"property_ticket_id": event.ticket_id})
     db.session.flush()
     notices.after_action(made, "submit_result", before, "AWAITING_CHECK", {})
     emit(ev.EventStateChanged(event_id=made.id, from_state=before, to_state="AWAITING_CHECK", action="submit_result"))
