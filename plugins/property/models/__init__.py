@@ -1,0 +1,13 @@
+"""Property linkage tables, every one a tenant table named property__*."""
+from core.api import OrgUnit
+
+from .registry import (CompanyStaff, CompoundProfile, CoverageGap, CoveragePeriod, GovernanceBody, PropertyCompany)
+from .tickets import Incident, Ticket, TicketAction, TicketCategory
+
+__all__ = ["CompanyStaff", "CompoundProfile", "CoverageGap", "CoveragePeriod", "GovernanceBody", "Incident",
+           "PropertyCompany", "Ticket", "TicketAction", "TicketCategory"]
+
+#: model-bound URL converters (``<property_company:company_id>``), so the isolation sweep knows each id
+CONVERTERS = {"property_compound": OrgUnit, "property_company": PropertyCompany, "property_coverage": CoveragePeriod,
+              "property_governance": GovernanceBody, "property_staff": CompanyStaff, "property_ticket": Ticket,
+              "property_category": TicketCategory, "property_incident": Incident}
