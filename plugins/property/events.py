@@ -16,4 +16,6 @@ class CoverageGapOpened(Event):
     last_provider_id: int = 0
 
 
-ALL = [CoverageGapOpened]
+from .meeting_events import MeetingActionCreated  # noqa: E402
+
+ALL = [CoverageGapOpened, MeetingActionCreated]
