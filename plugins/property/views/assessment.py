@@ -73,10 +73,10 @@ def score(assessment_id: int):
         db.session.rollback()
         message = str(exc) if isinstance(exc, Refused) else "；".join(
             str(m) for msgs in exc.messages.values() for m in (msgs if isinstance(msgs, list) else [msgs]))
-        return render_template("property/_assessment_saved.html", a=get_or_404(Assessment, assessment_id),
+        return render_template("property/_assessment_saved.html",
                                code=request.form.get("code", ""), error=message, **_totals(assessment_id)), 422
     db.session.commit()
-    return render_template("property/_assessment_saved.html", a=a, code=data["code"], error="",
+    return render_template("property/_assessment_saved.html", code=data["code"], error="",
                            **_totals(assessment_id))
 
 
