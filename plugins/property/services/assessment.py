@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
 from core import api
@@ -18,9 +18,9 @@ from ..models.assessment import Assessment, AssessmentScheme
 from .money import add_months, e4, month_start, round_score
 from .scheme_template import DEFAULT_CARD_RULES, DEFAULT_ROUNDING, DEFAULT_TIERS, DEFAULT_WEIGHTS, default_checklist
 
-STATE_LABELS = {"draft": "草稿", "submitted": "已提交", "confirmed": "已确认", "published": "已公示",
-                "superseded": "已更正"}
-CARD_LABELS = {"none": "无", "yellow": "黄牌", "red": "红牌（约谈）"}
+STATE_LABELS = {"draft": _l("草稿"), "submitted": _l("已提交"), "confirmed": _l("已确认"), "published": _l("已公示"),
+                "superseded": _l("已更正")}
+CARD_LABELS = {"none": _l("无"), "yellow": _l("黄牌"), "red": _l("红牌（约谈）")}
 
 
 def default_scheme() -> AssessmentScheme:

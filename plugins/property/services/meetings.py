@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
 from core import api
@@ -17,9 +17,9 @@ from ..models.meetings import ACTION_KINDS, JointMeeting, MeetingAction
 
 DEFAULT_PARTIES = (("party_org", "社区党组织"), ("residents_committee", "居委会"),
                    ("owners_committee", "业委会/物管会"), ("property_company", "物业服务企业"))
-STATE_LABELS = {"scheduled": "待召开", "held": "已召开（纪要待审定）", "approved": "纪要已审定", "cancelled": "已取消"}
-KIND_LABELS = {"ticket": "报修工单", "grid_event": "网格事件", "co_building": "共建需求", "task": "工作任务"}
-ACTION_STATE_LABELS = {"open": "办理中", "done": "已办结", "dropped": "已撤销"}
+STATE_LABELS = {"scheduled": _l("待召开"), "held": _l("已召开（纪要待审定）"), "approved": _l("纪要已审定"), "cancelled": _l("已取消")}
+KIND_LABELS = {"ticket": _l("报修工单"), "grid_event": _l("网格事件"), "co_building": _l("共建需求"), "task": _l("工作任务")}
+ACTION_STATE_LABELS = {"open": _l("办理中"), "done": _l("已办结"), "dropped": _l("已撤销")}
 
 
 def parties() -> list[tuple[str, str]]:

@@ -10,8 +10,10 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from flask_babel import lazy_gettext as _l
+
 MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
-MODE_LABELS = {"half_up": "四舍五入", "half_even": "银行家舍入", "down": "直接截断"}
+MODE_LABELS = {"half_up": _l("四舍五入"), "half_even": _l("银行家舍入"), "down": _l("直接截断")}
 
 
 def half_up(value: Fraction) -> int:
@@ -55,7 +57,8 @@ def rounding_code(rounding: dict) -> str:
 
 def rounding_label(code: str) -> str:
     mode, _sep, places = code.rpartition("_")
-    return f"{MODE_LABELS.get(mode, mode)}，保留{places}位小数" if mode else ""
+    from flask_babel import gettext as _
+    return _("%(mode)s，保留%(n)s位小数", mode=MODE_LABELS.get(mode, mode), n=places) if mode else ""
 
 
 def tier_for(score_c: int, tiers: list) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
 from core import api
@@ -19,10 +19,10 @@ from ..services import ledger, money_reports as reports, subsidy as svc
 from ..services.money import as_points, month_start, rounding_label, yuan
 from . import labels
 
-ENTRY_KINDS = {"budget": "预算", "accrual": "计提", "reversal": "冲销", "disbursement": "拨付"}
-STATES = {"draft": "待社区审核", "community_reviewed": "待街道审批", "street_approved": "待拨付", "disbursed": "已拨付",
-          "reversed": "已冲销", "posted": "已入账"}
-BASIS = {"per_household_month": "元/户·月", "per_m2_month": "元/平方米·月"}
+ENTRY_KINDS = {"budget": _l("预算"), "accrual": _l("计提"), "reversal": _l("冲销"), "disbursement": _l("拨付")}
+STATES = {"draft": _l("待社区审核"), "community_reviewed": _l("待街道审批"), "street_approved": _l("待拨付"), "disbursed": _l("已拨付"),
+          "reversed": _l("已冲销"), "posted": _l("已入账")}
+BASIS = {"per_household_month": _l("元/户·月"), "per_m2_month": _l("元/平方米·月")}
 
 
 def _month(default: date | None = None) -> date:
