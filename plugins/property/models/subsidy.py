@@ -64,7 +64,7 @@ class SubsidyEntry(TenantScoped, db.Model):
 
     key: Mapped[str] = mapped_column(String(96))
     month: Mapped[date] = mapped_column(Date)  # the first day of the month
-    kind: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(12), default="accrual")
     compound_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     provider_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     coverage_period_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
