@@ -108,8 +108,9 @@ def assign_checker(event: GridEvent) -> int | None:
     its community's, else the street's; among them the one with the fewest checks waiting, then the
     longest-standing account. None when the street has nobody outside the handling unit."""
     own = _independence_unit(event)
+    from .linked import excluded_checkers
     excluded = ({event.handled_by} if event.handled_by is not None else set()) | (
-        api.users_holding(STAFF_MARK, own, inside=True) if own is not None else set())
+        api.users_holding(STAFF_MARK, own, inside=True) if own is not None else set()) | excluded_checkers(event)
     unit = event_unit(event)
     able = api.users_holding(CHECK, unit) - excluded if unit is not None else set()
     while unit is not None and able:
@@ -180,7 +181,8 @@ def _unmerge(event, user_id):
 def _independent(event, user_id):
     if event.handled_by is not None and event.handled_by == user_id:
         return _("核查须由处置人以外的人员进行")
-    return None
+    from .linked import conflict
+    return conflict(event, user_id)
 
 
 def _check_pass(event, user_id):

@@ -135,6 +135,16 @@ def on_tenant_enable(tenant, settings, data_version):
 
 
 @hookimpl
+def on_event(event, ctx):
+    if event.name == "property.ticket_supervision_escalated":
+        from .linked import from_property
+        from_property(event)
+    elif event.name == "property.ticket_state_changed":
+        from .linked import from_property_ticket
+        from_property_ticket(event)
+
+
+@hookimpl
 def demo_data(tenant, scale, window_end):
     from .demo import fill
     fill(tenant, window_end)

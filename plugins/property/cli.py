@@ -28,14 +28,12 @@ def coverage_cmd(tenant_slug, fmt):
         raise click.ClickException(f"no tenant {tenant_slug}")
     ids = [tenant.id] if tenant.kind == "street" else [s.id for s in streets_of(tenant.id)]
     db.session.remove()
-    rows = []
+    parts = []
     for tenant_id in ids:
         with tenant_scope(tenant_id, commit=False):
-            rows += dashboard.compound_rows(stmt=select(OrgUnit).where(OrgUnit.kind == "compound"))
-    f = dashboard.figures(rows)
-    figures = {"tenant": tenant_slug, "compounds": f["compounds"], "covered": f["covered"],
-               "compound_pct": f["compound_pct"], "household_pct": f["household_pct"], "area_pct": f["area_pct"],
-               "by_mode": f["by_mode"], "gaps": [r.compound.name for r in f["gaps"]]}
+            parts.append(dashboard.summary(dashboard.compound_rows(
+                stmt=select(OrgUnit).where(OrgUnit.kind == "compound"))))
+    figures = {"tenant": tenant_slug, **dashboard.combine(parts)}
     if fmt == "json":
         click.echo(json.dumps(figures, ensure_ascii=False))
     else:

@@ -2,7 +2,7 @@
 continuous coverage over the demo window, so coverage is 100% (#41); market companies serve the
 商品房, the state-owned fallback company, the public-welfare company and the community quasi-property
 serve the old compounds (兜底, #40); some compounds change provider inside the window without a gap;
-most have an owners' or management committee."""
+most have an owners' or management committee; tickets come from ``demo_tickets``."""
 from __future__ import annotations
 
 import random
@@ -106,4 +106,5 @@ def fill(tenant, window_end: date) -> int:
                                           members=members, term_start=term_start,
                                           term_end=term_start + timedelta(days=5 * 365), filing_status="filed"))
     db.session.flush()
-    return len(compounds)
+    from .demo_tickets import fill as fill_tickets
+    return len(compounds) + fill_tickets(tenant, window_end, rng, compounds)

@@ -75,11 +75,14 @@ def nav_items(ctx):
     if ctx.kind == "district":
         return [NavItem("service", _l("物业覆盖"), "property.rollup", "property.reports", order=60)]
     return [NavItem("service", _l("小区档案"), "property.index", "property.view", order=60),
-            NavItem("service", _l("覆盖看板"), "property.coverage", "property.reports", order=61),
-            NavItem("service", _l("物业考核"), "property.assessments", "property.assessment.score", order=62),
-            NavItem("service", _l("补贴台账"), "property.subsidy", "property.subsidy.compute", order=63),
-            NavItem("service", _l("补贴审核"), "property.subsidy_queue", "property.subsidy.review", order=64),
-            NavItem("service", _l("四方联席会议"), "property.meetings", "property.meeting.manage", order=65)]
+            NavItem("service", _l("物业工单"), "property.tickets", "property.view", order=61),
+            NavItem("service", _l("社区督办"), "property.supervision", "property.ticket.callback", order=62),
+            NavItem("service", _l("覆盖看板"), "property.coverage", "property.reports", order=63),
+            NavItem("service", _l("停水停电"), "property.incidents", "property.incident.manage", order=64),
+            NavItem("service", _l("物业考核"), "property.assessments", "property.assessment.score", order=65),
+            NavItem("service", _l("补贴台账"), "property.subsidy", "property.subsidy.compute", order=66),
+            NavItem("service", _l("补贴审核"), "property.subsidy_queue", "property.subsidy.review", order=67),
+            NavItem("service", _l("四方联席会议"), "property.meetings", "property.meeting.manage", order=68)]
 
 
 @hookimpl
@@ -106,8 +109,23 @@ def register_jobs():
 
     from core.api import JobSpec
 
-    from .jobs import coverage_watch
-    return [JobSpec("property.coverage_watch", timedelta(hours=6), coverage_watch)]
+    from .jobs import coverage_watch, supervise
+    return [JobSpec("property.coverage_watch", timedelta(hours=6), coverage_watch),
+            JobSpec("property.supervise", timedelta(minutes=15), supervise)]
+
+
+@hookimpl
+def on_tenant_enable(tenant, settings, data_version):
+    from .services.categories import seed
+    seed()
+    return 1
+
+
+@hookimpl
+def on_event(event, ctx):
+    if event.name in ("grid.event_created", "grid.check_result", "grid.event_closed"):
+        from .services.supervision import from_grid
+        from_grid(event)
 
 
 @hookimpl

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from core.api import Date, Id, Integer, Text, text
+from core.api import AwareDateTime, clock, Date, Id, Integer, Text, text
+from core.api import text as _t
 
 from .schemas_money import MEETING_PARTIES_FIELD, SUBSIDY_MODES_FIELD
 from .models.registry import BODY_KINDS, COMPANY_KINDS, COMPOUND_TYPES, MODES, PARTY_ORG_TYPES
@@ -93,3 +94,45 @@ class GovernanceIn(Schema):
     def _check(self, data, **kw):
         if data.get("term_end") and data.get("term_start") and data["term_end"] <= data["term_start"]:
             raise ValidationError(_l("任期结束须晚于任期开始"), "term_end")
+
+
+class TicketIn(Schema):
+    compound_id = Id(required=True, error_messages={**REQUIRED, "invalid": _l("请选择小区")})
+    category_id = Id(required=True, error_messages={**REQUIRED, "invalid": _l("请选择报修类别")})
+    kind = _choice(("repair", "complaint"), _l("请选择报修或投诉"), load_default="repair")
+    description = text(1000)
+    building_id = Id(load_default=None, allow_none=True, error_messages={"invalid": _l("请选择楼栋")})
+    unit_label = text(40, required=False, load_default="")
+    anonymous = fields.Boolean(load_default=False)
+    contact = text(60, required=False, load_default="")
+    entry_permission = _choice(("none", "any_time", "appointment"), _l("请选择是否允许入户"), load_default="none")
+    channel = _choice(("resident_app", "phone", "walk_in", "staff"), _l("请选择来源"), load_default="resident_app")
+
+
+class ActIn(Schema):
+    """Every step's fields; each step's service says which it needs (Chinese refusal otherwise)."""
+    version = Integer(load_default=None, allow_none=True)
+    reason = _t(200, required=False, load_default="")
+    text = _t(1000, required=False, load_default="")
+    deferred_until = Date(load_default=None, allow_none=True, error_messages=REQUIRED)
+    result = _t(500, required=False, load_default="")
+    photo = _t(200, required=False, load_default="")
+    rating = Text(load_default="", validate=validate.OneOf(["", "good", "bad", "returned"], error=_l("请选择评价")))
+    reasons = _t(200, required=False, load_default="")
+    internal = fields.Boolean(load_default=False)
+    passed = fields.Boolean(load_default=False)
+    overall = Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=5, error=_l("请打 1–5 分")))
+
+
+class IncidentIn(Schema):
+    compound_id = Id(required=True, error_messages={**REQUIRED, "invalid": _l("请选择小区")})
+    kind = _choice(("water", "power", "lift", "gas", "other"), _l("请选择类型"), required=True)
+    planned = fields.Boolean(load_default=False)
+    window_start = AwareDateTime(required=True, error_messages=REQUIRED, default_timezone=clock.SHANGHAI)
+    window_end = AwareDateTime(required=True, error_messages=REQUIRED, default_timezone=clock.SHANGHAI)
+    staff_script = text(500)
+
+    @validates_schema
+    def _check(self, data, **kw):
+        if data.get("window_end") and data.get("window_start") and data["window_end"] <= data["window_start"]:
+            raise ValidationError(_l("结束时间须晚于开始时间"), "window_end")

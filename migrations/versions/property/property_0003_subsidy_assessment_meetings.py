@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from core.migrate_ops import create_tenant_table, drop_tenant_table
 
 revision = 'property_0003'
-down_revision = 'property_0001'  # DEV: property_0002 once tickets land
+down_revision = 'property_0002'
 branch_labels = None
 depends_on = None
 

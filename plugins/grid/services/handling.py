@@ -20,7 +20,8 @@ from .intake import close, summons_answered
 
 def dispatch(event, category, data, now, ctx):
     unit = db.session.get(OrgUnit, data["handler_unit_id"])
-    if unit is None or unit.kind not in ("grid", "community", "street"):
+    compound_ok = event.source == "PROPERTY" and unit is not None and unit.kind == "compound"  # back to its company
+    if unit is None or (unit.kind not in ("grid", "community", "street") and not compound_ok):
         raise Refused(_("请选择本单位的网格、社区或街道作为处置单位"))
     event.handler_unit_id = unit.id
     if event.case_deadline is None:
@@ -130,6 +131,10 @@ def submit_result(event, category, data, now, ctx):
 def _independent(event, ctx) -> None:
     if event.handled_by is not None and event.handled_by == ctx.user_id:
         raise Refused(_("核查须由处置人以外的人员进行"))
+    from ..linked import conflict
+    why = conflict(event, ctx.user_id)
+    if why is not None:
+        raise Refused(why)
 
 
 def check_fail(event, category, data, now, ctx):

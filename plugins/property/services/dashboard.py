@@ -98,3 +98,26 @@ def by_tenant(rows: list[Row]) -> dict[int, dict]:
     for r in rows:
         groups.setdefault(r.compound.tenant_id, []).append(r)
     return {tid: figures(group) for tid, group in groups.items()}
+
+
+def summary(rows: list[Row]) -> dict:
+    """Plain numbers (no rows) of one street, to add up across streets."""
+    f = figures(rows)
+    return {"compounds": f["compounds"], "covered": f["covered"], "households": f["households"],
+            "covered_households": f["covered_households"], "area": f["area"], "covered_area": f["covered_area"],
+            "by_mode": f["by_mode"], "gaps": [r.compound.name for r in f["gaps"]]}
+
+
+def combine(parts: list[dict]) -> dict:
+    out = {"compounds": 0, "covered": 0, "households": 0, "covered_households": 0, "area": 0, "covered_area": 0,
+           "by_mode": {}, "gaps": []}
+    for p in parts:
+        for key in ("compounds", "covered", "households", "covered_households", "area", "covered_area"):
+            out[key] += p[key]
+        for mode, n in p["by_mode"].items():
+            out["by_mode"][mode] = out["by_mode"].get(mode, 0) + n
+        out["gaps"] += p["gaps"]
+    out["compound_pct"] = percent(out["covered"], out["compounds"])
+    out["household_pct"] = percent(out["covered_households"], out["households"])
+    out["area_pct"] = percent(out["covered_area"], out["area"])
+    return out

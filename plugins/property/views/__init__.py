@@ -5,7 +5,7 @@ from flask import Blueprint
 
 from core.api import requires
 
-from . import coverage, registry
+from . import coverage, registry, tickets, transparency
 
 bp = Blueprint("property", __name__, template_folder="../templates")
 
@@ -30,6 +30,20 @@ ROUTES = [
     ("/coverage", "coverage", coverage.page, ["GET"], "property.reports"),
     ("/coverage/rows", "coverage_rows", coverage.rows, ["GET"], "property.reports"),
     ("/rollup", "rollup", coverage.rollup, ["GET"], "property.reports"),
+    ("/compounds/<property_compound:compound_id>/sunshine", "sunshine", transparency.page, ["GET"], "property.view"),
+    ("/tickets", "tickets", tickets.queue, ["GET"], "property.view"),
+    ("/tickets/new", "new_ticket", tickets.new, ["GET"], "property.ticket.create"),
+    ("/tickets/new", "create_ticket", tickets.create, ["POST"], "property.ticket.create"),
+    ("/tickets/<property_ticket:ticket_id>", "ticket", tickets.ticket, ["GET"], "property.view"),
+    ("/tickets/<property_ticket:ticket_id>/act/<action>", "act", tickets.act, ["POST"], "property.view"),
+    ("/tickets/<property_ticket:ticket_id>/check", "community_check", tickets.community_check, ["POST"],
+     "property.ticket.callback"),
+    ("/tickets.xlsx", "export", tickets.export, ["GET"], "property.view"),
+    ("/supervision", "supervision", tickets.supervision_queue, ["GET"], "property.ticket.callback"),
+    ("/incidents", "incidents", tickets.incidents, ["GET"], "property.incident.manage"),
+    ("/incidents/new", "add_incident", tickets.add_incident, ["POST"], "property.incident.manage"),
+    ("/incidents/<property_incident:incident_id>/resolve", "resolve_incident", tickets.resolve_incident, ["POST"],
+     "property.incident.manage"),
 ]
 
 from .money_routes import MONEY_ROUTES  # noqa: E402 - the subsidy, assessment and meeting pages

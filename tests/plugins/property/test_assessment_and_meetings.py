@@ -190,3 +190,36 @@ def test_the_list_of_parties_is_a_setting_of_the_tenant(app, mw):
         user_id=mw.admin.id)
     assert in_tenant(app, mw.street, svc.parties) == [("party_org", "社区党组织"), ("residents_committee", "居委会"),
                                                       ("police", "社区民警")]
+
+
+def test_the_ticket_kpi_from_the_months_public_area_tickets_weighs_30_percent(app, mw):
+    svc = _a()
+    from datetime import timedelta, timezone
+
+    from plugins.property.models import Assessment, Ticket
+
+    def tickets():
+        at = datetime(2025, 1, 10, 2, tzinfo=timezone.utc)
+        for n in range(10):  # 8 on time, 6 rated good, 2 sent to the community
+            db.session.add(Ticket(ref_no=f"KPI-{n}", compound_id=mw.compound.id, provider_id=mw.fallback_id,
+                                  area="public", created_at=at, complete_due=at + timedelta(days=3),
+                                  completed_at=at + timedelta(days=2 if n < 8 else 5),
+                                  rating="good" if n < 6 else "bad",
+                                  sent_to_community_at=at + timedelta(days=4) if n >= 8 else None))
+        db.session.add(Ticket(ref_no="KPI-home", compound_id=mw.compound.id, provider_id=mw.fallback_id,
+                              area="in_home", created_at=at))  # in-home work never counts
+        db.session.add(Ticket(ref_no="KPI-wd", compound_id=mw.compound.id, provider_id=mw.fallback_id,
+                              area="public", created_at=at, close_reason="withdrawn"))
+        a = svc.start(mw.compound.id, mw.fallback_id, JAN)
+        scheme = svc.default_scheme()
+        a.item_scores = {c: {"score": str(i["max"]), "note": "", "photo": ""} for c, i in svc.items(scheme).items()}
+        a.item_scores["A1"] = {"score": "0", "note": "未公示", "photo": ""}  # 97.00
+        db.session.flush()
+        svc.submit(a)
+        return a.id
+    a_id = in_tenant(app, mw.street, tickets, user_id=mw.admin.id)
+    in_tenant(app, mw.street, lambda: svc.confirm(db.session.get(Assessment, a_id)), user_id=mw.approver.id)
+    got = in_tenant(app, mw.street, lambda: (lambda a: (a.ticket_sample, a.ticket_kpi_e4, a.composite_e4))(
+        db.session.get(Assessment, a_id)))
+    # KPI = 100 × (0.4 × 8/10 + 0.3 × 6/10 + 0.3 × (1 − 2/10)) = 74.00; 0.7 × 97 + 0.3 × 74 = 90.10
+    assert got == (10, 740000, 901000)
