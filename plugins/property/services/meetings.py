@@ -104,12 +104,19 @@ def add_action(m: JointMeeting, data: dict) -> MeetingAction:
         raise Refused(_("请先登记参会情况，再记录议定事项"))
     if data["kind"] not in ACTION_KINDS:
         raise Refused(_("请选择事项类型"))
+    if data["kind"] == "ticket" and not m.compound_ids:
+        raise Refused(_("转为报修工单须先选定涉及的小区"))
     n = db.session.scalar(select(func.count()).select_from(MeetingAction).where(MeetingAction.meeting_id == m.id))
     a = MeetingAction(meeting_id=m.id, order_no=n + 1, text=data["text"], kind=data["kind"],
                       owner=data.get("owner", ""), due_on=data.get("due_on"), created_by=current().user_id)
     db.session.add(a)
     db.session.flush()
-    if a.kind in ("grid_event", "co_building"):
+    if a.kind == "ticket":  # a ticket of the meeting's first compound, entered by staff
+        from . import tickets
+        ticket = tickets.create(api.org_unit(m.compound_ids[0]), {"description": a.text}, channel="staff",
+                                on_behalf=True)
+        a.target_ref = ticket.ref_no
+    elif a.kind in ("grid_event", "co_building"):
         a.target_ref = f"PM-{m.id}-{a.order_no}"
         emit(MeetingActionCreated(action_id=a.id, meeting_id=m.id, kind=a.kind, community_id=m.community_id,
                                   compound_ids=list(m.compound_ids or []), text=a.text, owner=a.owner,

@@ -173,6 +173,13 @@ def test_meeting_pages_attendance_and_an_action_converted_by_htmx(app, client, m
     assert r.status_code == 200 and "共建需求" in r.text and "PM-" in r.text
     r = post(client, url + "/actions", {"text": "", "kind": "task"}, headers=htmx("action-rows"))
     assert r.status_code == 422 and "必填" in r.text
+    r = post(client, url + "/actions", {"text": "修复3号楼单元门禁", "kind": "ticket"}, headers=htmx("action-rows"))
+    assert r.status_code == 200 and "报修工单" in r.text
+    from plugins.property.models import MeetingAction, Ticket
+    ref, desc = in_tenant(app, mw.street, lambda: (lambda a: (a.target_ref, db.session.scalar(
+        select(Ticket.description).where(Ticket.ref_no == a.target_ref))))(db.session.scalar(
+        select(MeetingAction).where(MeetingAction.kind == "ticket"))))
+    assert ref and ref in r.text and desc == "修复3号楼单元门禁"
     assert post(client, url + "/approve", {}).status_code == 303
     page = client.get(url).text
     assert "纪要已审定" in page and "议定两件事" in page
