@@ -55,8 +55,15 @@ def _sheet(a: Assessment, **kw) -> dict:
             "points": as_points, "errors": {}, "form": {}, **helpers(), **kw}
 
 
+def _visible(a: Assessment) -> Assessment:
+    unit = api.org_unit(a.compound_id)
+    if unit is None or not any(api.can(p, unit) for p in ("property.assessment.score", "property.assessment.confirm")):
+        abort(404)
+    return a
+
+
 def sheet(assessment_id: int):
-    a = get_or_404(Assessment, assessment_id)
+    a = _visible(get_or_404(Assessment, assessment_id))
     return render_template("property/assessment.html", **_sheet(a))
 
 

@@ -58,6 +58,9 @@ def _context(m: JointMeeting, **kw) -> dict:
 
 def meeting(meeting_id: int):
     m = get_or_404(JointMeeting, meeting_id)
+    unit = api.org_unit(m.community_id)
+    if unit is None or not api.can("property.meeting.manage", unit):
+        abort(404)
     return render_template("property/meeting_detail.html", **_context(m))
 
 

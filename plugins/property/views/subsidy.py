@@ -129,14 +129,22 @@ def _voucher_context(entry: SubsidyEntry, **kw) -> dict:
             **helpers(), **kw}
 
 
+def _visible(entry: SubsidyEntry) -> SubsidyEntry:
+    """A line of a compound the user reviews (or a street-level budget line): else 404."""
+    unit = api.org_unit(entry.compound_id) if entry.compound_id else None
+    if unit is not None and not any(api.can(p, unit) for p in ("property.subsidy.review", "property.subsidy.compute")):
+        abort(404)
+    return entry
+
+
 def voucher(entry_id: int):
-    entry = get_or_404(SubsidyEntry, entry_id)
+    entry = _visible(get_or_404(SubsidyEntry, entry_id))
     return render_template("property/subsidy_voucher.html", **_voucher_context(entry))
 
 
 def _entry_action(schema, service, message):
     def view(entry_id: int):
-        entry = get_or_404(SubsidyEntry, entry_id)
+        entry = _visible(get_or_404(SubsidyEntry, entry_id))
         return form_action(schema, lambda data: service(entry, data), page="property/subsidy_voucher.html",
                            fragment="property/subsidy_voucher.html", form_id="voucher-actions",
                            context=lambda **kw: _voucher_context(entry, **kw),

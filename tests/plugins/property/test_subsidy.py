@@ -277,3 +277,20 @@ def test_the_ledger_pages_run_preview_and_voucher_in_chinese(app, client, mw):
     assert "152,000.00" in page and "3,000.00" in page and "待社区审核" in page
     for path in ("/queue", "/report", "/standards", "/exports/months.xlsx", "/exports/entries.xlsx"):
         assert client.get(base + path).status_code == 200, path
+
+
+def test_another_communitys_staff_cannot_open_or_review_this_compounds_voucher(app, client, mw, create_unit,
+                                                                               create_user):
+    subsidy, _ledger = _svc()
+    entry_id = in_tenant(app, mw.street, lambda: (confirmed(mw, JAN, "90.00"),
+                                                  subsidy.accrue(mw.compound.id, mw.fallback_id, JAN).id)[1])
+    elsewhere = create_unit(mw.street, mw.street.root_id, "community", "靠山社区")
+    stranger = create_user(mw.street, "community_staff", unit_id=elsewhere.id)
+    login(client, stranger)
+    url = f"/t/{mw.street.slug}/property/subsidy/entries/{entry_id}"
+    assert client.get(url).status_code == 404
+    assert post(client, url + "/review", {}).status_code == 404
+    own = app.test_client()
+    login(own, mw.reviewer)
+    assert own.get(url).status_code == 200
+    assert post(own, url + "/review", {}).status_code == 303
