@@ -80,4 +80,7 @@ class TicketStateChanged(Event):
     result: str = ""
 
 
-ALL = [CoverageGapOpened, TicketSupervisionEscalated, TicketDeclinedNotProperty, DeclineDisputed, TicketStateChanged]
+from .meeting_events import MeetingActionCreated  # noqa: E402
+
+ALL = [CoverageGapOpened, TicketSupervisionEscalated, TicketDeclinedNotProperty, DeclineDisputed, TicketStateChanged,
+       MeetingActionCreated]

@@ -78,7 +78,29 @@ def nav_items(ctx):
             NavItem("service", _l("物业工单"), "property.tickets", "property.view", order=61),
             NavItem("service", _l("社区督办"), "property.supervision", "property.ticket.callback", order=62),
             NavItem("service", _l("覆盖看板"), "property.coverage", "property.reports", order=63),
-            NavItem("service", _l("停水停电"), "property.incidents", "property.incident.manage", order=64)]
+            NavItem("service", _l("停水停电"), "property.incidents", "property.incident.manage", order=64),
+            NavItem("service", _l("物业考核"), "property.assessments", "property.assessment.score", order=65),
+            NavItem("service", _l("补贴台账"), "property.subsidy", "property.subsidy.compute", order=66),
+            NavItem("service", _l("补贴审核"), "property.subsidy_queue", "property.subsidy.review", order=67),
+            NavItem("service", _l("四方联席会议"), "property.meetings", "property.meeting.manage", order=68)]
+
+
+@hookimpl
+def dashboard_widgets(ctx):
+    from core.api import Widget
+    if ctx.kind == "district":
+        return []
+    return [Widget("property-subsidy", _l("本月兜底补贴"), "property.subsidy_widget", "property.reports", order=62)]
+
+
+@hookimpl
+def on_tenant_purge(tenant):
+    """The subsidy ledger and approved minutes refuse DELETE on PostgreSQL except in a purge."""
+    from sqlalchemy import text
+
+    from core.api import db
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jiceng.purge = 'on'"))
 
 
 @hookimpl
@@ -109,10 +131,14 @@ def on_event(event, ctx):
 @hookimpl
 def demo_data(tenant, scale, window_end):
     from .demo import fill
+    from .demo_money import fill as fill_money
     fill(tenant, window_end)
+    fill_money(tenant, window_end)
 
 
 @hookimpl
 def register_cli_commands(cli):
     from .cli import property_group
+    from .cli_money import add_commands
+    add_commands(property_group)
     cli.add_command(property_group)

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from core.api import AwareDateTime, clock, Date, Id, Integer, Text, text
 from core.api import text as _t
 
+from .schemas_money import MEETING_PARTIES_FIELD, SUBSIDY_MODES_FIELD
 from .models.registry import BODY_KINDS, COMPANY_KINDS, COMPOUND_TYPES, MODES, PARTY_ORG_TYPES
 
 REQUIRED = {"required": _l("必填项"), "null": _l("必填项"), "invalid": _l("格式不正确")}
@@ -27,6 +28,8 @@ class Settings(Schema):
                            metadata={"label": "居民对退单提出异议的期限（天）", "inherit": True})
     coverage_counts_self_governed = fields.Boolean(load_default=True,
                                                    metadata={"label": "业主自治计入物业覆盖", "inherit": True})
+    subsidy_modes = SUBSIDY_MODES_FIELD
+    meeting_parties = MEETING_PARTIES_FIELD
 
 
 class ProfileIn(Schema):

@@ -46,5 +46,9 @@ ROUTES = [
      "property.incident.manage"),
 ]
 
+from .money_routes import MONEY_ROUTES  # noqa: E402 - the subsidy, assessment and meeting pages
+
+ROUTES += MONEY_ROUTES
+
 for rule, endpoint, handler, methods, permission in ROUTES:
     bp.add_url_rule(rule, endpoint, requires(permission)(handler), methods=methods)
