@@ -1,0 +1,56 @@
+"""Readiness: the database answers, and every migration branch is at the head this code expects.
+
+A server whose code is newer than its schema (a deploy that skipped ``jiceng db upgrade``, a plugin
+installed without its migrations) would fail on its first query of a new column: it reports "not
+ready" instead, naming the branches that are behind, so the load balancer keeps sending traffic to
+the hosts that are.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import text
+
+from ..db import db, is_unavailable
+
+
+def expected_heads() -> dict[str, set[str]]:
+    """Each branch (core, then each installed plugin with migrations) and its head revisions, read
+    from the migration scripts once per process."""
+    cached = current_app.extensions.get("jiceng.heads")
+    if cached is None:
+        from alembic.script import ScriptDirectory
+
+        from .. import migrate
+        url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+        cached = {branch: set(ScriptDirectory.from_config(migrate.alembic_config(url, branch, location)).get_heads())
+                  for branch, location in migrate.branches(current_app.extensions["jiceng.plugins"])}
+        current_app.extensions["jiceng.heads"] = cached
+    return cached
+
+
+def report() -> tuple[dict, bool]:
+    """``({"status": ..., "database": ..., "migrations": {branch: {...}}, "behind": [...]}, ready)``."""
+    from alembic.runtime.migration import MigrationContext
+    heads = expected_heads()
+    body: dict = {"status": "ok", "database": "ok", "migrations": {}, "behind": []}
+    try:
+        conn = db.session.connection()
+        conn.execute(text("SELECT 1"))
+        for branch, head in heads.items():
+            table = "alembic_version" if branch == "core" else f"alembic_version__{branch}"
+            current = set(MigrationContext.configure(conn, opts={"version_table": table}).get_current_heads())
+            state = "up to date" if current == head else "behind"
+            body["migrations"][branch] = {"current": sorted(current), "head": sorted(head), "state": state}
+            if state != "up to date":
+                body["behind"].append(branch)
+    except Exception as exc:  # noqa: BLE001 - readiness reports what is wrong, never raises
+        db.session.rollback()
+        body.update(status="unavailable", database="unavailable" if is_unavailable(exc) else "error",
+                    error=type(exc).__name__)
+        return body, False
+    finally:
+        db.session.rollback()
+    if body["behind"]:
+        body["status"] = "migrations behind: " + ", ".join(body["behind"]) + "; run `jiceng db upgrade`"
+        return body, False
+    return body, True
