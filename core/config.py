@@ -84,7 +84,8 @@ def from_env(overrides: dict | None = None) -> dict:
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     cfg.update(overrides or {})
-    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(cfg))
+    if not cfg.get("SQLALCHEMY_ENGINE_OPTIONS"):
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(cfg)
     return cfg
 
 
