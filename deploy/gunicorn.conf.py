@@ -19,6 +19,8 @@ accesslog = "-"
 if os.environ.get("JICENG_JSON_LOGS", "1" if os.environ.get("JICENG_ENV") == "production" else "0").lower() in {
         "1", "true", "yes", "on"}:
     logger_class = "core.ops.gunicorn_log.JsonLogger"
+# gunicorn's control socket (~/.gunicorn/gunicorn.ctl) is shared by every gunicorn of the user; not used
+control_socket_disable = True
 forwarded_allow_ips = os.environ.get("JICENG_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 

@@ -104,3 +104,16 @@ def exposition() -> tuple[bytes, str]:
         multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(), CONTENT_TYPE_LATEST
+
+
+def serve_process_metrics(port: int, host: str = "127.0.0.1") -> None:
+    """A process that runs jobs but serves no pages (``jiceng jobs worker``, a Celery worker) shows its
+    job metrics on its own loopback port, in a background thread."""
+    from prometheus_client import start_http_server
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        start_http_server(port, addr=host, registry=registry)
+    else:
+        start_http_server(port, addr=host)

@@ -206,3 +206,51 @@ def test_log_lines_are_json_with_the_request_id_tenant_user_and_route(database, 
     assert first["route"] == "/t/<tenant>/probe-log" and first["ts"].endswith("Z")
     assert probes[1]["request_id"] == forged.headers["X-Request-ID"]
     assert "\n" not in stream.getvalue().rstrip("\n").split("\n")[0]  # the newline stayed inside the string
+
+
+def test_a_jobs_process_serves_its_job_metrics_on_a_loopback_port(app, create_tenant):
+    import socket
+    import urllib.request
+
+    from core.events.jobs import run_due
+    from core.ops.metrics import serve_process_metrics
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    serve_process_metrics(port)
+    street = create_tenant()
+    with app.app_context():
+        done = run_due(tenants=[street.id])
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    job = done[0][1]
+    assert f'jiceng_job_runs_total{{job="{job}",status="ok"}}' in text
+
+
+def test_rotating_the_secret_key_keeps_people_signed_in_while_the_old_key_is_a_fallback(database, create_tenant,
+                                                                                       create_user):
+    from core.testing.factories import login
+    street = create_tenant()
+    account = create_user(street)
+    old = build_app(database, SECRET_KEY="old-" + "a" * 40)
+    client = old.test_client()
+    login(client, account)
+    page = f"/t/{street.slug}/"
+    assert client.get(page).status_code == 200
+    cookies = {c.key: c.value for c in client._cookies.values()}
+    assert "jiceng" in cookies
+
+    def visit(app):
+        other = app.test_client()
+        for key, val in cookies.items():
+            other.set_cookie(key, val)
+        return other.get(page)
+
+    rotated = build_app(database, SECRET_KEY="new-" + "b" * 40, SECRET_KEY_FALLBACKS=["old-" + "a" * 40])
+    assert visit(rotated).status_code == 200
+    with rotated.test_request_context():
+        from core.auth.devices import _serializer
+        with old.test_request_context():
+            signed_before = _serializer().dumps({"d": 1})
+        assert _serializer().loads(signed_before) == {"d": 1}  # a known device stays known
+    dropped = build_app(database, SECRET_KEY="new-" + "b" * 40)
+    assert visit(dropped).status_code == 303  # the old key retired: signed out, back to the sign-in page
