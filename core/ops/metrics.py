@@ -28,6 +28,9 @@ LATENCY = Histogram("jiceng_http_request_duration_seconds", "Time to answer an H
                     ("route", "plugin", "method"), buckets=BUCKETS)
 ERRORS = Counter("jiceng_http_errors_total", "HTTP requests answered with a server error (5xx), by route and plugin",
                  ("route", "plugin"))
+HOOK_ERRORS = Counter("jiceng_plugin_hook_errors_total",
+                      "Errors raised by a plugin's hook or event handler (kept from the page), by plugin and hook",
+                      ("plugin", "hook"))
 JOB_RUNS = Counter("jiceng_job_runs_total", "Scheduled job runs for one tenant, by job and outcome",
                    ("job", "status"))
 JOB_SECONDS = Histogram("jiceng_job_duration_seconds", "Time one tenant's run of a scheduled job took, by job",

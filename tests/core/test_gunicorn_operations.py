@@ -43,7 +43,7 @@ def test_two_workers_share_metrics_and_write_json_access_lines(database, tmp_pat
                             stdout=subprocess.DEVNULL, stderr=(tmp_path / "error.log").open("wb"))
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60  # a wait, not a speed limit: workers boot slowly on a busy machine
+        deadline = time.monotonic() + 180  # a wait, not a speed limit: workers boot slowly on a busy machine
         while True:
             assert proc.poll() is None, (tmp_path / "error.log").read_text()[-2000:]
             try:

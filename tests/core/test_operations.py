@@ -254,3 +254,38 @@ def test_rotating_the_secret_key_keeps_people_signed_in_while_the_old_key_is_a_f
         assert _serializer().loads(signed_before) == {"d": 1}  # a known device stays known
     dropped = build_app(database, SECRET_KEY="new-" + "b" * 40)
     assert visit(dropped).status_code == 303  # the old key retired: signed out, back to the sign-in page
+
+
+def _sulky_plugin():
+    """A module whose dashboard slot always fails (the page goes on without it)."""
+    import types
+
+    from core.plugins.hookspecs import hookimpl
+    from core.plugins.manifest import PluginManifest
+    m = types.ModuleType("sulky_plugin")
+    m.MANIFEST = PluginManifest(name="sulky", title="闷闷", description="测试用模块")
+
+    @hookimpl
+    def render_slot(slot, ctx, obj):
+        raise RuntimeError("sulky slot failed")
+    m.render_slot = render_slot
+    return m
+
+
+def test_a_plugins_hook_errors_are_counted_per_plugin_and_hook(database, create_tenant, create_user):
+    from core.plugins import admin
+    from core.tenancy import tenant_scope
+    from core.testing.factories import login
+    sulky = build_app(database, EXTRA_PLUGINS={"sulky": _sulky_plugin()}, PLUGIN_DEGRADE_ERRORS=100)
+    street = create_tenant()
+    with sulky.app_context(), tenant_scope(street.id):
+        admin.enable(street.id, "sulky")
+    client = sulky.test_client()
+    login(client, create_user(street))
+    before = samples(client)
+    for _ in range(2):
+        assert client.get(f"/t/{street.slug}/").status_code == 200  # the slot fails, the page does not
+    after = samples(client)
+    labels = {"plugin": "sulky", "hook": "render_slot"}
+    assert value(after, "jiceng_plugin_hook_errors_total", **labels) - \
+        value(before, "jiceng_plugin_hook_errors_total", **labels) == 2
