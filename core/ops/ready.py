@@ -13,17 +13,19 @@ from sqlalchemy import inspect, text
 from ..db import db, is_unavailable
 
 
-def expected_heads() -> dict[str, set[str]]:
-    """Each branch (core, then each installed plugin with migrations) and its head revisions, read
-    from the migration scripts once per process."""
+def expected_heads() -> dict[str, tuple[set[str], set[str]]]:
+    """Each branch (core, then each installed plugin with migrations): its head revisions and every
+    revision it knows, read from the migration scripts once per process."""
     cached = current_app.extensions.get("jiceng.heads")
     if cached is None:
         from alembic.script import ScriptDirectory
 
         from .. import migrate
         url = current_app.config["SQLALCHEMY_DATABASE_URI"]
-        cached = {branch: set(ScriptDirectory.from_config(migrate.alembic_config(url, branch, location)).get_heads())
-                  for branch, location in migrate.branches(current_app.extensions["jiceng.plugins"])}
+        cached = {}
+        for branch, location in migrate.branches(current_app.extensions["jiceng.plugins"]):
+            script = ScriptDirectory.from_config(migrate.alembic_config(url, branch, location))
+            cached[branch] = (set(script.get_heads()), {r.revision for r in script.walk_revisions()})
         current_app.extensions["jiceng.heads"] = cached
     return cached
 
@@ -35,10 +37,11 @@ def report() -> tuple[dict, bool]:
     try:
         conn = db.session.connection()
         tables = set(inspect(conn).get_table_names())  # also: the database answers
-        for branch, head in heads.items():
+        for branch, (head, known) in heads.items():
             table = "alembic_version" if branch == "core" else f"alembic_version__{branch}"
             current = set(conn.execute(text(f'SELECT version_num FROM "{table}"')).scalars()) if table in tables else set()
-            state = "up to date" if current == head else "behind"
+            # a revision this code does not know: the database was migrated by newer code (a rollback)
+            state = "up to date" if current == head else "behind" if current <= known else "ahead of this code"
             body["migrations"][branch] = {"current": sorted(current), "head": sorted(head), "state": state}
             if state != "up to date":
                 body["behind"].append(branch)
@@ -50,6 +53,9 @@ def report() -> tuple[dict, bool]:
     finally:
         db.session.rollback()
     if body["behind"]:
-        body["status"] = "migrations behind: " + ", ".join(body["behind"]) + "; run `jiceng db upgrade`"
+        states = {b: body["migrations"][b]["state"] for b in body["behind"]}
+        advice = "run `jiceng db upgrade`" if "behind" in states.values() else "deploy the code that migrated it"
+        body["status"] = "migrations not at head: " + ", ".join(f"{b} ({state})" for b, state in states.items()) + \
+            f"; {advice}"
         return body, False
     return body, True

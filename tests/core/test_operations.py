@@ -78,6 +78,16 @@ def test_readyz_names_the_branches_behind_until_the_upgrade_and_after_a_downgrad
                                           "state": "behind"}
     assert body["migrations"]["core"]["state"] == "up to date"
 
+    # newer code migrated this database, then this older code was deployed again
+    from sqlalchemy import create_engine, text
+    engine = create_engine(empty.config["MIGRATE_DATABASE_URL"])
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version__grid SET version_num = 'grid_9999'"))
+    engine.dispose()
+    body = client.get("/readyz").get_json()
+    assert body["behind"] == ["grid"] and body["migrations"]["grid"]["state"] == "ahead of this code"
+    assert "deploy the code that migrated it" in body["status"]
+
 
 def test_readyz_answers_503_when_the_database_cannot_be_opened(tmp_path):
     app = build_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/gone/never.db",
