@@ -93,7 +93,7 @@ def test_the_command_sets_passwords_from_the_environment_only(app, names, monkey
     assert result.exit_code == 1 and "T_UNSET_VAR" in result.output
 
 
-def test_the_server_refuses_to_start_as_the_owner_or_a_superuser(pg_database):
+def test_the_server_refuses_to_start_as_the_owner_or_a_superuser(pg_database, monkeypatch):
     owner = pg_database["MIGRATE_DATABASE_URL"]
     with pytest.raises(UnsafeDatabaseRole) as refused:
         build_app({**pg_database, "SQLALCHEMY_DATABASE_URI": owner})
@@ -106,12 +106,8 @@ def test_the_server_refuses_to_start_as_the_owner_or_a_superuser(pg_database):
 
     # the command line migrates as the owner: it does not serve, so it is not refused
     from core.cli import _create
-    import os
-    os.environ["JICENG_DATABASE_URL"] = owner
-    try:
-        assert _create().config["SQLALCHEMY_DATABASE_URI"] == owner
-    finally:
-        del os.environ["JICENG_DATABASE_URL"]
+    monkeypatch.setenv("JICENG_DATABASE_URL", owner)
+    assert _create().config["SQLALCHEMY_DATABASE_URI"] == owner
 
 
 def test_the_runtime_role_is_accepted_and_its_pool_is_sized_per_worker(pg_database):
