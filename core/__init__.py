@@ -28,6 +28,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .db import db
     db.init_app(app)
+    from .tenancy.roles import init_role_check
+    init_role_check(app)
 
     from .ui import init_ui
     from .web import init_web
@@ -36,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .platform import init_platform
     from .plugins import init_plugins
     from .cli import init_cli
+    from .ops import init_ops
 
     init_web(app)
     init_ui(app)
@@ -44,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_platform(app)
     init_plugins(app)
     init_cli(app)
+    init_ops(app)
     from .events.scheduler import init_scheduler
     init_scheduler(app)
     return app

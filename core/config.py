@@ -61,7 +61,20 @@ def from_env(overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "core" / "translations"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Connections per worker process. A sync worker serves one request at a time; its scheduler thread and
+        # the events delivered after a response need one more: pool 2, overflow 2. Sized with the workers:
+        # workers x (pool + overflow) + the owner role's pool must stay below PostgreSQL's max_connections.
+        "DB_POOL_SIZE": int(os.environ.get("JICENG_DB_POOL_SIZE", 2)),
+        "DB_MAX_OVERFLOW": int(os.environ.get("JICENG_DB_MAX_OVERFLOW", 2)),
+        # seconds a request waits for a free connection before failing (503) instead of queueing forever
+        "DB_POOL_TIMEOUT": float(os.environ.get("JICENG_DB_POOL_TIMEOUT", 10)),
+        # /metrics: open to loopback callers, or to anyone presenting this bearer token
+        "METRICS_TOKEN": os.environ.get("JICENG_METRICS_TOKEN", ""),
+        # one JSON object per line on stderr (request id, tenant, user, route, status, duration); off: plain text
+        "JSON_LOGS": _bool("JICENG_JSON_LOGS", env == "production"),
+        "LOG_LEVEL": os.environ.get("JICENG_LOG_LEVEL", "INFO"),
+        # refuse to serve when the database role could bypass row-level security (PostgreSQL)
+        "CHECK_DB_ROLE": _bool("JICENG_CHECK_DB_ROLE", True),
         # Behind nginx (one hop) production trusts X-Forwarded-For once; development trusts nothing.
         "PROXY_HOPS": int(os.environ.get("JICENG_PROXY_HOPS", 1 if env == "production" else 0)),
         "TRUSTED_HOSTS": [h for h in os.environ.get("JICENG_TRUSTED_HOSTS", "").split(",") if h] or None,
@@ -71,7 +84,19 @@ def from_env(overrides: dict | None = None) -> dict:
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     cfg.update(overrides or {})
+    if not cfg.get("SQLALCHEMY_ENGINE_OPTIONS"):
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(cfg)
     return cfg
+
+
+def engine_options(cfg: dict) -> dict:
+    """Pre-ping every checkout, so a connection the database closed (restart, failover, idle kill) is
+    replaced before a request uses it; on PostgreSQL a pool sized per worker (``DB_POOL_SIZE``)."""
+    options = {"pool_pre_ping": True}
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options.update(pool_size=cfg["DB_POOL_SIZE"], max_overflow=cfg["DB_MAX_OVERFLOW"],
+                       pool_timeout=cfg["DB_POOL_TIMEOUT"], pool_recycle=1800)
+    return options
 
 
 def check_production(cfg: dict) -> None:

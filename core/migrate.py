@@ -157,6 +157,14 @@ def revision(url: str, message: str, branch: str = "core", autogenerate: bool = 
     return Path(written.path) if written else None
 
 
+def branches(plugins) -> list[tuple[str, Path]]:
+    """Core and each installed plugin that has migrations, with the folder of its revisions."""
+    found = [("core", _location("core", plugins))]
+    found += [(name, path) for name, path in ((n, p.manifest.migrations_path()) for n, p in plugins.plugins.items())
+              if path.is_dir()]
+    return found
+
+
 @dataclass(frozen=True)
 class BranchStatus:
     branch: str
@@ -169,14 +177,11 @@ def status(url: str, plugins=None) -> list[BranchStatus]:
     """Core and each installed plugin's branch: the revision applied and the newest there is; then
     the branches of plugins that are gone but whose tables remain."""
     reg = plugins if plugins is not None else _installed()
-    branches = [("core", _location("core", reg))]
-    branches += [(name, path) for name, path in ((n, p.manifest.migrations_path()) for n, p in reg.plugins.items())
-                 if path.is_dir()]
     engine = create_engine(url)
     rows = []
     try:
         with engine.connect() as conn:
-            for branch, location in branches:
+            for branch, location in branches(reg):
                 script = ScriptDirectory.from_config(alembic_config(url, branch, location))
                 current, head = current_revision(conn, branch), ", ".join(script.get_heads()) or None
                 known = {r.revision for r in script.walk_revisions()}

@@ -21,7 +21,10 @@ def _cookie_name() -> str:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="jiceng.device")
+    """Signs with the current key; still reads cookies signed with a previous one
+    (``JICENG_SECRET_KEY_FALLBACKS``), so rotating the key forgets no one's known devices."""
+    keys = [*(current_app.config.get("SECRET_KEY_FALLBACKS") or []), current_app.secret_key]  # as Flask's session
+    return URLSafeSerializer(keys, salt="jiceng.device")
 
 
 def _entries() -> dict[str, str]:

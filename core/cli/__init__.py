@@ -10,7 +10,8 @@ from flask.cli import FlaskGroup
 
 def _create(*_args, **_kwargs):
     from .. import create_app
-    return create_app()
+    # the command line migrates and maintains as the owner role; only a serving app checks its role
+    return create_app({"CHECK_DB_ROLE": False})
 
 
 NOT_INITIALISED = "数据库尚未初始化，请先运行 jiceng db upgrade (the database is not initialised: run jiceng db upgrade first)"

@@ -79,3 +79,43 @@ def status():
     behind = [r.branch for r in rows if r.state == "behind"]
     if behind:
         click.echo(f"behind: {', '.join(behind)}; run `jiceng db upgrade`")
+
+
+@db_group.command("roles")
+@click.option("--admin-url", envvar="JICENG_ADMIN_DATABASE_URL", required=True,
+              help="A superuser's URL (only a superuser can grant BYPASSRLS); env JICENG_ADMIN_DATABASE_URL.")
+@click.option("--owner", default="jiceng_owner", show_default=True,
+              help="Owns the schema and the tables, runs migrations (JICENG_MIGRATE_DATABASE_URL).")
+@click.option("--app", "app_role", envvar="JICENG_APP_ROLE", default="jiceng_app", show_default=True,
+              help="The runtime role the server connects as (JICENG_DATABASE_URL); env JICENG_APP_ROLE.")
+@click.option("--database", default=None, help="Also create this database owned by the owner (or hand it over).")
+@click.option("--owner-password-env", metavar="VAR", default=None,
+              help="Set the owner's password from this environment variable (never on the command line).")
+@click.option("--app-password-env", metavar="VAR", default=None,
+              help="Set the runtime role's password from this environment variable.")
+def roles(admin_url, owner, app_role, database, owner_password_env, app_password_env):
+    """Create the owner role and the runtime role on PostgreSQL, or bring existing ones back to their
+    attributes: the owner LOGIN BYPASSRLS NOSUPERUSER; the runtime role LOGIN NOSUPERUSER NOBYPASSRLS,
+    owning nothing and not a member of the owner. Safe to run again.
+
+    Then `jiceng db upgrade` as the owner grants the runtime role its table privileges."""
+    import os
+
+    from ..tenancy.roles import ensure_roles
+
+    def password(var):
+        if var is None:
+            return None
+        value = os.environ.get(var)
+        if not value:
+            fail(f"environment variable {var} is empty or not set")
+        return value
+    if not admin_url.startswith("postgresql"):
+        fail("roles exist on PostgreSQL only; SQLite needs none")
+    try:
+        lines = ensure_roles(admin_url, owner, app_role, password(owner_password_env), password(app_password_env),
+                             database)
+    except ValueError as err:
+        fail(str(err))
+    for line in lines:
+        click.echo(line)

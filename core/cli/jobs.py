@@ -25,11 +25,17 @@ def run():
 
 @jobs_group.command("worker")
 @click.option("--interval", default=30, show_default=True, help="seconds between rounds")
+@click.option("--metrics-port", envvar="JICENG_WORKER_METRICS_PORT", type=int, default=None,
+              help="Serve this process's job metrics on 127.0.0.1:PORT/metrics (env JICENG_WORKER_METRICS_PORT).")
 @with_appcontext
-def worker(interval):
+def worker(interval, metrics_port):
     """Run jobs and sweep events forever (systemd: jiceng-worker.service)."""
     from ..events.dispatch import sweep
     from ..events.jobs import run_due
+    if metrics_port:
+        from ..ops.metrics import serve_process_metrics
+        serve_process_metrics(metrics_port)
+        click.echo(f"job metrics at http://127.0.0.1:{metrics_port}/metrics")
     while True:
         run_due()
         sweep()

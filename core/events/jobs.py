@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
@@ -9,6 +10,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from .. import clock
+from ..ops.metrics import observe_job
 from ..tenancy.models import Tenant
 from ..tenancy.scopes import system_scope, tenant_scope
 from .models import JobRun
@@ -50,6 +52,7 @@ def run_due(now=None, tenants=None) -> list[tuple[str, str, str]]:
             if last is not None and clock.aware(last) + job.every > now:
                 continue
             status = "ok"
+            started = time.perf_counter()
             try:
                 with tenant_scope(tenant_id) as session:
                     from ..tenancy.context import current
@@ -60,6 +63,7 @@ def run_due(now=None, tenants=None) -> list[tuple[str, str, str]]:
                 status = "failed"
                 with tenant_scope(tenant_id) as session:
                     _record(session, job.name, now, status)
+            observe_job(job.name, status, time.perf_counter() - started)
             done.append((slug, job.name, status))
     return done
 

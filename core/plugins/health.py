@@ -63,6 +63,8 @@ def note(registry, plugin: str, hook: str, exc: BaseException | None) -> None:
     if ctx is None or plugin not in registry.plugins:
         return
     error, message = describe(exc)
+    from ..ops.metrics import HOOK_ERRORS
+    HOOK_ERRORS.labels(plugin, hook).inc()
     with _lock:
         registry.pending.append(Noted(ctx.active, plugin, hook, error, message, clock.utcnow()))
         del registry.pending[:-MAX_PENDING]

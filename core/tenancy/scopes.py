@@ -103,8 +103,11 @@ def _owner_engine(url: str):
     if url == str(db.engine.url.render_as_string(hide_password=False)):
         return db.engine
     if url not in _engines:
+        from flask import current_app
         from sqlalchemy import create_engine
-        _engines[url] = create_engine(url, pool_pre_ping=True)
+
+        from ..config import engine_options
+        _engines[url] = create_engine(url, **engine_options({**current_app.config, "SQLALCHEMY_DATABASE_URI": url}))
     return _engines[url]
 
 

@@ -1,11 +1,10 @@
 """Dashboard, notification inbox, language and large-text switches, health checks."""
 from __future__ import annotations
 
-from http import HTTPStatus
 
-from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 
 from .. import clock
 from ..auth.permissions import audience, requires
@@ -149,17 +148,3 @@ def switcher():
     return render_template("core/_switcher.html", tenants=_memberships(), current=request.args.get("current", ""))
 
 
-@site.get("/healthz")
-@audience("public")
-def healthz():
-    return jsonify(status="ok")
-
-
-@site.get("/readyz")
-@audience("public")
-def readyz():
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - readiness reports, never raises
-        return jsonify(status="unavailable"), HTTPStatus.SERVICE_UNAVAILABLE
-    return jsonify(status="ok")
