@@ -106,6 +106,11 @@ def _category_choices():
 
 
 
+def _short(due: str) -> str:
+    """``MM-dd HH:mm`` out of ``yyyy-MM-dd'T'HH:mm``: the row's time zone conversion is done once."""
+    return f"{due[5:10]} {due[11:16]}" if due else ""
+
+
 @requires("grid.view")
 def events():
     """Events, newest first, filtered by stage, category and urgency; the rows alone for htmx."""
@@ -137,10 +142,9 @@ def events():
     names.update(grid_labels(i for i, label in names.items() if label is None))
     # colour and due times in Python, and plain tuples: the template only places strings
     rows = [(id_, ref_no, title, urgency, state, category_name or "", names.get(grid_id) or grid_name or "",
-             services.sla_colour_at(state, deadline, started_at or created_at, now),
-             local_dt(deadline, "yyyy-MM-dd'T'HH:mm"), local_dt(deadline, "MM-dd HH:mm"))
+             services.sla_colour_at(state, deadline, started_at or created_at, now), due, _short(due))
             for id_, ref_no, title, urgency, state, deadline, created_at, started_at, category_name, grid_name, grid_id,
-            *_parent in rows]
+            *_parent in rows for due in (local_dt(deadline, "yyyy-MM-dd'T'HH:mm"),)]
     # the filter form's category choices are needed only for the whole page, not for the rows fragment
     cats = [] if is_fragment_request("event-rows") else [(str(i), name) for i, name in db.session.execute(_category_choices())]
     return render_page_or_fragment("grid/events.html", "grid/_event_rows.html", "event-rows", rows=rows, cats=cats,
