@@ -29,7 +29,7 @@ from .migrate_ops import create_tenant_table, drop_tenant_table
 from .org import sheets
 from .paging import KeysetPage, keyset_page
 from .org.models import OrgUnit, PartyOrg, Person, ResidentUnit
-from .org.naming import label_key, natural_key, unit_label, unit_labels
+from .org.naming import label_beside_parent, label_key, natural_key, unit_label, unit_labels
 from . import fields, params
 from .auth.models import UserAccount as Account
 from .fields import AwareDateTime, Date, Id, Integer, Stripped, Text, text
@@ -61,8 +61,8 @@ __all__ = [
     "create_tenant_table", "drop_tenant_table", "register_model_converters", "example_args",
     # the organization and people (read them; core's own pages change them)
     "OrgUnit", "Person", "PartyOrg", "ResidentUnit", "org_unit", "person", "ancestors", "path_filter",
-    "units_within", "units_serving", "serves", "create_unit", "move_unit", "mask_phone", "mask_id", "unit_label", "unit_labels", "natural_key",
-    "label_key",
+    "units_within", "units_serving", "serves", "create_unit", "move_unit", "mask_phone", "mask_id", "unit_label",
+    "unit_labels", "natural_key", "label_beside_parent", "label_key",
     # plugin contract
     "hookimpl", "hookspec", "PluginManifest", "PiiField", "Permission", "NavItem", "Widget", "Tab", "SearchHit",
     "JobSpec", "Event", "emit", "settings", "settings_explained",

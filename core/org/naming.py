@@ -1,7 +1,8 @@
 """Names a person can tell apart: a grid is shown with its community (靠山社区·第1网格), and lists of org units
 sort the way people count (1栋, 2栋 … 10栋; 第一网格 … 第十网格), not by code points.
 
-Built here once; plugins use them through ``core.api`` (``unit_label``, ``unit_labels``, ``natural_key``)."""
+Built here once; plugins use them through ``core.api`` (``unit_label``, ``unit_labels``, ``label_beside_parent``,
+``natural_key``)."""
 from __future__ import annotations
 
 import re
@@ -69,6 +70,17 @@ def unit_labels(units: Iterable[OrgUnit]) -> dict[int, str]:
             community = next((communities[i] for i in reversed(ids) if i in communities), None)
         out[unit.id] = f"{community}{SEPARATOR}{unit.name}" if community else unit.name
     return out
+
+
+def label_beside_parent(kind: str | None, name: str | None, parent_kind: str | None, parent_name: str | None) -> str | None:
+    """A unit's display name from the unit and its parent, for a list that joined the parent in: the
+    same name ``unit_labels`` gives, without its queries. None when the parent does not settle it (a
+    grid whose community is further up): ask ``unit_labels`` for those."""
+    if kind not in WITH_COMMUNITY:
+        return name or ""
+    if parent_kind == "community":
+        return f"{parent_name}{SEPARATOR}{name}"
+    return None
 
 
 def unit_label(unit: OrgUnit | None) -> str:

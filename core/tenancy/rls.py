@@ -2,10 +2,17 @@
 
 ``set_config(..., true)`` is transaction-local, so a pooled connection never carries one tenant's
 settings into the next checkout, and a rolled-back savepoint restores the previous tenant.
+
+Each setting costs a round trip, so the connection remembers what its open transaction was given
+and sends only a change: a request that signs in and enters its tenant sets them once for the user
+and once for the tenant, and none at all while nobody is known (empty equals unset for the policies'
+``NULLIF``). The memory ends with the transaction and with a rolled-back savepoint, whose rollback
+restores settings the connection no longer knows.
 """
 from __future__ import annotations
 
 from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from .context import _current, _user
@@ -23,10 +30,32 @@ def _values():
             "u": "" if ctx.user_id is None else str(ctx.user_id)}
 
 
+#: ``connection.info`` key: the settings the connection's open transaction was given
+APPLIED = "jiceng_rls_applied"
+_UNSET = {"a": "", "v": "", "u": ""}
+
+
+def _apply(connection) -> None:
+    """Send the context's settings unless this transaction already has them."""
+    values = _values()
+    if connection.info.get(APPLIED, _UNSET) != values:
+        connection.execute(SET_SQL, values)
+        connection.info[APPLIED] = values
+
+
 @event.listens_for(Session, "after_begin")
 def _after_begin(session, transaction, connection):
     if connection.dialect.name == "postgresql" and not session.info.get("system_scope"):
-        connection.execute(SET_SQL, _values())
+        connection.info.pop(APPLIED, None)  # a new transaction starts with nothing set
+        _apply(connection)
+
+
+def _forget(conn, *_args) -> None:
+    conn.info.pop(APPLIED, None)
+
+
+for _name in ("commit", "rollback", "rollback_savepoint"):
+    event.listen(Engine, _name, _forget)
 
 
 def sync_rls_settings() -> None:
@@ -40,7 +69,7 @@ def sync_rls_settings() -> None:
         return
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        conn.execute(SET_SQL, _values())
+        _apply(conn)
 
 
 def enable_tenant_rls_sql(table: str, app_role: str = "jiceng_app") -> list[str]:

@@ -26,10 +26,15 @@ class Columns:
     def __init__(self, labels: dict):
         self._labels = {}
         self._classes = {}
+        self._cells = {}
         for key, value in labels.items():
             label, cls = value if isinstance(value, tuple) else (value, None)
             self._labels[key] = "" if label is None else label
             self._classes[key] = cls
+            # a list writes the same attribute on every row: built once per table, not per cell
+            self._cells[key] = Markup('data-label="{}"').format(self._labels[key])
+            if not key.startswith("_") and not hasattr(Columns, key):  # ``cols.due`` finds it without __getattr__
+                self.__dict__[key] = self._cells[key]
 
     def head(self) -> Markup:
         cells = []
@@ -40,7 +45,7 @@ class Columns:
         return Markup("<thead><tr>{}</tr></thead>").format(Markup("").join(cells))
 
     def __getitem__(self, key: str) -> Markup:
-        return Markup('data-label="{}"').format(self._labels[key])
+        return self._cells[key]
 
     def __getattr__(self, key: str) -> Markup:
         if key.startswith("_"):

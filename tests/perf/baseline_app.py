@@ -1,17 +1,17 @@
 """The baseline: a bare Flask app with TechEmpower "fortunes" semantics on the same SQLite driver.
 
-Read the 12 rows of ``fortune``, add one at request time, sort, render an autoescaped template.
+Read the 12 rows of ``fortune``, add one at request time, sort, render an autoescaped template. The template
+is a file (``templates/fortunes.html``) rendered with ``render_template``: Jinja compiles it once per worker
+and caches it, as TechEmpower's Flask entry does and as the app does with its own templates. Compiling it on
+every request (``render_template_string``) made the baseline about 2.4× slower and every ratio that much kinder.
 """
 from __future__ import annotations
 
 import os
 import sqlite3
 
-from flask import Flask, g, render_template_string
+from flask import Flask, g, render_template
 
-TEMPLATE = """<!doctype html><html><head><title>Fortunes</title></head><body><table>
-<tr><th>id</th><th>message</th></tr>{% for id, message in rows %}<tr><td>{{ id }}</td><td>{{ message }}</td></tr>
-{% endfor %}</table></body></html>"""
 MESSAGES = ["fortune: No such file or directory", "A computer scientist is someone who fixes things that aren't broken.",
             "After enough decimal places, nobody gives a damn.", "A bad random number generator: 1, 1, 1, 1, 1, 4.33e+67, 1, 1, 1",
             "A computer program does what you tell it to do, not what you want it to do.",
@@ -31,7 +31,7 @@ def create_db(path: str) -> None:
 
 
 def create_app() -> Flask:
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder="templates")
     path = os.environ["FORTUNES_DB"]
 
     @app.get("/fortunes")
@@ -41,6 +41,6 @@ def create_app() -> Flask:
         con.close()
         rows.append((0, "Additional fortune added at request time."))
         rows.sort(key=lambda r: r[1])
-        return render_template_string(TEMPLATE, rows=rows)
+        return render_template("fortunes.html", rows=rows)
 
     return app

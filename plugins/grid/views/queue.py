@@ -9,6 +9,7 @@ from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy.orm import aliased
 
 from core import api
 from core.api import (
@@ -24,6 +25,7 @@ from core.api import (
     form_data,
     invalid_form,
     is_fragment_request,
+    label_beside_parent,
     local_dt,
     parse_id,
     parse_moment,
@@ -58,11 +60,14 @@ STATE_GROUPS = {
 def _queue_select():
     """What a queue row shows, with its category and grid names joined in: one light query per page.
     Built once; each request adds only its filters."""
+    parent = aliased(OrgUnit)  # the grid's community, for its display name (社区·网格) without another query
     return (select(GridEvent.id, GridEvent.ref_no, GridEvent.title, GridEvent.urgency, GridEvent.state,
                    GridEvent.stage_deadline, GridEvent.created_at, GridEvent.stage_started_at,
-                   Category.name.label("category_name"), OrgUnit.name.label("grid_name"), GridEvent.grid_id)
+                   Category.name.label("category_name"), OrgUnit.name.label("grid_name"), GridEvent.grid_id,
+                   OrgUnit.kind.label("grid_kind"), parent.kind.label("parent_kind"), parent.name.label("parent_name"))
             .outerjoin(Category, (Category.id == GridEvent.category_id) & (Category.tenant_id == GridEvent.tenant_id))
-            .outerjoin(OrgUnit, (OrgUnit.id == GridEvent.grid_id) & (OrgUnit.tenant_id == GridEvent.tenant_id)))
+            .outerjoin(OrgUnit, (OrgUnit.id == GridEvent.grid_id) & (OrgUnit.tenant_id == GridEvent.tenant_id))
+            .outerjoin(parent, (parent.id == OrgUnit.parent_id) & (parent.tenant_id == OrgUnit.tenant_id)))
 
 
 @functools.lru_cache(maxsize=512)
@@ -101,6 +106,11 @@ def _category_choices():
 
 
 
+def _short(due: str) -> str:
+    """``MM-dd HH:mm`` out of ``yyyy-MM-dd'T'HH:mm``: the row's time zone conversion is done once."""
+    return f"{due[5:10]} {due[11:16]}" if due else ""
+
+
 @requires("grid.view")
 def events():
     """Events, newest first, filtered by stage, category and urgency; the rows alone for htmx."""
@@ -126,13 +136,15 @@ def events():
     rows = rows[:PAGE]
     next_key = f"{clock.aware(rows[-1].created_at).isoformat()}_{rows[-1].id}" if more else None
     now = clock.utcnow()
-    names = grid_labels(r.grid_id for r in rows)  # 社区·网格, not a bare 第1网格
+    # 社区·网格, not a bare 第1网格: the joined parent names nearly every grid; the rest are looked up
+    names = {r.grid_id: label_beside_parent(r.grid_kind, r.grid_name, r.parent_kind, r.parent_name)
+             for r in rows if r.grid_id}
+    names.update(grid_labels(i for i, label in names.items() if label is None))
     # colour and due times in Python, and plain tuples: the template only places strings
-    rows = [(id_, ref_no, title, urgency, state, category_name or "", names.get(grid_id, grid_name or ""),
-             services.sla_colour_at(state, deadline, started_at or created_at, now),
-             local_dt(deadline, "yyyy-MM-dd'T'HH:mm"), local_dt(deadline, "MM-dd HH:mm"))
-            for id_, ref_no, title, urgency, state, deadline, created_at, started_at, category_name, grid_name, grid_id
-            in rows]
+    rows = [(id_, ref_no, title, urgency, state, category_name or "", names.get(grid_id) or grid_name or "",
+             services.sla_colour_at(state, deadline, started_at or created_at, now), due, _short(due))
+            for id_, ref_no, title, urgency, state, deadline, created_at, started_at, category_name, grid_name, grid_id,
+            *_parent in rows for due in (local_dt(deadline, "yyyy-MM-dd'T'HH:mm"),)]
     # the filter form's category choices are needed only for the whole page, not for the rows fragment
     cats = [] if is_fragment_request("event-rows") else [(str(i), name) for i, name in db.session.execute(_category_choices())]
     return render_page_or_fragment("grid/events.html", "grid/_event_rows.html", "event-rows", rows=rows, cats=cats,
