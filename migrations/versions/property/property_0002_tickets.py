@@ -88,7 +88,7 @@ def upgrade() -> None:
     sa.Column('scores', sa.JSON(), nullable=False),
     sa.Column('callback_result', sa.String(length=16), nullable=True),
     sa.Column('callback_attempts', sa.Integer(), nullable=False),
-    sa.Column('close_reason', sa.String(length=20), nullable=True),
+    sa.Column('close_reason', sa.String(length=24), nullable=True),
     sa.Column('reopen_n', sa.Integer(), nullable=False),
     sa.Column('is_mirror', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

@@ -114,7 +114,7 @@ class Ticket(TenantScoped, db.Model):
     scores: Mapped[dict] = mapped_column(JSON, default=dict)  # overall, speed, attitude (1–5)
     callback_result: Mapped[str | None] = mapped_column(String(16), nullable=True)
     callback_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    close_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    close_reason: Mapped[str | None] = mapped_column(String(24), nullable=True)
     reopen_n: Mapped[int] = mapped_column(Integer, default=0)
     is_mirror: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utc_default)
