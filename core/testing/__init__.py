@@ -39,6 +39,25 @@ def require_pg() -> str:
     return url
 
 
+def require_redis(base_db: int) -> str:
+    """A Redis database of this test process's own, emptied: ``base_db`` plus the pytest-xdist
+    worker's number, at ``JICENG_TEST_REDIS_URL`` (default the local server). Missing Redis skips,
+    except under CI=true, where it fails."""
+    import redis
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    number = base_db + int(worker[2:] or 0)
+    url = f"{os.environ.get('JICENG_TEST_REDIS_URL', 'redis://127.0.0.1:6379').rstrip('/')}/{number}"
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2)
+        client.flushdb()
+        client.close()
+    except redis.RedisError as exc:
+        if CI:
+            pytest.fail(f"CI=true but Redis at {url} does not answer: {exc}")
+        pytest.skip(f"Redis tests need a Redis server ({url}: {exc})")
+    return url
+
+
 class PgDatabase:
     """A throwaway PostgreSQL database owned by the owner role; URLs for owner and runtime role."""
 
