@@ -25,7 +25,8 @@ from core.events.models import EventOutbox, JobRun
 from core.events.slots import slot_of
 from core.tasks import sender
 from core.tenancy import system_scope, tenant_scope
-from core.testing import build_app, make_database, require_redis, test_db_kind
+from core.testing import build_app, make_database, require_redis
+from core.testing import test_db_kind as db_kind
 
 from . import probe
 from .celery_procs import celery_processes
@@ -42,7 +43,7 @@ def broker():
 def database():
     """A database of this module's own: the worker processes see no other test's tenants."""
     os.environ.setdefault("JICENG_ARGON2_CHEAP", "1")
-    config, cleanup = make_database(test_db_kind())
+    config, cleanup = make_database(db_kind())
     yield config
     cleanup()
 
@@ -98,7 +99,7 @@ def test_fifty_tenants_jobs_run_once_per_slot_over_two_workers_and_two_beats(app
     assert runs[failing] == (slot, "failed")
     assert {t: runs[t] for t in ids - {failing}} == {t: (slot, "ok") for t in ids - {failing}}
     assert audit_counts(app, "probe.tick") == Counter({i: 1 for i in ids - {failing}})  # committed once each
-    print(f"celery: 50 tenants x 2 probe jobs (+ core jobs) done in {took:.1f}s on {test_db_kind()}")
+    print(f"celery: 50 tenants x 2 probe jobs (+ core jobs) done in {took:.1f}s on {db_kind()}")
 
 
 @pytest.mark.parametrize("kill", ["worker", "pool_process"])
