@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from flask import Blueprint
+
 from core.events import Event
 from core.events.jobs import JobSpec
 from core.plugins.hookspecs import hookimpl
@@ -76,8 +78,22 @@ def slow(ctx) -> None:
 def make_probe():
     m = types.ModuleType("probe_plugin")
     m.MANIFEST = PluginManifest(name="probe", title="探针", description="测试用模块")
+    bp = Blueprint("probe", __name__)
+
+    @bp.post("/ping")
+    def ping():
+        from core.db import db
+        from core.events import emit
+        event = Pinged(note="request")
+        emit(event)
+        db.session.commit()
+        return str(event.id)
 
     class Impl:
+        @hookimpl
+        def register_blueprints(self, app):
+            return [bp]
+
         @hookimpl
         def register_jobs(self):
             return [JobSpec("probe.tick", timedelta(days=1), tick), JobSpec("probe.slow", timedelta(days=1), slow)]
@@ -92,6 +108,6 @@ def make_probe():
                 trace(f"event-{event.id}", ctx.active)
 
     impl = Impl()
-    for name in ("register_jobs", "register_event_types", "on_event"):
+    for name in ("register_blueprints", "register_jobs", "register_event_types", "on_event"):
         setattr(m, name, getattr(impl, name))
     return m

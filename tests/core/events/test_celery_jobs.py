@@ -26,6 +26,7 @@ from core.events.slots import slot_of
 from core.tasks import sender
 from core.tenancy import system_scope, tenant_scope
 from core.testing import build_app, make_database, require_redis
+from core.testing.factories import login, post
 from core.testing import test_db_kind as db_kind
 
 from . import probe
@@ -130,13 +131,12 @@ def test_a_killed_workers_job_runs_again_once(app, database, broker, tmp_path, c
 
 
 def test_committed_events_are_delivered_by_workers_and_late_ones_by_beats_sweep(app, database, broker, tmp_path,
-                                                                                create_tenant, enable_plugin):
+                                                                                create_tenant, create_user,
+                                                                                enable_plugin, monkeypatch):
     from core.events import emit
-    from core.tasks import send_deliveries
+    monkeypatch.setenv("PROBE_DIR", str(tmp_path))  # were the app to deliver, its trace would say so
     tenant, = probe_tenants(create_tenant, enable_plugin, 1)
     with app.app_context(), tenant_scope(tenant.id):
-        now_event = probe.Pinged(note="now")
-        emit(now_event)
         late_event = probe.Pinged(note="late")  # committed, but its web worker died before sending it
         emit(late_event)
     with app.app_context(), tenant_scope(tenant.id):
@@ -146,16 +146,22 @@ def test_committed_events_are_delivered_by_workers_and_late_ones_by_beats_sweep(
         with app.app_context(), tenant_scope(tenant.id, commit=False):
             return dict(db.session.execute(select(EventOutbox.id, EventOutbox.dispatched_at)).all())
 
+    client = app.test_client()
+    login(client, create_user(tenant, "tenant_admin"))
     with celery_processes(database, broker, tmp_path) as procs:
         procs.start("w1")
-        send_deliveries(broker, [(tenant.id, now_event.id)])
-        procs.wait_for(lambda: delivered()[now_event.id], 90, "the committed event")
+        resp = post(client, f"/t/{tenant.slug}/probe/ping")
+        resp.close()  # once the response is sent, the app queues the delivery
+        now_event = int(resp.text)
+        procs.wait_for(lambda: delivered()[now_event], 90, "the committed event")
         assert delivered()[late_event.id] is None  # nobody sent it: only the sweep finds it
         procs.start("b1", "beat")
         procs.wait_for(lambda: delivered()[late_event.id], 90, "the swept event")
         time.sleep(3)
     seen = Counter(w for w, t, _n, _p in probe.runs(tmp_path) if t == tenant.id)
-    assert seen[f"event-{now_event.id}"] == 1 and seen[f"event-{late_event.id}"] == 1
+    assert seen[f"event-{now_event}"] == 1 and seen[f"event-{late_event.id}"] == 1
+    assert not any(w.startswith("event-") for w, _t, n, _p in probe.runs(tmp_path) if n == "-"), \
+        "the web app delivered nothing itself"
 
 
 def test_celery_a_core_celery_app_runs_the_jobs_with_the_installed_plugins(app, database, broker, tmp_path,
