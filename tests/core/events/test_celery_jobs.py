@@ -25,7 +25,7 @@ from core.events.models import EventOutbox, JobRun
 from core.events.slots import slot_of
 from core.tasks import sender
 from core.tenancy import system_scope, tenant_scope
-from core.testing import build_app, make_database, require_redis
+from core.testing import build_app, make_database, redis_database
 from core.testing.factories import login, post
 from core.testing import test_db_kind as db_kind
 
@@ -37,7 +37,8 @@ DAY = timedelta(days=1)
 
 @pytest.fixture(scope="module")
 def broker():
-    return require_redis(8)
+    with redis_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
