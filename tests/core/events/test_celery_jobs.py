@@ -118,13 +118,13 @@ def test_a_killed_workers_job_runs_again_once(app, database, broker, tmp_path, c
     with celery_processes(database, broker, tmp_path) as procs:
         procs.start("w1")
         sender(broker).send_task("jiceng.run_job", args=(tenant.id, "probe.slow", slot.isoformat()), queue="jiceng")
-        (_w, _t, _n, pid), = procs.wait_for(lambda: traced("slow-start"), 90, "the slow job to start")
+        (_w, _t, _n, pid), = procs.wait_for(lambda: traced("slow-start"), 180, "the slow job to start")
         if kill == "worker":
             procs.kill("w1")
             procs.start("w2")
         else:
             os.kill(pid, signal.SIGKILL)
-        procs.wait_for(lambda: traced("slow-done"), 90, "the job to run again")
+        procs.wait_for(lambda: traced("slow-done"), 180, "the job to run again")
         time.sleep(5)  # a third run would come now
     assert len(traced("slow-start")) == 2 and len(traced("slow-done")) == 1, probe.runs(tmp_path)
     assert job_runs(app, "probe.slow")[tenant.id] == (slot, "ok")
