@@ -78,7 +78,9 @@ class Procs:
 
 @contextmanager
 def celery_processes(database: dict, broker: str, folder: Path, extra_env: dict | None = None):
+    import redis
     (folder / "instance").mkdir(exist_ok=True)
+    redis.Redis.from_url(broker).flushdb()  # no task left over from an earlier test (this module's own database)
     procs = Procs(database, broker, folder, extra_env)
     try:
         yield procs
