@@ -40,6 +40,19 @@ def from_env(overrides: dict | None = None) -> dict:
         # seconds between rounds of scheduled jobs inside each served worker; 0: run them apart
         # (``jiceng jobs worker``)
         "SCHEDULER_SECONDS": float(os.environ.get("JICENG_SCHEDULER_SECONDS", 30)),
+        # Celery broker (Redis): scheduled jobs and event delivery run on Celery workers and beat
+        # instead of inside the served app (``celery -A core.celery_app worker`` / ``beat``).
+        "BROKER_URL": os.environ.get("JICENG_BROKER_URL", ""),
+        # a task a dead worker took is handed to another after this many seconds (longer than any job)
+        "BROKER_VISIBILITY_SECONDS": int(os.environ.get("JICENG_BROKER_VISIBILITY_SECONDS", 3600)),
+        # how often beat looks for due jobs and undelivered events
+        "BEAT_SECONDS": float(os.environ.get("JICENG_BEAT_SECONDS", 30)),
+        # a job running longer than this is stopped and recorded as failed for its slot
+        "JOB_TIME_LIMIT": int(os.environ.get("JICENG_JOB_TIME_LIMIT", 600)),
+        # Redis: sign-in throttling, rate limits and the district rollup cache shared by every
+        # worker and host; without it they live in the database (rollups are then not cached).
+        "REDIS_URL": os.environ.get("JICENG_REDIS_URL", ""),
+        "ROLLUP_CACHE_SECONDS": int(os.environ.get("JICENG_ROLLUP_CACHE_SECONDS", 60)),
         "SESSION_IDLE_MINUTES": 30,
         "SESSION_ABSOLUTE_HOURS": 12,
         "LOGIN_MAX_FAILURES_ACCOUNT": int(os.environ.get("JICENG_LOGIN_MAX_FAILURES_ACCOUNT", 5)),

@@ -245,6 +245,11 @@ def _deliver_after_response(resp) -> None:
     if not committed:
         return
     app = current_app._get_current_object()
+    broker = app.config.get("BROKER_URL")
+    if broker:  # Celery workers deliver them (core.tasks)
+        from .tasks import send_deliveries
+        resp.call_on_close(lambda: send_deliveries(broker, committed))
+        return
 
     def deliver():
         from .events.dispatch import deliver_many

@@ -1,7 +1,10 @@
-"""Counters that slow down guessing, shared by every worker through the database.
+"""Counters that slow down guessing, shared by every worker through the database, or through Redis
+when ``JICENG_REDIS_URL`` is set (every worker and host then counts in one place without writing
+to the database; see :mod:`core.shared_redis`).
 
-Each counter is one row keyed by what it limits; a failure bumps it in a single statement
-(``INSERT … ON CONFLICT DO UPDATE``), so parallel requests never race to create the same row.
+In the database each counter is one row keyed by what it limits; a failure bumps it in a single
+statement (``INSERT … ON CONFLICT DO UPDATE``), so parallel requests never race to create the same
+row. In Redis it is one hash bumped by one script, just as atomic.
 
 Sign-in is limited per (account, address) and per address, never per account alone: otherwise
 anyone who knows a name could lock its owner out. Guessing one account from many addresses only
@@ -9,6 +12,7 @@ slows down, and not at all from a device the account signed in on before (``core
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,9 +21,19 @@ from flask_babel import gettext as _
 from sqlalchemy import case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .. import clock
+from .. import clock, shared_redis
 from ..db import db
 from .models import LoginThrottle
+
+log = logging.getLogger(__name__)
+
+
+def _redis():
+    return shared_redis.client()
+
+
+def _redis_failed(what: str) -> None:
+    log.warning("redis unavailable for %s; counting in the database", what, exc_info=True)
 
 
 def hit(key: str, minutes: int, sliding: bool = False) -> int:
@@ -30,6 +44,12 @@ def hit(key: str, minutes: int, sliding: bool = False) -> int:
     """
     key = key[:128]
     now = clock.utcnow()
+    r = _redis()
+    if r is not None:
+        try:
+            return shared_redis.hit(r, key, now, minutes, sliding)
+        except shared_redis.errors():
+            _redis_failed("hit")
     cutoff = now - timedelta(minutes=minutes)
     insert = (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(LoginThrottle)
     stale = LoginThrottle.window_start < cutoff
@@ -43,6 +63,12 @@ def hit(key: str, minutes: int, sliding: bool = False) -> int:
 
 def peek(key: str, minutes: int) -> tuple[int, object]:
     """The count in ``key``'s current window and when that window started (or last moved)."""
+    r = _redis()
+    if r is not None:
+        try:
+            return shared_redis.peek(r, key[:128], clock.utcnow(), minutes)
+        except shared_redis.errors():
+            _redis_failed("peek")
     row = db.session.execute(select(LoginThrottle.failures, LoginThrottle.window_start)
                              .where(LoginThrottle.key == key[:128])).first()
     if row is None or clock.utcnow() - clock.aware(row.window_start) >= timedelta(minutes=minutes):
@@ -51,6 +77,12 @@ def peek(key: str, minutes: int) -> tuple[int, object]:
 
 
 def clear(*keys: str) -> None:
+    r = _redis()
+    if r is not None:
+        try:
+            shared_redis.clear(r, [k[:128] for k in keys])
+        except shared_redis.errors():
+            _redis_failed("clear")
     db.session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_([k[:128] for k in keys])))
 
 

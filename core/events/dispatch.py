@@ -84,6 +84,13 @@ def deliver_many(pairs: list[tuple[int, int]]) -> None:
 def sweep(now=None, tenants=None) -> int:
     """Deliver events left undispatched (a crash, a failing subscriber) once they are due;
     ``tenants`` (ids) limits the sweep, as tests do to their own tenants."""
+    due = due_events(now, tenants)
+    deliver_many(due)
+    return len(due)
+
+
+def due_events(now=None, tenants=None, limit: int = 1000) -> list[tuple[int, int]]:
+    """``(tenant id, event id)`` of events left undispatched and due again, oldest first."""
     from ..tenancy.scopes import system_scope
     now = now or clock.utcnow()
     with system_scope("events sweep", read_only=True) as session:
@@ -92,6 +99,4 @@ def sweep(now=None, tenants=None) -> int:
             EventOutbox.created_at <= now - SWEEP_AFTER)
         if tenants is not None:
             stmt = stmt.where(EventOutbox.tenant_id.in_(list(tenants)))
-        due = session.execute(stmt.order_by(EventOutbox.id).limit(1000)).all()
-    deliver_many([tuple(r) for r in due])
-    return len(due)
+        return [tuple(r) for r in session.execute(stmt.order_by(EventOutbox.id).limit(limit)).all()]

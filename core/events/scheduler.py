@@ -1,7 +1,8 @@
 """Jobs and the event sweeper inside the served app: the embedded default needs no second process.
 
 Every worker (and the dev server) runs a daemon thread that wakes every ``SCHEDULER_SECONDS``
-(0 disables it; ``jiceng jobs worker`` remains for installations that run jobs apart). Before a
+(0 disables it; ``jiceng jobs worker`` remains for installations that run jobs apart; with
+``JICENG_BROKER_URL`` set Celery runs them, see :mod:`core.tasks`, and this thread never starts). Before a
 round it takes a lease in the database with one conditional UPDATE committed at once, so two
 workers never run the jobs together and SQLite's write lock is held for one statement only. A
 worker that dies mid-round leaves a lease that simply expires.
@@ -87,7 +88,7 @@ def _loop(app, seconds: float, stop: threading.Event) -> None:
 def start(app) -> threading.Thread | None:
     """Start this process's scheduler thread once (no-op when disabled or already running)."""
     seconds = float(app.config.get("SCHEDULER_SECONDS") or 0)
-    if seconds <= 0:
+    if seconds <= 0 or app.config.get("BROKER_URL"):  # Celery beat and workers run them instead
         return None
     with _lock:
         thread = _started.get(os.getpid())
@@ -104,7 +105,7 @@ def start(app) -> threading.Thread | None:
 def init_scheduler(app) -> None:
     """Start lazily on the first request, so the gunicorn master (which only forks) never runs it;
     ``deploy/gunicorn.conf.py`` also starts it in ``post_fork`` so jobs run before any request."""
-    if not float(app.config.get("SCHEDULER_SECONDS") or 0):
+    if not float(app.config.get("SCHEDULER_SECONDS") or 0) or app.config.get("BROKER_URL"):
         return
 
     @app.before_request

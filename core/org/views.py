@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from flask import Blueprint, abort, g, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import func, select
@@ -176,24 +176,36 @@ def move(unit_id: int):
     return see_other(url_for("org.unit", unit_id=unit_id))
 
 
+def _overview_counts() -> dict:
+    """The district overview's counts over the visible streets, as JSON (cached with Redis)."""
+    ctx = current()
+    rows = db.session.execute(select(OrgUnit.tenant_id, OrgUnit.kind, func.count())
+                              .where(OrgUnit.tenant_id != ctx.active).group_by(OrgUnit.tenant_id, OrgUnit.kind)).all()
+    exclusive = db.session.execute(
+        select(OrgUnit.tenant_id, func.count()).where(OrgUnit.kind == "grid", OrgUnit.tenant_id != ctx.active,
+                                                     OrgUnit.attrs["grid_type"].as_string() == "exclusive")
+        .group_by(OrgUnit.tenant_id)).all()
+    units = db.session.execute(select(ResidentUnit.tenant_id, func.count(func.distinct(ResidentUnit.uscc)))
+                               .group_by(ResidentUnit.tenant_id)).all()
+    parties = db.session.execute(select(PartyOrg.tenant_id, func.count()).where(
+        PartyOrg.kind == "大党工委").group_by(PartyOrg.tenant_id)).all()
+    return {"rows": [list(r) for r in rows], "exclusive": [list(r) for r in exclusive],
+            "units": [list(r) for r in units], "parties": [list(r) for r in parties]}
+
+
 @bp.get("/overview")
 @requires("core.rollup.view")
 @district_rollup
 def overview():
     """District view: each street's communities, compounds, grids and resident units (read-only, audited)."""
     from ..audit import service as audit
+    from ..shared_redis import cached
+    from ..tenancy.context import cache_key
     from ..tenancy.models import Tenant
     ctx = current()
-    rows = db.session.execute(select(OrgUnit.tenant_id, OrgUnit.kind, func.count())
-                              .where(OrgUnit.tenant_id != ctx.active).group_by(OrgUnit.tenant_id, OrgUnit.kind)).all()
-    exclusive = dict(db.session.execute(
-        select(OrgUnit.tenant_id, func.count()).where(OrgUnit.kind == "grid", OrgUnit.tenant_id != ctx.active,
-                                                     OrgUnit.attrs["grid_type"].as_string() == "exclusive")
-        .group_by(OrgUnit.tenant_id)).all())
-    units = dict(db.session.execute(select(ResidentUnit.tenant_id, func.count(func.distinct(ResidentUnit.uscc)))
-                                    .group_by(ResidentUnit.tenant_id)).all())
-    parties = dict(db.session.execute(select(PartyOrg.tenant_id, func.count()).where(
-        PartyOrg.kind == "大党工委").group_by(PartyOrg.tenant_id)).all())
+    counts = cached(cache_key("org.overview"), current_app.config["ROLLUP_CACHE_SECONDS"], _overview_counts)
+    rows = counts["rows"]
+    exclusive, units, parties = (dict(counts[k]) for k in ("exclusive", "units", "parties"))
     table: dict[int, dict] = {s.id: {"tenant": s, "exclusive": exclusive.get(s.id, 0), "resident_units": units.get(s.id, 0),
                                      "working_committees": parties.get(s.id, 0)} for s in g.rollup_streets}
     for tenant_id, kind, n in rows:

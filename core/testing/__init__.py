@@ -7,10 +7,12 @@ if missing and never dropped; only the databases made here are dropped.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import secrets
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,41 @@ def require_pg() -> str:
             pytest.fail("CI=true but JICENG_TEST_PG_URL is not set: PostgreSQL tests must run in CI")
         pytest.skip("PostgreSQL tests need JICENG_TEST_PG_URL")
     return url
+
+
+@contextlib.contextmanager
+def redis_database():
+    """A Redis database (8-15) of this test module's own, emptied, at ``JICENG_TEST_REDIS_URL``
+    (default the local server); a key in database 0 reserves it while the module runs, so parallel
+    test workers never share one. Missing Redis skips, except under CI=true, where it fails."""
+    import redis
+    base = os.environ.get("JICENG_TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
+    try:
+        admin = redis.Redis.from_url(f"{base}/0", socket_connect_timeout=2)
+        admin.ping()
+    except redis.RedisError as exc:
+        if CI:
+            pytest.fail(f"CI=true but Redis at {base} does not answer: {exc}")
+        pytest.skip(f"Redis tests need a Redis server ({base}: {exc})")
+    token = f"{os.getpid()}:{secrets.token_hex(4)}"
+    deadline = time.monotonic() + 120
+    number = None
+    while number is None:
+        number = next((n for n in range(8, 16) if admin.set(f"jiceng-test:redis-db:{n}", token, nx=True, ex=7200)), None)
+        if number is None:
+            assert time.monotonic() < deadline, "every Redis test database (8-15) stayed taken for two minutes"
+            time.sleep(1)
+    url = f"{base}/{number}"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    try:
+        yield url
+    finally:
+        client.flushdb()
+        client.close()
+        if admin.get(f"jiceng-test:redis-db:{number}") == token.encode():
+            admin.delete(f"jiceng-test:redis-db:{number}")
+        admin.close()
 
 
 class PgDatabase:

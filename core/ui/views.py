@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
@@ -32,7 +32,14 @@ def widget_org_summary():
     """Counts of the tree's units by kind: a card on the dashboard. A district counts its
     streets' trees (read-only)."""
     from ..org.models import OrgUnit
-    rows = dict(db.session.execute(select(OrgUnit.kind, func.count()).group_by(OrgUnit.kind)).all())
+    from ..shared_redis import cached
+    from ..tenancy.context import cache_key
+
+    def count():
+        return db.session.execute(select(OrgUnit.kind, func.count()).group_by(OrgUnit.kind)).all()
+    # a district's card sums every street's tree: shared for a short while when Redis is configured
+    rows = dict(cached(cache_key("org-summary"), current_app.config["ROLLUP_CACHE_SECONDS"], lambda: [list(r) for r in count()])
+                if g.rollup_streets else count())
     return render_template("core/_widget_org_summary.html", counts=rows, streets=len(g.rollup_streets))
 
 
