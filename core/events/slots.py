@@ -93,6 +93,18 @@ def _claim(session, name: str, slot: datetime, status: str) -> bool:
 
 
 def run_slot(tenant_id: int, name: str, slot: datetime) -> str:
+    """:func:`_run_slot`, counted in the job metrics when it ran (``ok`` or ``failed``)."""
+    import time
+
+    from ..ops.metrics import observe_job
+    started = time.perf_counter()
+    outcome = _run_slot(tenant_id, name, slot)
+    if outcome in ("ok", "failed"):
+        observe_job(name, outcome, time.perf_counter() - started)
+    return outcome
+
+
+def _run_slot(tenant_id: int, name: str, slot: datetime) -> str:
     """Run job ``name`` for ``tenant_id`` in ``slot`` unless that slot already ran.
 
     Returns ``ok``, ``failed``, ``taken`` (ran elsewhere), ``off`` (the plugin is off for the tenant,
