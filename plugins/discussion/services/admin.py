@@ -107,6 +107,8 @@ def _uscc_free(uscc: str, unit_id: int | None) -> None:
 def save_unit(unit: Unit | None, data: dict) -> Unit:
     ru = _resident_unit(data)
     creating = unit is None
+    if not creating:  # may change it where it is now, and (below) where it goes
+        _may("discussion.unit.manage", unit_scope(unit))
     unit = unit or Unit(name=data["name"], uscc=data["uscc"])
     _uscc_free(data["uscc"], unit.id)
     if ru is not None and ru.uscc and ru.uscc != data["uscc"]:
