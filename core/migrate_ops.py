@@ -73,10 +73,56 @@ def grant_function(signature: str) -> None:
       END IF; END $$""")
 
 
+def tenant_primary_key(*tables: str) -> None:
+    """PostgreSQL: make each table's primary key ``(tenant_id, id)``, so Citus can distribute it by
+    ``tenant_id`` (see ``core.citus``). A table whose key already holds ``tenant_id`` is left alone.
+
+    Why only on PostgreSQL, and why the models keep ``id`` as the mapper's identity: Citus runs only on
+    PostgreSQL, and on SQLite ``id INTEGER PRIMARY KEY`` is the rowid alias, the only column SQLite
+    numbers by itself; a composite key there would leave new rows without an id. ``id`` stays unique
+    on both databases because it comes from the table's own sequence (rowid on SQLite) and nothing
+    else writes it, so ``session.get(Model, id)``, ``get_or_404`` and every URL keep working unchanged.
+    Composite foreign keys point at ``UNIQUE(tenant_id, id)``, which stays (models declare it).
+    """
+    if not _pg():
+        return
+    for table in tables:
+        if "tenant_id" not in _pk_columns(table):
+            op.execute(f"ALTER TABLE {table} DROP CONSTRAINT pk_{table}, "
+                       f"ADD CONSTRAINT pk_{table} PRIMARY KEY (tenant_id, id)")
+
+
+def id_primary_key(*tables: str) -> None:
+    """PostgreSQL: back to ``PRIMARY KEY (id)`` (the downgrade of ``tenant_primary_key``)."""
+    if not _pg():
+        return
+    for table in tables:
+        if _pk_columns(table) != ["id"]:
+            op.execute(f"ALTER TABLE {table} DROP CONSTRAINT pk_{table}, ADD CONSTRAINT pk_{table} PRIMARY KEY (id)")
+
+
+def tenant_tables_of(branch: str) -> list[str]:
+    """The tables of a migration branch that Citus distributes (``tenant_id`` and not a declared
+    reference table), as the database has them now; core's are the names without ``__``."""
+    import sqlalchemy as sa
+
+    from .citus import is_reference
+    from .migrate_autogen import belongs
+    inspector = sa.inspect(op.get_bind())
+    return [t for t in sorted(inspector.get_table_names()) if belongs(t, branch) and not is_reference(t)
+            and "tenant_id" in {c["name"] for c in inspector.get_columns(t)}]
+
+
+def _pk_columns(table: str) -> list[str]:
+    import sqlalchemy as sa
+    return sa.inspect(op.get_bind()).get_pk_constraint(table)["constrained_columns"]
+
+
 def create_tenant_table(name: str, *columns, tenant_fks: tuple = (), indexes: tuple = (), uniques: tuple = ()) -> None:
     """Create a tenant table in one call: ``id``, ``tenant_id``, ``UNIQUE(tenant_id, id)``, composite
     foreign keys ``(tenant_id, col) → table(tenant_id, id)``, tenant-leading indexes and, on
-    PostgreSQL, forced row-level security with the four policies and runtime grants.
+    PostgreSQL, the primary key ``(tenant_id, id)`` that Citus needs (``PRIMARY KEY (id)`` on SQLite:
+    see ``tenant_primary_key``), forced row-level security with the four policies and runtime grants.
 
     ``tenant_fks`` holds ``(column, table)`` pairs; ``indexes`` and ``uniques`` hold column tuples
     (``tenant_id`` is put first).
@@ -93,10 +139,15 @@ def create_tenant_table(name: str, *columns, tenant_fks: tuple = (), indexes: tu
     for column, table in tenant_fks:
         constraints.append(sa.ForeignKeyConstraint(["tenant_id", column], [f"{table}.tenant_id", f"{table}.id"],
                                                    name=conv(f"fk_{name}_tenant_id_{column}_{table}")))
-    op.create_table(name, sa.Column("id", big, primary_key=True, autoincrement=True),
+    if _pg():
+        key = [sa.Column("id", big, autoincrement=True, nullable=False),
+               sa.PrimaryKeyConstraint("tenant_id", "id", name=conv(f"pk_{name}"))]
+    else:
+        key = [sa.Column("id", big, primary_key=True, autoincrement=True)]
+    op.create_table(name, key[0],
                     sa.Column("tenant_id", big, sa.ForeignKey("tenant.id", name=conv(f"fk_{name}_tenant_id_tenant")),
                               nullable=False),
-                    *columns, *constraints)
+                    *columns, *constraints, *key[1:])
     for cols in indexes:
         cols = ("tenant_id", *[c for c in cols if c != "tenant_id"])
         op.create_index(conv(f"ix_{name}_{'_'.join(cols)}"), name, list(cols))
