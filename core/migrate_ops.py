@@ -88,8 +88,7 @@ def tenant_primary_key(*tables: str) -> None:
         return
     for table in tables:
         if "tenant_id" not in _pk_columns(table):
-            op.execute(f"ALTER TABLE {table} DROP CONSTRAINT pk_{table}, "
-                       f"ADD CONSTRAINT pk_{table} PRIMARY KEY (tenant_id, id)")
+            _replace_primary_key(table, "tenant_id, id")
 
 
 def id_primary_key(*tables: str) -> None:
@@ -98,7 +97,7 @@ def id_primary_key(*tables: str) -> None:
         return
     for table in tables:
         if _pk_columns(table) != ["id"]:
-            op.execute(f"ALTER TABLE {table} DROP CONSTRAINT pk_{table}, ADD CONSTRAINT pk_{table} PRIMARY KEY (id)")
+            _replace_primary_key(table, "id")
 
 
 def tenant_tables_of(branch: str) -> list[str]:
@@ -111,6 +110,23 @@ def tenant_tables_of(branch: str) -> list[str]:
     inspector = sa.inspect(op.get_bind())
     return [t for t in sorted(inspector.get_table_names()) if belongs(t, branch) and not is_reference(t)
             and "tenant_id" in {c["name"] for c in inspector.get_columns(t)}]
+
+
+def _replace_primary_key(table: str, columns: str) -> None:
+    """Swap the primary key. A composite foreign key ``(tenant_id, x) → table(tenant_id, id)`` may
+    rest on the key's index (PostgreSQL picks any unique index on those columns when it is created),
+    so those are dropped first and made again, resting on ``UNIQUE(tenant_id, id)`` or the new key."""
+    import sqlalchemy as sa
+    conn = op.get_bind()
+    dependent = conn.execute(sa.text(
+        "SELECT f.conrelid::regclass::text AS owner, f.conname, pg_get_constraintdef(f.oid) AS definition "
+        "FROM pg_constraint f JOIN pg_constraint p ON p.conindid = f.conindid AND p.contype = 'p' "
+        "WHERE f.contype = 'f' AND p.conrelid = CAST(:t AS regclass)"), {"t": table}).all()
+    for fk in dependent:
+        op.execute(f'ALTER TABLE {fk.owner} DROP CONSTRAINT "{fk.conname}"')
+    op.execute(f"ALTER TABLE {table} DROP CONSTRAINT pk_{table}, ADD CONSTRAINT pk_{table} PRIMARY KEY ({columns})")
+    for fk in dependent:
+        op.execute(f'ALTER TABLE {fk.owner} ADD CONSTRAINT "{fk.conname}" {fk.definition}')
 
 
 def _pk_columns(table: str) -> list[str]:
@@ -132,7 +148,11 @@ def create_tenant_table(name: str, *columns, tenant_fks: tuple = (), indexes: tu
     big = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
     # conv(): a name past PostgreSQL's 63 characters is shortened exactly as the models' naming
     # convention shortens it (a long plugin prefix pointing at another long table name)
-    constraints = [sa.UniqueConstraint("tenant_id", "id", name=conv(f"uq_{name}_tenant_id_id"))]
+    tenant_id_id = sa.UniqueConstraint("tenant_id", "id", name=conv(f"uq_{name}_tenant_id_id"))
+    # PostgreSQL leaves out a UNIQUE that repeats the primary key in CREATE TABLE, so there it is
+    # added afterwards: the models declare it (SQLite needs it) and a table moved by
+    # tenant_primary_key keeps it, so every database has the same constraints
+    constraints = [] if _pg() else [tenant_id_id]
     for cols in uniques:
         cols = ("tenant_id", *[c for c in cols if c != "tenant_id"])
         constraints.append(sa.UniqueConstraint(*cols, name=conv(f"uq_{name}_{'_'.join(cols)}")))
@@ -148,6 +168,8 @@ def create_tenant_table(name: str, *columns, tenant_fks: tuple = (), indexes: tu
                     sa.Column("tenant_id", big, sa.ForeignKey("tenant.id", name=conv(f"fk_{name}_tenant_id_tenant")),
                               nullable=False),
                     *columns, *constraints, *key[1:])
+    if _pg():
+        op.create_unique_constraint(tenant_id_id.name, name, ["tenant_id", "id"])
     for cols in indexes:
         cols = ("tenant_id", *[c for c in cols if c != "tenant_id"])
         op.create_index(conv(f"ix_{name}_{'_'.join(cols)}"), name, list(cols))
