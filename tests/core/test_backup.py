@@ -46,16 +46,17 @@ class Target:
             self.pg.drop()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def kind(request):
     if request.param == "postgresql":
         require_pg()
     return request.param
 
 
-@pytest.fixture
-def source(kind, tmp_path):
-    db = Target(kind, tmp_path, "source", migrated=True)
+@pytest.fixture(scope="module")
+def source(kind, tmp_path_factory):
+    """The demo district, loaded once per kind of database (the tests only read it)."""
+    db = Target(kind, tmp_path_factory.mktemp("source"), "source", migrated=True)
     result = db.cli("demo", "load", "--households", "6-6")
     assert result.exit_code == 0, result.output
     yield db
