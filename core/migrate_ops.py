@@ -124,7 +124,8 @@ def _replace_primary_key(table: str, columns: str) -> None:
         "WHERE f.contype = 'f' AND p.conrelid = CAST(:t AS regclass)"), {"t": table}).all()
     for fk in dependent:
         op.execute(f'ALTER TABLE {fk.owner} DROP CONSTRAINT "{fk.conname}"')
-    op.execute(f"ALTER TABLE {table} DROP CONSTRAINT pk_{table}, ADD CONSTRAINT pk_{table} PRIMARY KEY ({columns})")
+    name = sa.inspect(conn).get_pk_constraint(table)["name"]  # pk_<table>, shortened past 63 characters
+    op.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}", ADD CONSTRAINT "{name}" PRIMARY KEY ({columns})')
     for fk in dependent:
         op.execute(f'ALTER TABLE {fk.owner} ADD CONSTRAINT "{fk.conname}" {fk.definition}')
 
