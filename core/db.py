@@ -61,7 +61,16 @@ write_transaction: ContextVar[bool] = ContextVar("jiceng_write_transaction", def
 
 
 class TenantScoped:
-    """Mixin for rows that belong to one tenant (``__tenancy__ = "tenant"``)."""
+    """Mixin for rows that belong to one tenant (``__tenancy__ = "tenant"``).
+
+    Keys: on PostgreSQL the table's primary key is ``(tenant_id, id)``, as Citus needs to distribute
+    it by tenant (``core.citus``; made by ``create_tenant_table`` and ``tenant_primary_key``); on
+    SQLite it is ``id INTEGER PRIMARY KEY``, the rowid, the only column SQLite numbers by itself.
+    The mapper's identity stays ``id`` on both: ids come from the table's own sequence (the rowid on
+    SQLite) and are unique on their own, so ``session.get``, ``get_or_404`` and ids in URLs are the
+    same everywhere, and ``UNIQUE(tenant_id, id)`` (``tenant_table_args``) is what composite foreign
+    keys point at.
+    """
 
     __tenancy__ = "tenant"
 

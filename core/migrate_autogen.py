@@ -2,8 +2,10 @@
 
 - a branch sees only its own tables (core: names without ``__``; a plugin: its prefix), so a
   plugin's revision never drops or recreates core's or another plugin's tables;
-- a tenant table is created with ``create_tenant_table`` (forced row-level security, policies and
-  grants on PostgreSQL) and dropped with ``drop_tenant_table``, with the import the script needs;
+- a tenant table is created with ``create_tenant_table`` (forced row-level security, policies,
+  grants and the ``(tenant_id, id)`` primary key Citus needs on PostgreSQL) and dropped with
+  ``drop_tenant_table``, with the import the script needs; one it cannot express is created as
+  written, followed by ``enable_rls`` and ``tenant_primary_key``;
 - types of the application's own (``UTCDateTime``) are written as the SQLAlchemy type they store,
   so old scripts do not break when application code moves;
 - scripts are rendered in batch mode, so they also run on SQLite.
@@ -76,6 +78,13 @@ class EnableRlsOp(ops.MigrateOperation):
         self.table_name = table_name
 
 
+class TenantPrimaryKeyOp(ops.MigrateOperation):
+    """With ``EnableRlsOp``: the primary key ``(tenant_id, id)`` Citus needs (PostgreSQL only)."""
+
+    def __init__(self, table_name):
+        self.table_name = table_name
+
+
 @renderers.dispatch_for(CreateTenantTableOp)
 def _render_create(autogen_context, op: CreateTenantTableOp) -> str:
     args = [_render_column(c, autogen_context) for c in op.items if isinstance(c, Column)]
@@ -107,8 +116,13 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+@renderers.dispatch_for(TenantPrimaryKeyOp)
+def _render_tenant_primary_key(autogen_context, op: TenantPrimaryKeyOp) -> str:
+    return f"tenant_primary_key({str(op.table_name)!r})"
+
+
 HELPERS = {CreateTenantTableOp: "create_tenant_table", DropTenantTableOp: "drop_tenant_table",
-           EnableRlsOp: "enable_rls"}
+           EnableRlsOp: "enable_rls", TenantPrimaryKeyOp: "tenant_primary_key"}
 
 
 # --- rewriting what autogenerate found ---------------------------------------------------------
@@ -177,7 +191,7 @@ def _rewrite(container, tenancy: dict) -> None:
         if isinstance(op, ops.CreateTableOp) and _is_tenant(_plain(op.table_name), op.columns, tenancy):
             parts = _split(op)
             if parts is None:
-                out += [op, EnableRlsOp(op.table_name)]
+                out += [op, EnableRlsOp(op.table_name), TenantPrimaryKeyOp(op.table_name)]
                 continue
             items, tenant_fks, uniques = parts
             new = CreateTenantTableOp(op.table_name, items, op._namespace_metadata, tenant_fks, (), uniques)

@@ -73,10 +73,73 @@ def grant_function(signature: str) -> None:
       END IF; END $$""")
 
 
+def tenant_primary_key(*tables: str) -> None:
+    """PostgreSQL: make each table's primary key ``(tenant_id, id)``, so Citus can distribute it by
+    ``tenant_id`` (see ``core.citus``). A table whose key already holds ``tenant_id`` is left alone.
+
+    Why only on PostgreSQL, and why the models keep ``id`` as the mapper's identity: Citus runs only on
+    PostgreSQL, and on SQLite ``id INTEGER PRIMARY KEY`` is the rowid alias, the only column SQLite
+    numbers by itself; a composite key there would leave new rows without an id. ``id`` stays unique
+    on both databases because it comes from the table's own sequence (rowid on SQLite) and nothing
+    else writes it, so ``session.get(Model, id)``, ``get_or_404`` and every URL keep working unchanged.
+    Composite foreign keys point at ``UNIQUE(tenant_id, id)``, which stays (models declare it).
+    """
+    if not _pg():
+        return
+    for table in tables:
+        if "tenant_id" not in _pk_columns(table):
+            _replace_primary_key(table, "tenant_id, id")
+
+
+def id_primary_key(*tables: str) -> None:
+    """PostgreSQL: back to ``PRIMARY KEY (id)`` (the downgrade of ``tenant_primary_key``)."""
+    if not _pg():
+        return
+    for table in tables:
+        if _pk_columns(table) != ["id"]:
+            _replace_primary_key(table, "id")
+
+
+def tenant_tables_of(branch: str) -> list[str]:
+    """The tables of a migration branch that Citus distributes (``tenant_id`` and not a declared
+    reference table), as the database has them now; core's are the names without ``__``."""
+    import sqlalchemy as sa
+
+    from .citus import is_reference
+    from .migrate_autogen import belongs
+    inspector = sa.inspect(op.get_bind())
+    return [t for t in sorted(inspector.get_table_names()) if belongs(t, branch) and not is_reference(t)
+            and "tenant_id" in {c["name"] for c in inspector.get_columns(t)}]
+
+
+def _replace_primary_key(table: str, columns: str) -> None:
+    """Swap the primary key. A composite foreign key ``(tenant_id, x) → table(tenant_id, id)`` may
+    rest on the key's index (PostgreSQL picks any unique index on those columns when it is created),
+    so those are dropped first and made again, resting on ``UNIQUE(tenant_id, id)`` or the new key."""
+    import sqlalchemy as sa
+    conn = op.get_bind()
+    dependent = conn.execute(sa.text(
+        "SELECT f.conrelid::regclass::text AS owner, f.conname, pg_get_constraintdef(f.oid) AS definition "
+        "FROM pg_constraint f JOIN pg_constraint p ON p.conindid = f.conindid AND p.contype = 'p' "
+        "WHERE f.contype = 'f' AND p.conrelid = CAST(:t AS regclass)"), {"t": table}).all()
+    for fk in dependent:
+        op.execute(f'ALTER TABLE {fk.owner} DROP CONSTRAINT "{fk.conname}"')
+    name = sa.inspect(conn).get_pk_constraint(table)["name"]  # pk_<table>, shortened past 63 characters
+    op.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}", ADD CONSTRAINT "{name}" PRIMARY KEY ({columns})')
+    for fk in dependent:
+        op.execute(f'ALTER TABLE {fk.owner} ADD CONSTRAINT "{fk.conname}" {fk.definition}')
+
+
+def _pk_columns(table: str) -> list[str]:
+    import sqlalchemy as sa
+    return sa.inspect(op.get_bind()).get_pk_constraint(table)["constrained_columns"]
+
+
 def create_tenant_table(name: str, *columns, tenant_fks: tuple = (), indexes: tuple = (), uniques: tuple = ()) -> None:
     """Create a tenant table in one call: ``id``, ``tenant_id``, ``UNIQUE(tenant_id, id)``, composite
     foreign keys ``(tenant_id, col) → table(tenant_id, id)``, tenant-leading indexes and, on
-    PostgreSQL, forced row-level security with the four policies and runtime grants.
+    PostgreSQL, the primary key ``(tenant_id, id)`` that Citus needs (``PRIMARY KEY (id)`` on SQLite:
+    see ``tenant_primary_key``), forced row-level security with the four policies and runtime grants.
 
     ``tenant_fks`` holds ``(column, table)`` pairs; ``indexes`` and ``uniques`` hold column tuples
     (``tenant_id`` is put first).
@@ -86,17 +149,28 @@ def create_tenant_table(name: str, *columns, tenant_fks: tuple = (), indexes: tu
     big = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
     # conv(): a name past PostgreSQL's 63 characters is shortened exactly as the models' naming
     # convention shortens it (a long plugin prefix pointing at another long table name)
-    constraints = [sa.UniqueConstraint("tenant_id", "id", name=conv(f"uq_{name}_tenant_id_id"))]
+    tenant_id_id = sa.UniqueConstraint("tenant_id", "id", name=conv(f"uq_{name}_tenant_id_id"))
+    # PostgreSQL leaves out a UNIQUE that repeats the primary key in CREATE TABLE, so there it is
+    # added afterwards: the models declare it (SQLite needs it) and a table moved by
+    # tenant_primary_key keeps it, so every database has the same constraints
+    constraints = [] if _pg() else [tenant_id_id]
     for cols in uniques:
         cols = ("tenant_id", *[c for c in cols if c != "tenant_id"])
         constraints.append(sa.UniqueConstraint(*cols, name=conv(f"uq_{name}_{'_'.join(cols)}")))
     for column, table in tenant_fks:
         constraints.append(sa.ForeignKeyConstraint(["tenant_id", column], [f"{table}.tenant_id", f"{table}.id"],
                                                    name=conv(f"fk_{name}_tenant_id_{column}_{table}")))
-    op.create_table(name, sa.Column("id", big, primary_key=True, autoincrement=True),
+    if _pg():
+        key = [sa.Column("id", big, autoincrement=True, nullable=False),
+               sa.PrimaryKeyConstraint("tenant_id", "id", name=conv(f"pk_{name}"))]
+    else:
+        key = [sa.Column("id", big, primary_key=True, autoincrement=True)]
+    op.create_table(name, key[0],
                     sa.Column("tenant_id", big, sa.ForeignKey("tenant.id", name=conv(f"fk_{name}_tenant_id_tenant")),
                               nullable=False),
-                    *columns, *constraints)
+                    *columns, *constraints, *key[1:])
+    if _pg():
+        op.create_unique_constraint(tenant_id_id.name, name, ["tenant_id", "id"])
     for cols in indexes:
         cols = ("tenant_id", *[c for c in cols if c != "tenant_id"])
         op.create_index(conv(f"ix_{name}_{'_'.join(cols)}"), name, list(cols))

@@ -49,6 +49,7 @@ def main():
 
 
 def init_cli(app: Flask) -> None:
+    from .backup import backup_command, restore_command
     from .db import db_group
     from .demo import demo_group
     from .jobs import jobs_group
@@ -58,6 +59,8 @@ def init_cli(app: Flask) -> None:
     from .users import users_group
     for group in (db_group, tenants_group, users_group, demo_group, jobs_group, plugins_group, org_group):
         app.cli.add_command(group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def fail(message: str) -> None:

@@ -119,3 +119,30 @@ def roles(admin_url, owner, app_role, database, owner_password_env, app_password
         fail(str(err))
     for line in lines:
         click.echo(line)
+
+
+@db_group.command("citus-plan")
+@with_appcontext
+def citus_plan():
+    """Print the SQL that spreads this schema over a Citus cluster, for the coordinator, once, after
+    `jiceng db upgrade`: every declared reference table (core.citus.REFERENCE_TABLES, Alembic's
+    version tables) with create_reference_table, then every tenant table with
+    create_distributed_table(..., 'tenant_id'), in foreign-key order. Read from the models of core
+    and every installed plugin, so a new plugin's tables are listed as soon as it is installed."""
+    from flask import current_app
+
+    from .. import citus
+    from ..db import db
+    from ..migrate_autogen import import_models
+    reg = current_app.extensions["jiceng.plugins"]
+    import_models(reg)
+    versions = ("alembic_version", *(f"alembic_version__{name}" for name, loaded in reg.plugins.items()
+                                     if loaded.manifest.migrations_path().is_dir()))
+    try:
+        lines = citus.plan(db.metadata, versions)
+    except ValueError as err:
+        fail(str(err))
+    click.echo("-- Jiceng on Citus: run once on the coordinator (psql -v ON_ERROR_STOP=1 -f plan.sql), after\n"
+               "-- jiceng db upgrade; each call is atomic, and reference tables come before the tables that point at them")
+    for line in lines:
+        click.echo(line)

@@ -11,7 +11,8 @@ route answers 404 while the plugin is off and works once it is on (no restart); 
 tenant's ids answer 404 on every route and method; the migration branch goes up, down and up;
 the migrations create exactly what the models declare (SQLite, and PostgreSQL when
 ``JICENG_TEST_PG_URL`` is set); on PostgreSQL every table has row-level security enabled and
-forced, a policy for each command, and the runtime role's grants as declared.
+forced, a policy for each command, and the runtime role's grants as declared, and keys Citus can
+distribute by tenant (``core.citus.catalog_problems``).
 """
 from __future__ import annotations
 
@@ -174,6 +175,19 @@ class ConformanceSuite:
         try:
             with engine.connect() as conn:
                 problems = rls_problems(conn, prefix, app_role())
+            assert not problems, "\n".join(problems)
+        finally:
+            engine.dispose()
+
+    def test_keys_let_citus_distribute_the_tables_by_tenant(self, app, pg_database):
+        """Primary key and unique keys holding tenant_id, foreign keys carrying it (create_tenant_table
+        and tenant_fk do both); a table without tenant_id must be a declared reference table."""
+        from ..citus import catalog_problems
+        prefix = app.extensions["jiceng.plugins"].plugins[self.plugin].manifest.prefix
+        engine = create_engine(pg_database["MIGRATE_DATABASE_URL"])
+        try:
+            with engine.connect() as conn:
+                problems = catalog_problems(conn, prefix)
             assert not problems, "\n".join(problems)
         finally:
             engine.dispose()

@@ -56,3 +56,11 @@ def test_a_migration_that_differs_from_its_models_fails_the_kit(tmp_path):
     assert outcomes["TestSealed"] == "passed" and outcomes["TestLeaky"] == "passed"
     assert "ix_drifty__item_tenant_id_title" in outcomes["TestDrifty"]
     assert "add_index" in outcomes["TestDrifty"]
+
+
+def test_a_plugin_table_citus_could_not_distribute_fails_the_kit_on_postgresql(tmp_path):
+    """create_tenant_table keys a new table (tenant_id, id); a plain op.create_table keeps PRIMARY KEY (id)."""
+    outcomes = run_kit(tmp_path, "citus", JICENG_TEST_DB="postgresql", JICENG_TEST_PG_URL=require_pg())
+    assert outcomes["TestSealed"] == "passed"
+    assert "leaky__item: primary key" in outcomes["TestLeaky"]
+    assert "lacks tenant_id" in outcomes["TestLeaky"]
