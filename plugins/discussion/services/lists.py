@@ -31,11 +31,18 @@ def station_of_item(item: Item) -> Station:
     return db.session.get(Station, db.session.get(Cycle, item.cycle_id).station_id)
 
 
+#: what residents do at the stations that serve them: a grid's resident raises and supports matters at
+#: the community's station and the street's, though their own grant sits on the grid below
+RESIDENT_FACING = ("discussion.view", "discussion.matter.submit")
+
+
 def require(permission: str, station: Station) -> None:
     """Views ask before acting: may this user do this at THIS station's unit? (Jobs and events act for
     the station itself and do not ask.)"""
     unit = station_unit(station)
-    if unit is None or not api.can(permission, unit):
+    allowed = unit is not None and (api.serves(permission, unit) if permission in RESIDENT_FACING
+                                    else api.can(permission, unit))
+    if not allowed:
         raise Refused(_("您没有在该议事站办理此事的权限"))
 
 

@@ -14,9 +14,10 @@ from ..services import cycles, lists as svc
 
 
 def visible_stations() -> list[Station]:
-    """The street's station and those of the units where the user may look."""
+    """The street's station and those serving the units where the user may look (a grid's resident
+    sees the community's station)."""
     stmt = select(Station).order_by(Station.level.desc(), Station.id)
-    within = api.units_within("discussion.view")
+    within = api.units_serving("discussion.view")
     if within is not None:
         stmt = stmt.where((Station.level == "street") | Station.org_unit_id.in_(within))
     return db.session.scalars(stmt).all()

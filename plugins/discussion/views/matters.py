@@ -37,6 +37,7 @@ def create(station_id: int):
     station = get_or_404(Station, station_id)
 
     def service(data):
+        list_svc.require("discussion.matter.submit", station)
         proxy = proxy_svc.require(data["proxy_id"], station) if data.get("proxy_id") else None
         if proxy is not None:
             data = {**data, "on_behalf_name": proxy.resident_name, "on_behalf_reason": proxy.reason}

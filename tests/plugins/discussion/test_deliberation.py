@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from core.api import db, Refused
 from core.testing.factories import post
@@ -360,3 +360,31 @@ def test_a_milestone_stays_hidden_from_the_public_until_its_publication_date(app
     assert "选址公示" in public and "招标采购" not in public
     staff = client_for(app, dw.staff).get(url).text
     assert "招标采购" in staff and "未公开" in staff
+
+
+def test_a_grids_resident_raises_and_supports_at_the_community_station_and_not_at_a_neighbours(
+        app, dw, create_unit, create_user):
+    """The resident's grant sits on their grid; the community's station above serves them, the station of
+    the next community does not."""
+    from plugins.discussion.models import Matter
+    from plugins.discussion.services import cycles
+    grid = create_unit(dw.street, dw.community.id, "grid", "第1网格")
+    other = create_unit(dw.street, dw.street.root_id, "community", "光明社区")
+    other_grid = create_unit(dw.street, other.id, "grid", "第1网格")
+    with app.app_context(), in_tenant(app, dw):
+        from core.api import org_unit
+        other_station = cycles.ensure_station(org_unit(other.id), "community").id
+    mine = client_for(app, create_user(dw.street, "resident", unit_id=grid.id))
+    base = f"/t/{dw.street.slug}/discussion"
+    resp = post(mine, f"{base}/stations/{dw.station_id}/matters", {"title": "小区路灯不亮", "body": "东门"})
+    assert resp.status_code == 303, resp.text[:300]
+    mid = int(resp.headers["Location"].rsplit("/", 1)[1])
+    assert "小区路灯不亮" in mine.get(f"{base}/matters").text
+
+    neighbour = client_for(app, create_user(dw.street, "resident", unit_id=other_grid.id))
+    assert "小区路灯不亮" not in neighbour.get(f"{base}/matters").text
+    refused = post(neighbour, f"{base}/matters/{mid}/support", {}, headers={"HX-Request": "true", "HX-Target": "support"})
+    assert refused.status_code == 422 and "没有在该议事站办理此事的权限" in refused.text
+    assert post(mine, f"{base}/stations/{other_station}/matters", {"title": "越界", "body": "x"}).status_code == 422
+    with app.app_context(), in_tenant(app, dw):
+        assert db.session.scalar(select(func.count()).select_from(Matter).where(Matter.title == "越界")) == 0
