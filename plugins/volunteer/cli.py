@@ -32,7 +32,7 @@ def _tenants(slug: str | None) -> list:
 @click.option("--rebuild", is_flag=True, help="recompute the cached balances from the entries first")
 @with_appcontext
 def verify_cmd(tenant_slug, rebuild):
-    """Check that the ledger sums to zero and every cached balance matches Σ entries (exit 1 if not)."""
+    """Check the hash chain, that the ledger sums to zero and every cached balance matches Σ entries (exit 1 if not)."""
     from core.api import db, tenant_scope
 
     from .services import ledger
@@ -49,12 +49,13 @@ def verify_cmd(tenant_slug, rebuild):
         if not report["ok"]:
             bad.append(t.slug)
             click.echo(f"{t.slug}: LEDGER PROBLEM totals={report['totals']} unbalanced={report['unbalanced'][:10]} "
-                       f"reversed_reversals={report['reversed_reversals']} mismatched={report['mismatched'][:10]}",
+                       f"reversed_reversals={report['reversed_reversals']} mismatched={report['mismatched'][:10]} "
+                       f"chain={report['chain'][:5]}",
                        err=True)
     if bad:
         raise SystemExit(1)
-    click.echo(f"ok: {len(tenants)} tenants, {txns} transactions: the ledger sums to zero in every currency "
-               f"and every one of {accounts} cached balances matches its entries")
+    click.echo(f"ok: {len(tenants)} tenants, {txns} transactions: the hash chain is intact, the ledger sums to zero "
+               f"in every currency and every one of {accounts} cached balances matches its entries")
 
 
 @volunteer_group.command("stats")

@@ -62,6 +62,10 @@ class LedgerTxn(TenantScoped, db.Model):
     period_id: Mapped[int | None] = mapped_column(BigId)
     late_posting: Mapped[bool] = mapped_column(default=False)
     memo: Mapped[str] = mapped_column(String(200), default="")
+    #: the chain (``services.chain``): the hash of the transaction before, and this one's over it,
+    #: its business fields and its lines
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class LedgerEntry(TenantScoped, db.Model):

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from flask_babel import gettext as _
 from core.api import Refused, clock, current, db
 
-from . import periods
+from . import chain, periods
 from ..models.ledger import (HOURS, POINTS, AccountBalance, LedgerAccount, LedgerEntry, LedgerTxn, LotConsumption,
                              PointLot)
 
@@ -87,9 +87,11 @@ def post(txn_type: str, lines: list[Line], business_date: date, key: str, *, sou
             balance=AccountBalance.balance + amount, updated_at=clock.utcnow())).rowcount
         if done != 1:
             raise Refused(_("积分不足"))
-    txn = LedgerTxn(txn_type=txn_type, business_date=business_date, posted_at=clock.utcnow(), source_type=source[0],
-                    source_id=source[1], reverses_txn_id=reverses, idempotency_key=key, created_by=user_id,
-                    approved_by=approved_by, period_id=period_id, late_posting=late, memo=memo[:200])
+    fields = {"txn_type": txn_type, "business_date": business_date, "source_type": source[0], "source_id": source[1],
+              "reverses_txn_id": reverses, "idempotency_key": key, "created_by": user_id, "approved_by": approved_by}
+    prev_hash, hash_ = chain.link(fields, lines)
+    txn = LedgerTxn(**fields, posted_at=clock.utcnow(), period_id=period_id, late_posting=late, memo=memo[:200],
+                    prev_hash=prev_hash, hash=hash_)
     db.session.add(txn)
     db.session.flush()
     db.session.execute(insert(LedgerEntry).execution_options(tenant_checked_insert=True), [
@@ -258,8 +260,9 @@ def verify(rebuild: bool = False) -> dict:
         .where(AccountBalance.balance != func.coalesce(sums.c.total, 0)))]
     accounts = db.session.scalar(select(func.count()).select_from(AccountBalance))
     txns = db.session.scalar(select(func.count()).select_from(LedgerTxn))
-    ok = not unbalanced and not any(totals.values()) and not reversed_reversals and not mismatched
-    return {"ok": ok, "transactions": txns, "accounts": accounts, "totals": totals,
+    broken = chain.problems()
+    ok = not unbalanced and not any(totals.values()) and not reversed_reversals and not mismatched and not broken
+    return {"ok": ok, "transactions": txns, "accounts": accounts, "totals": totals, "chain": broken,
             "unbalanced": [list(u) for u in unbalanced], "reversed_reversals": reversed_reversals,
             "mismatched": mismatched, "rebuilt": rebuilt}
 

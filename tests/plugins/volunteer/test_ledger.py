@@ -158,3 +158,42 @@ def test_expiry_is_off_by_default_and_takes_lots_first_in_first_out_when_on(app,
     assert in_tenant(app, vw.street, lambda: jobs.expire_points(None, now=moment)) == 1
     assert in_tenant(app, vw.street, lambda: L.balances("volunteer", 9)[POINTS]) == 100
     assert in_tenant(app, vw.street, L.verify)["ok"]
+
+
+def test_verify_finds_a_transaction_rewritten_behind_the_applications_back(app, vw):
+    """Someone with the keys to the database sets the triggers aside and rewrites a posted amount: the
+    cached balance still adds up to the entries, but the hash chain does not."""
+    L = _ledger()
+    for k in range(3):
+        in_tenant(app, vw.street, lambda k=k: bonus(9, 100 + k, f"chain{k}"))
+    assert in_tenant(app, vw.street, L.verify)["ok"]
+    with app.app_context():
+        pg = db.engine.dialect.name == "postgresql"
+        from sqlalchemy import create_engine
+        engine = create_engine(app.config["MIGRATE_DATABASE_URL"]) if pg else db.engine
+        try:
+            with engine.begin() as conn:
+                if pg:
+                    conn.execute(text("ALTER TABLE volunteer__entry DISABLE TRIGGER volunteer__entry_append_only"))
+                else:
+                    conn.execute(text("DROP TRIGGER volunteer__entry_no_update"))
+                # the middle award, both of its lines, so every sum and cached balance still agrees
+                conn.execute(text("UPDATE volunteer__entry SET amount = amount / 101 * 501 WHERE tenant_id = :t "
+                                  "AND txn_id = (SELECT id FROM volunteer__txn WHERE tenant_id = :t "
+                                  "AND idempotency_key = 'chain1')"), {"t": vw.street.id})
+                conn.execute(text("UPDATE volunteer__balance SET balance = balance + 400 * "
+                                  "(CASE WHEN balance > 0 THEN 1 ELSE -1 END) WHERE tenant_id = :t"),
+                             {"t": vw.street.id})
+                if pg:
+                    conn.execute(text("ALTER TABLE volunteer__entry ENABLE TRIGGER volunteer__entry_append_only"))
+                else:
+                    conn.execute(text("CREATE TRIGGER volunteer__entry_no_update BEFORE UPDATE ON volunteer__entry "
+                                      "BEGIN SELECT RAISE(ABORT, 'volunteer__entry is append-only'); END"))
+        finally:
+            if pg:
+                engine.dispose()
+    report = in_tenant(app, vw.street, L.verify)
+    assert not report["mismatched"] and not report["unbalanced"]
+    assert not report["ok"] and len(report["chain"]) == 1 and "hash mismatch" in report["chain"][0]
+    result = app.test_cli_runner().invoke(args=["volunteer", "ledger", "verify", "--tenant", vw.street.slug])
+    assert result.exit_code == 1 and "chain" in result.output
