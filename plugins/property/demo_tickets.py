@@ -65,6 +65,8 @@ def fill(tenant, window_end, rng, compounds) -> int:
             steps.append(("withdraw", "CLOSED", t.closed_at))
         if outcome == "open":  # recent and in hand
             t.created_at = t.clock_from = t.accepted_at = t.onsite_at = _at(today - timedelta(days=1), 10)
+            t.complete_due = t.created_at + timedelta(days=4)  # its number and deadline follow the new date
+            t.ref_no = f"WY{today - timedelta(days=1):%Y%m%d}-{tenant.id:02d}{k + 1:03d}"
             steps = [("create", "NEW", t.created_at), ("accept", "ACCEPTED", t.created_at),
                      ("start", "IN_PROGRESS", t.created_at)]
         db.session.add(t)

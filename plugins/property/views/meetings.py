@@ -28,7 +28,10 @@ def _index_context(**kw) -> dict:
     compounds = list(db.session.scalars(select(OrgUnit).where(OrgUnit.kind == "compound").order_by(OrgUnit.path)))
     rows = list(db.session.scalars(select(JointMeeting).order_by(JointMeeting.scheduled_at.desc()).limit(200)))
     names = {c.id: c.name for c in communities}
-    return {"rows": rows, "communities": communities, "compounds": compounds, "names": names, "errors": {},
+    # compound names repeat across communities, so the picker lists them under their community
+    by_community = {c.id: [k for k in compounds if f"/{c.id}/" in (k.path or "")] for c in communities}
+    return {"rows": rows, "communities": communities, "compounds": compounds, "names": names,
+            "by_community": by_community, "errors": {},
             "form": {}, **_labels(), **kw}
 
 

@@ -44,6 +44,7 @@ def test_the_roll_over_preview_flags_long_undecided_matters_then_one_confirmatio
     page = chair.get(url).text
     assert "老问题：路灯" in page and "新问题：车棚" in page and "助老送餐志愿者" in page
     assert "有 1 个议题结转后将达到两次" in page and page.count("长期未决：须决定或关闭") == 1
+    assert "确认结转并归档" in page
     with app.app_context(), in_tenant(app, dw):  # the preview moved nothing
         assert db.session.get(Cycle, dw.cycle_id).phase == "publicizing"
         assert db.session.scalar(select(func.count()).select_from(Rollover)) == 0
@@ -57,6 +58,7 @@ def test_the_roll_over_preview_flags_long_undecided_matters_then_one_confirmatio
         assert [db.session.get(Matter, m).rollover_n for m in (old, fresh)] == [2, 1]
     resp = chair.get(url)
     assert resp.status_code == 422 and "只有公示阶段的季度可以结转归档" in resp.text
+    assert "确认结转并归档" not in resp.text and "rollover-form" not in resp.text  # nothing left to confirm
     assert "长期未决" in chair.get(f"/t/{dw.street.slug}/discussion/matters/{old}").text
 
 

@@ -157,6 +157,9 @@ def test_a_meeting_records_parties_flags_an_absence_locks_its_minutes_and_carrie
 def test_meeting_pages_attendance_and_an_action_converted_by_htmx(app, client, mw):
     login(client, mw.admin)
     base = f"/t/{mw.street.slug}/property/meetings"
+    picker = client.get(base).text.split('data-testid="compound-picker"')[1].split("</fieldset>")[0]
+    # compound names repeat across communities: each one is listed under its community, beside its checkbox
+    assert "河西社区" in picker and picker.count('<label class="check"><input type="checkbox" name="compound_ids"') == 2
     bad = post(client, base, {"community_id": str(mw.community.id), "scheduled_at": "tomorrow"})
     assert bad.status_code == 422 and "格式不正确" in bad.text
     r = post(client, base, {"community_id": str(mw.community.id), "scheduled_at": "2025-01-15T15:00",

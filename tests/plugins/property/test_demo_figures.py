@@ -55,4 +55,9 @@ def test_the_pages_show_it_and_the_supervision_job_escalates_the_untouched(app, 
         with tenant_scope(street):
             states = dict(db.session.execute(select(Ticket.state, func.count()).group_by(Ticket.state)).all())
             assert {"CLOSED", "DECLINED", "IN_PROGRESS", "NEW"} <= set(states)
+            from core.api import clock
+            for t in db.session.scalars(select(Ticket).where(Ticket.state == "IN_PROGRESS")):
+                # a ticket in hand: its number carries the day it came in and its deadline lies after that
+                assert t.ref_no.startswith(f"WY{clock.local(t.created_at):%Y%m%d}-"), t.ref_no
+                assert clock.aware(t.complete_due) > clock.aware(t.created_at), t.ref_no
             assert supervision.run()["escalated"] == 2

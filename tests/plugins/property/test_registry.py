@@ -133,6 +133,7 @@ def test_a_gap_is_red_the_day_it_opens_and_a_handover_plan_closes_it(app, pw, de
     assert 'data-testid="gap"' in page.text and 'data-testid="handover"' in page.text
     board = c.get(url(pw, "/coverage"))
     assert 'data-testid="gaps"' in board.text and "东城小区" in board.text and "66.7%" in board.text
+    assert "<meter" in board.text and "style=" not in board.text  # bars drawn without inline styles, which CSP blocks
     with app.app_context(), in_tenant(pw):
         assert coverage.watch() >= 1 and coverage.watch() == 0  # the gap opens once
         gap = db.session.scalar(select(CoverageGap).where(CoverageGap.compound_id == pw.compounds[2].id))

@@ -39,6 +39,7 @@ def test_a_score_of_79_995_is_rounded_to_80_before_the_tier_and_the_voucher_says
     page = client.get(f"/t/{mw.street.slug}/property/subsidy/entries/{entry_id}").text
     assert "79.9950" in page and "80.00" in page and "四舍五入，保留2位小数" in page and "3,000.00" in page
     assert "BT-202501-" in page
+    assert "data-print" in page and "onclick" not in page  # the print button works under CSP (no inline handlers)
 
 
 def test_truncating_instead_of_rounding_would_fall_into_the_90_tier(app, mw):

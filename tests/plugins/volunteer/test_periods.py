@@ -180,6 +180,8 @@ def test_staff_close_a_month_and_see_its_sealed_totals_on_the_pages(app, vw, sec
     _approve(app, vw, waiting, vw.admin)  # late: the sealed month's page does not move
     after = c.get(period_url).get_data(as_text=True)
     assert "与当前导出一致" in after and "+120" in after and "+165" not in after
+    # points show as points (the ledger's 0.01-point units stay in the export), as on every other page
+    assert "0.01分" not in after and "+2.00" in after, after[after.find('id="totals"'):][:1500]
     xlsx = c.get(period_url + "/journal.xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     # the second approver's queue
