@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from core import api
 from core.api import OrgUnit, clock, current, current_or_none, db
 
+from .linked_checks import conflict, excluded_checkers
 from .machine import ACTING_UNIT, ACTIONS, CALLBACK_SOURCES, REOPEN_WINDOW, TERMINAL
 from .models import Category, GridEvent
 from .summons import unanswered_mandatory
@@ -108,7 +109,6 @@ def assign_checker(event: GridEvent) -> int | None:
     its community's, else the street's; among them the one with the fewest checks waiting, then the
     longest-standing account. None when the street has nobody outside the handling unit."""
     own = _independence_unit(event)
-    from .linked import excluded_checkers
     excluded = ({event.handled_by} if event.handled_by is not None else set()) | (
         api.users_holding(STAFF_MARK, own, inside=True) if own is not None else set()) | excluded_checkers(event)
     unit = event_unit(event)
@@ -181,7 +181,6 @@ def _unmerge(event, user_id):
 def _independent(event, user_id):
     if event.handled_by is not None and event.handled_by == user_id:
         return _("核查须由处置人以外的人员进行")
-    from .linked import conflict
     return conflict(event, user_id)
 
 

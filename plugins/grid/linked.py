@@ -8,11 +8,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core import api
-from core.api import db
+from core.api import clock, db, emit
 
-from .models import Category, GridEvent, Transition
+from . import authority, events as ev, notices
+from .deadlines import set_stage
+from .linked_checks import SOURCE, conflict, excluded_checkers, origin_of  # noqa: F401 (the module's surface)
+from .models import Category, GridEvent
+from .rows import log_transition
+from .services.reporting import report_event
 
-SOURCE = "PROPERTY"
 CATEGORY = "UP-PROPERTY"
 
 
@@ -22,7 +26,6 @@ def _title(ref_no: str) -> str:
 
 def from_property(event) -> GridEvent | None:
     """property.ticket_supervision_escalated → one grid event (idempotent on the ticket's reference)."""
-    from .services.reporting import report_event
     title = _title(event.ref_no)
     if db.session.scalar(select(GridEvent.id).where(GridEvent.source == SOURCE, GridEvent.title.startswith(title))):
         return None
@@ -50,40 +53,9 @@ def from_property(event) -> GridEvent | None:
     return made
 
 
-def origin_of(event: GridEvent) -> dict:
-    if event.source != SOURCE:
-        return {}
-    payload = db.session.scalar(select(Transition.payload).where(Transition.event_id == event.id,
-                                                                 Transition.code == "T1").limit(1))
-    return (payload or {}).get("from") or {}
-
-
-def excluded_checkers(event: GridEvent) -> set[int]:
-    return set(origin_of(event).get("excluded_checkers") or [])
-
-
-def conflict(event: GridEvent, user_id: int | None) -> str | None:
-    """Why this user may not check a property escalation: employed by the company, or not a grid worker
-    of the compound's grid."""
-    if event.source != SOURCE or user_id is None:
-        return None
-    if user_id in excluded_checkers(event):
-        return _("物业企业的员工不能核查本企业的工作")
-    if event.grid_id is not None:
-        grid = api.org_unit(event.grid_id)
-        if grid is not None and user_id not in api.users_holding("grid.event.check", grid, inside=True):
-            return _("物业督办事件须由小区所在网格的网格员核查")
-    return None
-
-
 def from_property_ticket(event) -> GridEvent | None:
     """property.ticket_state_changed of a mirror: the company completed the work → the linked event waits
     for its check (T18), with a checker from the compound's grid; the company's completion closes nothing."""
-    from core.api import clock, emit
-
-    from . import authority, events as ev, notices
-    from .deadlines import set_stage
-    from .rows import log_transition
     if not event.is_mirror or event.to_state != "COMPLETED" or not event.case_no:
         return None
     made = _by_case(event.case_no)

@@ -21,7 +21,8 @@ def _modules():
     import plugins
     for package in (core, plugins):
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-            if ".testing" not in info.name:
+            # core.celery_app builds the Celery app from the environment at import (a worker's entry point)
+            if ".testing" not in info.name and info.name != "core.celery_app":
                 yield vars(importlib.import_module(info.name))
     for path in FROM_FILES:
         yield runpy.run_path(str(path))

@@ -13,6 +13,7 @@ from core.api import OrgUnit, clock, db, emit
 from .. import authority
 from .. import events as ev
 from ..deadlines import calendar, set_case_deadline, set_stage, stage_limit, start_handling
+from ..linked_checks import conflict
 from ..machine import CALLBACK_SOURCES, REOPEN_WINDOW, Refused, State
 from ..models import Transition
 from .intake import close, summons_answered
@@ -131,7 +132,6 @@ def submit_result(event, category, data, now, ctx):
 def _independent(event, ctx) -> None:
     if event.handled_by is not None and event.handled_by == ctx.user_id:
         raise Refused(_("核查须由处置人以外的人员进行"))
-    from ..linked import conflict
     why = conflict(event, ctx.user_id)
     if why is not None:
         raise Refused(why)

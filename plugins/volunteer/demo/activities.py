@@ -7,10 +7,13 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 
+from sqlalchemy import select
+
 from core.api import clock, db
 
 from ..models import (AccountBalance, Activity, LedgerAccount, LedgerEntry, LedgerTxn, PointLot, Registration,
                       RewardItem, ServiceRecord, StockMovement)
+from ..services import chain
 from . import _bulk, share
 
 TYPES = ["epidemic", "policy", "cleanup", "elderly", "culture"]
@@ -104,6 +107,12 @@ def post_ledger(tid: int, records: list) -> None:
                              "posted_at": posted, "source_type": "record", "source_id": rid, "reverses_txn_id": None,
                              "idempotency_key": f"earn:r{rid}", "created_by": None, "memo": ""})
             plan.append(("POINTS", row["volunteer_id"], row["minutes_credited"] * 100 // 60))
+    # the hash chain (services.chain), in the order the rows are inserted, which is id order
+    prev = db.session.scalar(select(LedgerTxn.hash).order_by(LedgerTxn.id.desc()).limit(1))
+    for txn, (cur, vid, amount) in zip(txn_rows, plan):
+        lines = [(acc[(0, cur)], cur, -amount), (acc[(vid, cur)], cur, amount)]
+        txn["prev_hash"], txn["hash"] = prev, chain.digest(txn, lines, prev)
+        prev = txn["hash"]
     txn_ids = _bulk(LedgerTxn, txn_rows)
     entries, lots, totals = [], [], defaultdict(int)
     for txn_id, txn, (cur, vid, amount) in zip(txn_ids, txn_rows, plan):
