@@ -44,6 +44,7 @@ from .tenancy.resolve import district_rollup, writes_on_get
 from .tenancy.scopes import tenant_scope
 from .tenancy.services import acting_in, tenant_slug
 from .ui import current_lang, local_dt, mask_id, mask_phone, tenant_url
+from .ui.fragments import cached_fragment
 from .ui.notify import notify, path_for
 from .ui.render import (Refused, Stale, flash, form_action, form_data, invalid_form, is_fragment_request,
                         render_page_or_fragment, see_other)
@@ -70,7 +71,7 @@ __all__ = [
     "notify", "path_for", "audit", "rate_limit", "attach_case", "case_number", "case_path",
     # pages and forms
     "render_page_or_fragment", "invalid_form", "form_action", "form_data", "is_fragment_request", "see_other", "flash",
-    "Refused", "Stale", "sheets", "current_lang", "local_dt", "tenant_url", "keyset_page", "KeysetPage",
+    "Refused", "Stale", "sheets", "cached_fragment", "current_lang", "local_dt", "tenant_url", "keyset_page", "KeysetPage",
     # input: field types that refuse control characters and out-of-range values; query strings
     "fields", "Text", "Stripped", "text", "Integer", "Id", "Date", "AwareDateTime",
     "params", "arg", "as_id", "parse_id", "parse_date", "parse_moment",

@@ -53,6 +53,8 @@ def from_env(overrides: dict | None = None) -> dict:
         # worker and host; without it they live in the database (rollups are then not cached).
         "REDIS_URL": os.environ.get("JICENG_REDIS_URL", ""),
         "ROLLUP_CACHE_SECONDS": int(os.environ.get("JICENG_ROLLUP_CACHE_SECONDS", 60)),
+        # rendered list fragments each worker keeps while their tenant's data is unchanged (0: none)
+        "FRAGMENT_CACHE_SIZE": int(os.environ.get("JICENG_FRAGMENT_CACHE_SIZE", 512)),
         "SESSION_IDLE_MINUTES": 30,
         "SESSION_ABSOLUTE_HOURS": 12,
         "LOGIN_MAX_FAILURES_ACCOUNT": int(os.environ.get("JICENG_LOGIN_MAX_FAILURES_ACCOUNT", 5)),

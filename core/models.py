@@ -8,7 +8,7 @@ from .org.models import (CentralHouseholdLink, OrgUnit, OrgUnitHistory, PartyOrg
                          ResidentUnit)
 from .plugins.models import PluginError  # noqa: F401
 from .tenancy.models import Tenant, TenantPlugin  # noqa: F401
-from .ui.models import Notification  # noqa: F401
+from .ui.models import DataStamp, Notification  # noqa: F401
 
 #: Tables outside the ORM that the registry allows, with the reason.
 ALLOWLIST = {

@@ -54,13 +54,15 @@ def load_member_tenant(slug: str, user_id: int) -> tuple[Tenant, int | None]:
 
 @functools.cache
 def _grants_query():
-    """The user's grants here and their unread messages, anchored on the membership (built once)."""
+    """The user's grants here, their unread messages and the tenant's data stamp, anchored on the
+    membership (built once)."""
     from ..auth.models import Membership, Role, RoleGrant
     from ..org.models import OrgUnit
-    from ..ui.models import Notification
+    from ..ui.models import DataStamp, Notification
     unread = (select(func.count()).select_from(Notification)
               .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)).scalar_subquery())
-    return (select(unread, Role.code, Role.permissions, OrgUnit.id, OrgUnit.path).select_from(Membership)
+    stamp = select(DataStamp.stamp).where(DataStamp.tenant_id == Membership.tenant_id).scalar_subquery()
+    return (select(unread, stamp, Role.code, Role.permissions, OrgUnit.id, OrgUnit.path).select_from(Membership)
             .outerjoin(RoleGrant, (RoleGrant.user_id == Membership.user_id) & (RoleGrant.tenant_id == Membership.tenant_id))
             .outerjoin(Role, (Role.id == RoleGrant.role_id) & (Role.tenant_id == RoleGrant.tenant_id))
             .outerjoin(OrgUnit, (OrgUnit.id == RoleGrant.org_unit_id) & (OrgUnit.tenant_id == RoleGrant.tenant_id))
@@ -78,7 +80,8 @@ def enter_tenant(tenant: Tenant, user, member_id: int | None) -> TenantContext |
     g.ctx_token = set_context(TenantContext(active=tenant.id, visible=(tenant.id,), user_id=user.id))
     rows = db.session.execute(_grants_query(), {"user_id": user.id, "member_id": member_id}).all()
     g.unread_n = rows[0][0] if rows else 0
-    grants = tuple(Grant(code, frozenset(perms or ()), uid, path) for _n, code, perms, uid, path in rows
+    g.data_stamp = rows[0][1] if rows else None  # what cached fragments of this tenant are keyed on
+    grants = tuple(Grant(code, frozenset(perms or ()), uid, path) for _n, _s, code, perms, uid, path in rows
                    if code is not None and uid is not None)
     if current_app.config["REQUIRE_ADMIN_TOTP"] and not user.totp_enabled:
         from ..auth.permissions import ADMIN_ROLES

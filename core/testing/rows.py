@@ -26,7 +26,7 @@ def _makers():
     from ..org.models import (CentralHouseholdLink, CommitteeMember, LeaderLink, OrgUnit, OrgUnitHistory, PartyOrg, Person,
                               ResidentUnit)
     from ..org.services import create_unit, save_person
-    from ..ui.models import Notification
+    from ..ui.models import DataStamp, Notification
 
     def make(tenant, account, canary):
         s = db.session
@@ -84,6 +84,12 @@ def _makers():
         rows[ResidentUnit] = s.query(ResidentUnit).one().id
         rows[CentralHouseholdLink] = s.query(CentralHouseholdLink).one().id
         rows[AuditLog] = s.query(AuditLog).filter_by(action="test.canary").one().id
+        stamp = s.query(DataStamp).one_or_none()  # the tenant's own, given when it was made
+        if stamp is None:
+            stamp = DataStamp(stamp=1)
+            s.add(stamp)
+            s.flush()
+        rows[DataStamp] = stamp.id
         return rows
     return make
 

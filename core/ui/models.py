@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import BigId, TenantScoped, db, tenant_table_args, utc_default
@@ -22,3 +22,13 @@ class Notification(TenantScoped, db.Model):
     source: Mapped[str] = mapped_column(String(64), default="core")
     created_at: Mapped[datetime] = mapped_column(default=utc_default)
     read_at: Mapped[datetime | None]
+
+
+class DataStamp(TenantScoped, db.Model):
+    """A tenant's data stamp: a new random number in every transaction that writes the tenant's rows
+    (``core.ui.fragments``), so a page rendered under the old one is never shown again."""
+
+    __tablename__ = "data_stamp"
+    __table_args__ = tenant_table_args(UniqueConstraint("tenant_id"))
+
+    stamp: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -128,8 +128,9 @@ def assign_checker(event: GridEvent) -> int | None:
 
 def offered(event: GridEvent, name: str) -> bool:
     """Whether the event page offers ``name`` to the current user: exactly when posting it would be
-    accepted, whatever is then typed into its form (``may`` and no ``refusal``)."""
-    return may(event, name) and refusal(event, name) is None
+    accepted, whatever is then typed into its form (``may`` and no ``refusal``). An action the state
+    does not allow is left out first, without putting its refusal into words."""
+    return event.state in ACTIONS[name].sources and may(event, name) and refusal(event, name) is None
 
 
 def refusal(event: GridEvent, name: str) -> str | None:

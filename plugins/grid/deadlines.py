@@ -94,6 +94,22 @@ def sla_colour_at(state: str, stage_deadline, started_at, now=None) -> str:
     return "orange" if used >= 0.9 else "yellow" if used >= 0.75 else "green"
 
 
+def sla_colour_until(state: str, stage_deadline, started_at, now):
+    """When :func:`sla_colour_at`'s answer for these values next changes (None: it never will), so
+    a list rendered now can be shown until then."""
+    if state in TERMINAL or stage_deadline is None:
+        return None
+    due = clock.aware(stage_deadline)
+    if now >= due:
+        return None
+    started = clock.aware(started_at)
+    for share in (0.75, 0.9):
+        turns = started + (due - started) * share
+        if turns > now:
+            return turns
+    return due
+
+
 def recompute_provisional(event: GridEvent, cal: WorkCalendar, extensions: list[int], paused: bool) -> dict:
     """§4 rule 4, once per provisional deadline: the case and handling deadlines again from the real
     dispatch time with the limits in force then, the approved extensions (T15) re-applied, and the

@@ -7,7 +7,7 @@ Deadlines live in ``plugins.grid.deadlines``, row locks and timeline steps in ``
 """
 from __future__ import annotations
 
-from ..deadlines import calendar, set_case_deadline, set_stage, sla_colour, sla_colour_at, stage_limit
+from ..deadlines import calendar, set_case_deadline, set_stage, sla_colour, sla_colour_at, sla_colour_until, stage_limit
 from ..rows import load_for_update, lock_versioned
 from .actions import EFFECTS, available_actions, perform
 from .reporting import (
@@ -26,5 +26,5 @@ from .reporting import (
 
 __all__ = ["DUP_DAYS", "EFFECTS", "available_actions", "calendar", "distance", "erase_reporter", "events_reported_by",
            "load_for_update", "lock_versioned", "nearby_open", "next_ref", "perform", "report_event", "search_events",
-           "seed_categories", "set_case_deadline", "set_root_cause", "set_stage", "sla_colour", "sla_colour_at",
+           "seed_categories", "set_case_deadline", "set_root_cause", "set_stage", "sla_colour", "sla_colour_at", "sla_colour_until",
            "stage_limit", "subscribe"]

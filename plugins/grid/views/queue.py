@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 
 from flask import abort, render_template, request, url_for
+from markupsafe import Markup
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import and_, bindparam, or_, select
@@ -29,7 +30,6 @@ from core.api import (
     local_dt,
     parse_id,
     parse_moment,
-    render_page_or_fragment,
     requires,
     see_other,
     tenant_url,
@@ -113,7 +113,11 @@ def _short(due: str) -> str:
 
 @requires("grid.view")
 def events():
-    """Events, newest first, filtered by stage, category and urgency; the rows alone for htmx."""
+    """Events, newest first, filtered by stage, category and urgency; the rows alone for htmx.
+
+    The rows are rendered once for each state of the tenant's data (``api.cached_fragment``): the
+    queue is the page staff reload all day, and it changes only when something is written or a
+    deadline colour turns."""
     group = request.args.get("group", "open")
     params: dict = {}
     category = arg("category", parse_id)
@@ -129,6 +133,19 @@ def events():
     before = arg("before", _cursor)
     if before:  # keyset paging on (created_at, id): constant cost whatever the page
         params.update(before_at=before[0], before_id=before[1])
+    fragment = is_fragment_request("event-rows")
+    # everything the rows depend on besides the tenant's data: the address, the user's part of the tree
+    parts = (tuple(sorted(request.args.items(multi=True))), fragment, tuple(sorted(current().scope_paths("grid.view"))))
+    rows_html, cats = api.cached_fragment("grid.queue", parts, lambda: _queue_rows(group, params, fragment))
+    if fragment:
+        return rows_html
+    return render_template("grid/events.html", rows_html=rows_html, cats=cats, group=group, args=request.args,
+                           chosen_category=request.args.get("category", ""), **labels())
+
+
+def _queue_rows(group: str, params: dict, fragment: bool):
+    """The queue's rows rendered, the filter's category choices (whole page only), and when the
+    first deadline colour among the rows turns."""
     # scoped users (a grid worker, a community) add their part of the tree to the shared statement
     stmt = scoped(_queue_statement(group if group in STATE_GROUPS or group == "open" else "all", frozenset(params)))
     rows = db.session.execute(stmt, params).all()
@@ -140,17 +157,18 @@ def events():
     names = {r.grid_id: label_beside_parent(r.grid_kind, r.grid_name, r.parent_kind, r.parent_name)
              for r in rows if r.grid_id}
     names.update(grid_labels(i for i, label in names.items() if label is None))
+    turns = [t for r in rows if (t := services.sla_colour_until(r.state, r.stage_deadline,
+                                                                 r.stage_started_at or r.created_at, now))]
     # colour and due times in Python, and plain tuples: the template only places strings
     rows = [(id_, ref_no, title, urgency, state, category_name or "", names.get(grid_id) or grid_name or "",
              services.sla_colour_at(state, deadline, started_at or created_at, now), due, _short(due))
             for id_, ref_no, title, urgency, state, deadline, created_at, started_at, category_name, grid_name, grid_id,
             *_parent in rows for due in (local_dt(deadline, "yyyy-MM-dd'T'HH:mm"),)]
+    html = Markup(render_template("grid/_event_rows.html", rows=rows, group=group, args=request.args,
+                                  next_key=next_key, base_url=tenant_url("grid.events"), **labels()))
     # the filter form's category choices are needed only for the whole page, not for the rows fragment
-    cats = [] if is_fragment_request("event-rows") else [(str(i), name) for i, name in db.session.execute(_category_choices())]
-    return render_page_or_fragment("grid/events.html", "grid/_event_rows.html", "event-rows", rows=rows, cats=cats,
-                                   chosen_category=request.args.get("category", ""), group=group, args=request.args,
-                                   next_key=next_key, base_url=tenant_url("grid.events"),
-                                   **labels())
+    cats = [] if fragment else [(str(i), name) for i, name in db.session.execute(_category_choices())]
+    return (html, cats), min(turns, default=None)
 
 
 NEW_DEFAULTS = {"urgency": "NORMAL", "source": "GRID_PATROL"}
