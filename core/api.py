@@ -67,7 +67,7 @@ __all__ = [
     "hookimpl", "hookspec", "PluginManifest", "PiiField", "Permission", "NavItem", "Widget", "Tab", "SearchHit",
     "JobSpec", "Event", "emit", "settings", "settings_explained",
     # work that reaches people, and the record of it
-    "notify", "path_for", "audit", "rate_limit", "attach_case", "case_number", "case_path",
+    "notify", "path_for", "audit", "rate_limit", "cached_rollup", "attach_case", "case_number", "case_path",
     # pages and forms
     "render_page_or_fragment", "invalid_form", "form_action", "form_data", "is_fragment_request", "see_other", "flash",
     "Refused", "Stale", "sheets", "current_lang", "local_dt", "tenant_url", "keyset_page", "KeysetPage",
@@ -138,6 +138,22 @@ def rate_limit(key: str, limit: int, minutes: int) -> bool:
     Atomic (one upsert), shared by all workers: parallel requests get clean answers, never errors.
     """
     return _throttle.rate_limit(key, limit, minutes)
+
+
+def cached_rollup(name: str, compute, *parts, seconds: int | None = None):
+    """The figures of a ``district_rollup`` view, ``compute()``, shared by every worker and host for
+    ``seconds`` (default ``ROLLUP_CACHE_SECONDS``) when Redis is configured; without it (or when it
+    does not answer) computed every time. The key carries the district, the streets it reads, the
+    language and ``parts`` (say the period's dates as strings), so no district reads another's.
+
+    JSON values only, and what comes back has been through JSON either way: tuples come back as
+    lists, dict keys as strings; turn dates into strings and rows into plain numbers and names in
+    ``compute``. Cache the figures, never the audit row: write that on every request.
+
+        figures = api.cached_rollup("grid.rollup", lambda: count(start, end), start.isoformat(), end.isoformat())
+    """
+    from .shared_redis import cached_rollup as cached
+    return cached(name, parts, compute, seconds)
 
 
 def work_calendar(tenant_id: int | None = None) -> WorkCalendar:
