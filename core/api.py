@@ -25,7 +25,8 @@ from .db import (BigId, TenantScoped, db, get_or_404, lock_for_update, tenant_fk
                  utc_default)
 from .events import Event, emit
 from .events.jobs import JobSpec
-from .migrate_ops import create_tenant_table, drop_tenant_table, id_primary_key, tenant_primary_key
+from .migrate_ops import (add_duplicate_unique, create_tenant_table, drop_duplicate_unique, drop_tenant_table,
+                         id_primary_key, tenant_primary_key)
 from .org import sheets
 from .paging import KeysetPage, keyset_page
 from .org.models import OrgUnit, PartyOrg, Person, ResidentUnit
@@ -58,7 +59,8 @@ __all__ = [
     "client_ip", "users_holding", "Account", "tenant_by_slug", "streets_of", "all_tenants",
     # data
     "db", "TenantScoped", "BigId", "tenant_fk", "tenant_table_args", "utc_default", "get_or_404", "lock_for_update",
-    "create_tenant_table", "drop_tenant_table", "tenant_primary_key", "id_primary_key", "register_model_converters", "example_args",
+    "create_tenant_table", "drop_tenant_table", "tenant_primary_key", "id_primary_key",
+    "drop_duplicate_unique", "add_duplicate_unique", "register_model_converters", "example_args",
     # the organization and people (read them; core's own pages change them)
     "OrgUnit", "Person", "PartyOrg", "ResidentUnit", "org_unit", "person", "ancestors", "path_filter",
     "units_within", "units_serving", "serves", "create_unit", "move_unit", "mask_phone", "mask_id", "unit_label",
