@@ -56,6 +56,7 @@ __all__ = [
     # the request's tenant and what the user may do
     "current", "current_or_none", "has", "can", "TenantContext", "NoTenantContext", "tenant_scope", "acting_in",
     "tenant_slug", "requires", "audience", "step_up", "api_key_required", "presented_key_grants", "district_rollup", "writes_on_get",
+    "cached_rollup",
     "client_ip", "users_holding", "Account", "tenant_by_slug", "streets_of", "all_tenants",
     # data
     "db", "TenantScoped", "BigId", "tenant_fk", "tenant_table_args", "utc_default", "get_or_404", "lock_for_update",
@@ -69,7 +70,7 @@ __all__ = [
     "hookimpl", "hookspec", "PluginManifest", "PiiField", "Permission", "NavItem", "Widget", "Tab", "SearchHit",
     "JobSpec", "Event", "emit", "settings", "settings_explained",
     # work that reaches people, and the record of it
-    "notify", "path_for", "audit", "rate_limit", "cached_rollup", "attach_case", "case_number", "case_path",
+    "notify", "path_for", "audit", "rate_limit", "attach_case", "case_number", "case_path",
     # pages and forms
     "render_page_or_fragment", "invalid_form", "form_action", "form_data", "is_fragment_request", "see_other", "flash",
     "Refused", "Stale", "sheets", "current_lang", "local_dt", "tenant_url", "keyset_page", "KeysetPage",

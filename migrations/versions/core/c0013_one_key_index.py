@@ -6,12 +6,12 @@ dropped, and the composite foreign keys that rested on it are made again on the 
 SQLite keeps it (its key is id alone, and the foreign keys point at the unique index); the models
 declare it for SQLite. See core.migrate_ops.drop_duplicate_unique.
 
-Revision ID: c0012
+Revision ID: c0013
 Revises: c0011
 """
 from core.migrate_ops import add_duplicate_unique, drop_duplicate_unique, tenant_tables_of
 
-revision = "c0012"
+revision = "c0013"
 down_revision = "c0011"
 branch_labels = None
 depends_on = None
