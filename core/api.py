@@ -25,7 +25,8 @@ from .db import (BigId, TenantScoped, db, get_or_404, lock_for_update, tenant_fk
                  utc_default)
 from .events import Event, emit
 from .events.jobs import JobSpec
-from .migrate_ops import create_tenant_table, drop_tenant_table, id_primary_key, tenant_primary_key
+from .migrate_ops import (add_duplicate_unique, create_tenant_table, drop_duplicate_unique, drop_tenant_table,
+                         id_primary_key, tenant_primary_key)
 from .org import sheets
 from .paging import KeysetPage, keyset_page
 from .org.models import OrgUnit, PartyOrg, Person, ResidentUnit
@@ -56,10 +57,12 @@ __all__ = [
     # the request's tenant and what the user may do
     "current", "current_or_none", "has", "can", "TenantContext", "NoTenantContext", "tenant_scope", "acting_in",
     "tenant_slug", "requires", "audience", "step_up", "api_key_required", "presented_key_grants", "district_rollup", "writes_on_get",
+    "cached_rollup",
     "client_ip", "users_holding", "Account", "tenant_by_slug", "streets_of", "all_tenants",
     # data
     "db", "TenantScoped", "BigId", "tenant_fk", "tenant_table_args", "utc_default", "get_or_404", "lock_for_update",
-    "create_tenant_table", "drop_tenant_table", "tenant_primary_key", "id_primary_key", "register_model_converters", "example_args",
+    "create_tenant_table", "drop_tenant_table", "tenant_primary_key", "id_primary_key",
+    "drop_duplicate_unique", "add_duplicate_unique", "register_model_converters", "example_args",
     # the organization and people (read them; core's own pages change them)
     "OrgUnit", "Person", "PartyOrg", "ResidentUnit", "org_unit", "person", "ancestors", "path_filter",
     "units_within", "units_serving", "serves", "create_unit", "move_unit", "mask_phone", "mask_id", "unit_label",
@@ -139,6 +142,22 @@ def rate_limit(key: str, limit: int, minutes: int) -> bool:
     Atomic (one upsert), shared by all workers: parallel requests get clean answers, never errors.
     """
     return _throttle.rate_limit(key, limit, minutes)
+
+
+def cached_rollup(name: str, compute, *parts, seconds: int | None = None):
+    """The figures of a ``district_rollup`` view, ``compute()``, shared by every worker and host for
+    ``seconds`` (default ``ROLLUP_CACHE_SECONDS``) when Redis is configured; without it (or when it
+    does not answer) computed every time. The key carries the district, the streets it reads, the
+    language and ``parts`` (say the period's dates as strings), so no district reads another's.
+
+    JSON values only, and what comes back has been through JSON either way: tuples come back as
+    lists, dict keys as strings; turn dates into strings and rows into plain numbers and names in
+    ``compute``. Cache the figures, never the audit row: write that on every request.
+
+        figures = api.cached_rollup("grid.rollup", lambda: count(start, end), start.isoformat(), end.isoformat())
+    """
+    from .shared_redis import cached_rollup as cached
+    return cached(name, parts, compute, seconds)
 
 
 def work_calendar(tenant_id: int | None = None) -> WorkCalendar:

@@ -68,8 +68,9 @@ class TenantScoped:
     SQLite it is ``id INTEGER PRIMARY KEY``, the rowid, the only column SQLite numbers by itself.
     The mapper's identity stays ``id`` on both: ids come from the table's own sequence (the rowid on
     SQLite) and are unique on their own, so ``session.get``, ``get_or_404`` and ids in URLs are the
-    same everywhere, and ``UNIQUE(tenant_id, id)`` (``tenant_table_args``) is what composite foreign
-    keys point at.
+    same everywhere. Composite foreign keys point at ``(tenant_id, id)``: the primary key on
+    PostgreSQL, ``UNIQUE(tenant_id, id)`` (``tenant_table_args``) on SQLite; the models declare that
+    unique for SQLite, and PostgreSQL does not repeat its key (``drop_duplicate_unique``).
     """
 
     __tenancy__ = "tenant"
@@ -144,6 +145,7 @@ def lock_for_update(stmt):
 
 
 def tenant_table_args(*args):
-    """``__table_args__`` for a tenant table: ``UNIQUE(tenant_id, id)`` first, so composite FKs can point at it."""
+    """``__table_args__`` for a tenant table: ``UNIQUE(tenant_id, id)`` first, so composite FKs can point at it
+    (SQLite; on PostgreSQL the primary key ``(tenant_id, id)`` is that index, and the database leaves it out)."""
     from sqlalchemy import UniqueConstraint
     return (UniqueConstraint("tenant_id", "id"), *args)

@@ -5,7 +5,7 @@
 - a tenant table is created with ``create_tenant_table`` (forced row-level security, policies,
   grants and the ``(tenant_id, id)`` primary key Citus needs on PostgreSQL) and dropped with
   ``drop_tenant_table``, with the import the script needs; one it cannot express is created as
-  written, followed by ``enable_rls`` and ``tenant_primary_key``;
+  written, followed by ``enable_rls``, ``tenant_primary_key`` and ``drop_duplicate_unique``;
 - types of the application's own (``UTCDateTime``) are written as the SQLAlchemy type they store,
   so old scripts do not break when application code moves;
 - scripts are rendered in batch mode, so they also run on SQLite.
@@ -85,6 +85,21 @@ class TenantPrimaryKeyOp(ops.MigrateOperation):
         self.table_name = table_name
 
 
+class DropDuplicateUniqueOp(ops.MigrateOperation):
+    """After ``TenantPrimaryKeyOp``: ``UNIQUE(tenant_id, id)`` dropped where it repeats the key (PostgreSQL)."""
+
+    def __init__(self, table_name):
+        self.table_name = table_name
+
+
+def duplicates_primary_key(obj, type_: str, dialect: str) -> bool:
+    """``UNIQUE(tenant_id, id)`` on PostgreSQL: the models declare it for SQLite, where the key is
+    ``id`` alone; on PostgreSQL the key is ``(tenant_id, id)`` and the database does not repeat it,
+    so comparing models and database leaves it out (``include_object``)."""
+    return (dialect == "postgresql" and type_ == "unique_constraint"
+            and sorted(c.name for c in obj.columns) == ["id", "tenant_id"])
+
+
 @renderers.dispatch_for(CreateTenantTableOp)
 def _render_create(autogen_context, op: CreateTenantTableOp) -> str:
     args = [_render_column(c, autogen_context) for c in op.items if isinstance(c, Column)]
@@ -121,8 +136,14 @@ def _render_tenant_primary_key(autogen_context, op: TenantPrimaryKeyOp) -> str:
     return f"tenant_primary_key({str(op.table_name)!r})"
 
 
+@renderers.dispatch_for(DropDuplicateUniqueOp)
+def _render_drop_duplicate_unique(autogen_context, op: DropDuplicateUniqueOp) -> str:
+    return f"drop_duplicate_unique({str(op.table_name)!r})"
+
+
 HELPERS = {CreateTenantTableOp: "create_tenant_table", DropTenantTableOp: "drop_tenant_table",
-           EnableRlsOp: "enable_rls", TenantPrimaryKeyOp: "tenant_primary_key"}
+           EnableRlsOp: "enable_rls", TenantPrimaryKeyOp: "tenant_primary_key",
+           DropDuplicateUniqueOp: "drop_duplicate_unique"}
 
 
 # --- rewriting what autogenerate found ---------------------------------------------------------
@@ -191,7 +212,8 @@ def _rewrite(container, tenancy: dict) -> None:
         if isinstance(op, ops.CreateTableOp) and _is_tenant(_plain(op.table_name), op.columns, tenancy):
             parts = _split(op)
             if parts is None:
-                out += [op, EnableRlsOp(op.table_name), TenantPrimaryKeyOp(op.table_name)]
+                out += [op, EnableRlsOp(op.table_name), TenantPrimaryKeyOp(op.table_name),
+                        DropDuplicateUniqueOp(op.table_name)]
                 continue
             items, tenant_fks, uniques = parts
             new = CreateTenantTableOp(op.table_name, items, op._namespace_metadata, tenant_fks, (), uniques)

@@ -82,7 +82,8 @@ def tenant_primary_key(*tables: str) -> None:
     numbers by itself; a composite key there would leave new rows without an id. ``id`` stays unique
     on both databases because it comes from the table's own sequence (rowid on SQLite) and nothing
     else writes it, so ``session.get(Model, id)``, ``get_or_404`` and every URL keep working unchanged.
-    Composite foreign keys point at ``UNIQUE(tenant_id, id)``, which stays (models declare it).
+    Composite foreign keys point at ``UNIQUE(tenant_id, id)``, which stays here (models declare it);
+    ``drop_duplicate_unique`` then drops it on PostgreSQL, where the new key is the same index.
     """
     if not _pg():
         return
@@ -112,22 +113,61 @@ def tenant_tables_of(branch: str) -> list[str]:
             and "tenant_id" in {c["name"] for c in inspector.get_columns(t)}]
 
 
+def drop_duplicate_unique(*tables: str) -> None:
+    """PostgreSQL: drop ``UNIQUE(tenant_id, id)`` where the primary key already is ``(tenant_id, id)``
+    (the same index twice, each kept up on every write). Composite foreign keys resting on it are
+    made again, so they rest on the primary key. SQLite keeps it: there the key is ``id`` alone and
+    the composite foreign keys need the unique index (the models declare it for that)."""
+    if not _pg():
+        return
+    for table in tables:
+        if _pk_columns(table) == ["tenant_id", "id"]:
+            for name in _tenant_id_id_uniques(table):
+                _rebuilt_foreign_keys(table, "u", name, f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+
+
+def add_duplicate_unique(*tables: str) -> None:
+    """PostgreSQL: put ``UNIQUE(tenant_id, id)`` back (the downgrade of ``drop_duplicate_unique``),
+    so the primary key can go back to ``id`` alone with the composite foreign keys resting on it."""
+    if not _pg():
+        return
+    from sqlalchemy.sql.elements import conv
+    for table in tables:
+        if not _tenant_id_id_uniques(table):
+            op.create_unique_constraint(conv(f"uq_{table}_tenant_id_id"), table, ["tenant_id", "id"])
+
+
+def _tenant_id_id_uniques(table: str) -> list[str]:
+    import sqlalchemy as sa
+    return [u["name"] for u in sa.inspect(op.get_bind()).get_unique_constraints(table)
+            if sorted(u["column_names"]) == ["id", "tenant_id"]]
+
+
+def _rebuilt_foreign_keys(table: str, kind: str, constraint: str, change: str) -> None:
+    """Run ``change`` on ``table``'s constraint ``constraint`` (of ``kind``: ``p`` or ``u``) with the
+    foreign keys that rest on its index dropped first and made again after (PostgreSQL picks a unique
+    index on the referenced columns when a foreign key is created, and will not drop one in use)."""
+    import sqlalchemy as sa
+    dependent = op.get_bind().execute(sa.text(
+        "SELECT f.conrelid::regclass::text AS owner, f.conname, pg_get_constraintdef(f.oid) AS definition "
+        "FROM pg_constraint f JOIN pg_constraint p ON p.conindid = f.conindid AND p.contype = :kind "
+        "WHERE f.contype = 'f' AND p.conrelid = CAST(:t AS regclass) AND p.conname = :name"),
+        {"t": table, "kind": kind, "name": constraint}).all()
+    for fk in dependent:
+        op.execute(f'ALTER TABLE {fk.owner} DROP CONSTRAINT "{fk.conname}"')
+    op.execute(change)
+    for fk in dependent:
+        op.execute(f'ALTER TABLE {fk.owner} ADD CONSTRAINT "{fk.conname}" {fk.definition}')
+
+
 def _replace_primary_key(table: str, columns: str) -> None:
     """Swap the primary key. A composite foreign key ``(tenant_id, x) → table(tenant_id, id)`` may
     rest on the key's index (PostgreSQL picks any unique index on those columns when it is created),
     so those are dropped first and made again, resting on ``UNIQUE(tenant_id, id)`` or the new key."""
     import sqlalchemy as sa
-    conn = op.get_bind()
-    dependent = conn.execute(sa.text(
-        "SELECT f.conrelid::regclass::text AS owner, f.conname, pg_get_constraintdef(f.oid) AS definition "
-        "FROM pg_constraint f JOIN pg_constraint p ON p.conindid = f.conindid AND p.contype = 'p' "
-        "WHERE f.contype = 'f' AND p.conrelid = CAST(:t AS regclass)"), {"t": table}).all()
-    for fk in dependent:
-        op.execute(f'ALTER TABLE {fk.owner} DROP CONSTRAINT "{fk.conname}"')
-    name = sa.inspect(conn).get_pk_constraint(table)["name"]  # pk_<table>, shortened past 63 characters
-    op.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}", ADD CONSTRAINT "{name}" PRIMARY KEY ({columns})')
-    for fk in dependent:
-        op.execute(f'ALTER TABLE {fk.owner} ADD CONSTRAINT "{fk.conname}" {fk.definition}')
+    name = sa.inspect(op.get_bind()).get_pk_constraint(table)["name"]  # pk_<table>, shortened past 63 characters
+    _rebuilt_foreign_keys(table, "p", name,
+                          f'ALTER TABLE {table} DROP CONSTRAINT "{name}", ADD CONSTRAINT "{name}" PRIMARY KEY ({columns})')
 
 
 def _pk_columns(table: str) -> list[str]:
@@ -136,10 +176,11 @@ def _pk_columns(table: str) -> list[str]:
 
 
 def create_tenant_table(name: str, *columns, tenant_fks: tuple = (), indexes: tuple = (), uniques: tuple = ()) -> None:
-    """Create a tenant table in one call: ``id``, ``tenant_id``, ``UNIQUE(tenant_id, id)``, composite
-    foreign keys ``(tenant_id, col) → table(tenant_id, id)``, tenant-leading indexes and, on
-    PostgreSQL, the primary key ``(tenant_id, id)`` that Citus needs (``PRIMARY KEY (id)`` on SQLite:
-    see ``tenant_primary_key``), forced row-level security with the four policies and runtime grants.
+    """Create a tenant table in one call: ``id``, ``tenant_id``, composite foreign keys
+    ``(tenant_id, col) → table(tenant_id, id)``, tenant-leading indexes and, on PostgreSQL, the
+    primary key ``(tenant_id, id)`` that Citus needs (on SQLite ``PRIMARY KEY (id)``, see
+    ``tenant_primary_key``, and ``UNIQUE(tenant_id, id)`` for the foreign keys to point at), forced
+    row-level security with the four policies and runtime grants.
 
     ``tenant_fks`` holds ``(column, table)`` pairs; ``indexes`` and ``uniques`` hold column tuples
     (``tenant_id`` is put first).
@@ -149,11 +190,10 @@ def create_tenant_table(name: str, *columns, tenant_fks: tuple = (), indexes: tu
     big = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
     # conv(): a name past PostgreSQL's 63 characters is shortened exactly as the models' naming
     # convention shortens it (a long plugin prefix pointing at another long table name)
-    tenant_id_id = sa.UniqueConstraint("tenant_id", "id", name=conv(f"uq_{name}_tenant_id_id"))
-    # PostgreSQL leaves out a UNIQUE that repeats the primary key in CREATE TABLE, so there it is
-    # added afterwards: the models declare it (SQLite needs it) and a table moved by
-    # tenant_primary_key keeps it, so every database has the same constraints
-    constraints = [] if _pg() else [tenant_id_id]
+    # SQLite needs UNIQUE(tenant_id, id) for the composite foreign keys to point at (the models
+    # declare it); on PostgreSQL the primary key is those columns, and a second index would only be
+    # kept up on every write (see drop_duplicate_unique)
+    constraints = [] if _pg() else [sa.UniqueConstraint("tenant_id", "id", name=conv(f"uq_{name}_tenant_id_id"))]
     for cols in uniques:
         cols = ("tenant_id", *[c for c in cols if c != "tenant_id"])
         constraints.append(sa.UniqueConstraint(*cols, name=conv(f"uq_{name}_{'_'.join(cols)}")))
@@ -169,8 +209,6 @@ def create_tenant_table(name: str, *columns, tenant_fks: tuple = (), indexes: tu
                     sa.Column("tenant_id", big, sa.ForeignKey("tenant.id", name=conv(f"fk_{name}_tenant_id_tenant")),
                               nullable=False),
                     *columns, *constraints, *key[1:])
-    if _pg():
-        op.create_unique_constraint(tenant_id_id.name, name, ["tenant_id", "id"])
     for cols in indexes:
         cols = ("tenant_id", *[c for c in cols if c != "tenant_id"])
         op.create_index(conv(f"ix_{name}_{'_'.join(cols)}"), name, list(cols))

@@ -96,3 +96,22 @@ def cached(key: str, seconds: int, compute):
     except errors():
         log.warning("redis cache unavailable; not storing %s", key, exc_info=True)
     return value
+
+
+def cached_rollup(name: str, parts: tuple, compute, seconds: int | None = None):
+    """A district rollup's figures, ``compute()``, shared by every worker for ``seconds`` (default
+    ``ROLLUP_CACHE_SECONDS``) when Redis is configured. The key carries the district, the streets
+    it reads, the language and ``parts``; off a district rollup (one tenant visible) it computes.
+
+    The value always goes through JSON, cached or not, so a page renders the same from either; a
+    value JSON cannot hold (a date, a lazy string, a row) is an error, never silently a string."""
+    from .tenancy.context import cache_key, current
+    from .ui import current_lang
+
+    def fresh():
+        return json.loads(json.dumps(compute(), ensure_ascii=False))
+    if len(current().visible) <= 1:
+        return fresh()
+    if seconds is None:
+        seconds = current_app.config["ROLLUP_CACHE_SECONDS"]
+    return cached(cache_key(name, current_lang(), *parts), seconds, fresh)

@@ -6,7 +6,8 @@ from sqlalchemy import create_engine, pool
 
 import core.models  # noqa: F401  (fills the metadata)
 from core.db import db
-from core.migrate_autogen import belongs, import_models, process_revision_directives, render_item
+from core.migrate_autogen import (belongs, duplicates_primary_key, import_models, process_revision_directives,
+                                  render_item)
 
 config = context.config
 
@@ -36,6 +37,8 @@ def include_name(name, type_, parent_names):
 
 
 def include_object(obj, name, type_, reflected, compare_to):
+    if duplicates_primary_key(obj, type_, context.get_context().dialect.name):
+        return False
     return type_ != "table" or belongs(name, branch, prefix)
 
 

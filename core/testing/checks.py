@@ -42,15 +42,17 @@ def schema_drift(url: str, branch: str, prefix: str | None = None) -> list:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from ..migrate_autogen import belongs
+    from ..migrate_autogen import belongs, duplicates_primary_key
 
     def include_name(name, type_, parent_names):
         return type_ != "table" or belongs(name, branch, prefix)
 
-    def include_object(obj, name, type_, reflected, compare_to):
-        return type_ != "table" or belongs(name, branch, prefix)
-
     engine = create_engine(url)
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        if duplicates_primary_key(obj, type_, engine.dialect.name):
+            return False
+        return type_ != "table" or belongs(name, branch, prefix)
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name,

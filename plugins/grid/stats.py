@@ -109,32 +109,51 @@ def kpis(start: date, end: date, units=None) -> list[Kpi]:
     sent = figures.dispatching(lo, hi, in_scope)
     called = figures.callbacks(lo, hi, in_scope)
     repeated = figures.repeats(lo, hi, in_scope)
-    return [
-        Kpi("cases", _l("本期受理（件）"), cases, 0, _l("本期上报的事件数；合并到其他事件的重复反映不另算一件"), "count"),
-        Kpi("demands", _l("诉求人次"), demands, 0, _l("本期上报事件的诉求人次合计；每合并一条重复反映，主事件加一人次"),
-            "count"),
-        Kpi("due", _l("应结案数"), int(due_n or 0), 0, _l("期限在本期内的事件，不含挂账、不予立案、已合并、已撤销"), "count"),
-        Kpi("on_time", _l("按期结案率"), int(on_time or 0), int(due_n or 0),
-            _l("应结案中按期结案的 ÷ 应结案数（仍未办结的超期事件留在分母中）")),
-        Kpi("closed", _l("结案率"), int(closed or 0), int(due_n or 0), _l("应结案中已结案的 ÷ 应结案数")),
-        Kpi("rework", _l("返工率"), int(reworked or 0), int(checked or 0),
-            _l("本期核查不通过过的事件 ÷ 本期被核查过的事件（按事件计，不按次数）")),
-        Kpi("satisfaction", _l("满意率"), cb.get("satisfied", 0) + cb.get("basic", 0), reached,
-            _l("（满意 + 基本满意）÷ 成功回访数（无法联系的不计入）")),
-        Kpi("in_grid", _l("网格内办结率"), int(in_grid or 0), int(cases_closed or 0),
-            _l("最高层级为网格的已结案事件 ÷ 已结案事件（不含当场答复和现场办结）")),
-        Kpi("resolution", _l("解决率"), int(resolved or 0), int(cases_closed or 0), _l("已解决和部分解决 ÷ 已结案事件")),
-        Kpi("dispatch_accuracy", _l("准确派遣率"), sent["dispatches"] - sent["errors"], sent["dispatches"],
-            _l("1 −（本期因派遣错误而改派的次数 ÷ 本期派遣次数，含改派）")),
-        Kpi("sign_on_time", _l("按时签收率"), sent["signed_in_time"], sent["sign_due"],
-            _l("在签收时限内签收的派遣 ÷ 本期派遣次数（未到时限且尚未签收的不计入；被退回而未签收的算未按时）")),
-        Kpi("callback_rate", _l("回访率"), called["reached"], called["due"],
-            _l("成功回访数 ÷ 应回访数（本期进入待回访的次数；无法联系的不算成功，未到回访时限的不计入）")),
-        Kpi("repeat", _l("重复诉求率"), repeated["repeated"], repeated["closed"],
-            _l("本期结案后被重新办理，或 30 天内在附近又出现同类新事件的 ÷ 本期结案事件（不含当场答复的咨询）")),
-        Kpi("answered", _l("咨询答复数（人次）"), int(answered or 0), 0, _l("当场答复的咨询，按诉求人次合计"), "count"),
-        Kpi("on_spot", _l("现场办结数"), int(on_spot or 0), 0, _l("网格员现场办结的事件数"), "count"),
-    ]
+    return kpi_list({
+        "cases": (cases, 0), "demands": (demands, 0), "due": (int(due_n or 0), 0),
+        "on_time": (int(on_time or 0), int(due_n or 0)), "closed": (int(closed or 0), int(due_n or 0)),
+        "rework": (int(reworked or 0), int(checked or 0)),
+        "satisfaction": (cb.get("satisfied", 0) + cb.get("basic", 0), reached),
+        "in_grid": (int(in_grid or 0), int(cases_closed or 0)), "resolution": (int(resolved or 0), int(cases_closed or 0)),
+        "dispatch_accuracy": (sent["dispatches"] - sent["errors"], sent["dispatches"]),
+        "sign_on_time": (sent["signed_in_time"], sent["sign_due"]), "callback_rate": (called["reached"], called["due"]),
+        "repeat": (repeated["repeated"], repeated["closed"]), "answered": (int(answered or 0), 0),
+        "on_spot": (int(on_spot or 0), 0)})
+
+
+#: every KPI, in the order pages show them: key -> (label, formula, rate or count)
+KPIS = {
+    "cases": (_l("本期受理（件）"), _l("本期上报的事件数；合并到其他事件的重复反映不另算一件"), "count"),
+    "demands": (_l("诉求人次"), _l("本期上报事件的诉求人次合计；每合并一条重复反映，主事件加一人次"), "count"),
+    "due": (_l("应结案数"), _l("期限在本期内的事件，不含挂账、不予立案、已合并、已撤销"), "count"),
+    "on_time": (_l("按期结案率"), _l("应结案中按期结案的 ÷ 应结案数（仍未办结的超期事件留在分母中）"), "rate"),
+    "closed": (_l("结案率"), _l("应结案中已结案的 ÷ 应结案数"), "rate"),
+    "rework": (_l("返工率"), _l("本期核查不通过过的事件 ÷ 本期被核查过的事件（按事件计，不按次数）"), "rate"),
+    "satisfaction": (_l("满意率"), _l("（满意 + 基本满意）÷ 成功回访数（无法联系的不计入）"), "rate"),
+    "in_grid": (_l("网格内办结率"), _l("最高层级为网格的已结案事件 ÷ 已结案事件（不含当场答复和现场办结）"), "rate"),
+    "resolution": (_l("解决率"), _l("已解决和部分解决 ÷ 已结案事件"), "rate"),
+    "dispatch_accuracy": (_l("准确派遣率"), _l("1 −（本期因派遣错误而改派的次数 ÷ 本期派遣次数，含改派）"), "rate"),
+    "sign_on_time": (_l("按时签收率"),
+                     _l("在签收时限内签收的派遣 ÷ 本期派遣次数（未到时限且尚未签收的不计入；被退回而未签收的算未按时）"),
+                     "rate"),
+    "callback_rate": (_l("回访率"), _l("成功回访数 ÷ 应回访数（本期进入待回访的次数；无法联系的不算成功，未到回访时限的不计入）"),
+                      "rate"),
+    "repeat": (_l("重复诉求率"),
+               _l("本期结案后被重新办理，或 30 天内在附近又出现同类新事件的 ÷ 本期结案事件（不含当场答复的咨询）"), "rate"),
+    "answered": (_l("咨询答复数（人次）"), _l("当场答复的咨询，按诉求人次合计"), "count"),
+    "on_spot": (_l("现场办结数"), _l("网格员现场办结的事件数"), "count"),
+}
+
+
+def kpi_list(counts) -> list[Kpi]:
+    """The KPIs from their numerators and denominators by key (as :func:`kpi_counts` gives them)."""
+    return [Kpi(key, label, int(counts[key][0]), int(counts[key][1]), formula, kind)
+            for key, (label, formula, kind) in KPIS.items()]
+
+
+def kpi_counts(kpis: list[Kpi]) -> dict[str, list[int]]:
+    """The numbers of the KPIs alone (plain JSON, to cache), by key."""
+    return {k.key: [k.numerator, k.denominator] for k in kpis}
 
 
 def by_month(start: date, end: date, units=None) -> list[tuple[str, int]]:

@@ -23,6 +23,48 @@ def test_every_table_is_a_tenant_table_with_tenant_keys_or_a_declared_reference_
         assert citus.catalog_problems(conn) == []
         org_unit_pk = inspect(conn).get_pk_constraint("org_unit")["constrained_columns"]
         assert org_unit_pk == ["tenant_id", "id"]
+        assert duplicate_key_indexes(conn) == []
+    finally:
+        conn.close()
+        engine.dispose()
+
+
+_DUPLICATES = """
+SELECT c.relname || '.' || i.relname
+FROM pg_index x JOIN pg_index k ON k.indrelid = x.indrelid AND k.indisprimary AND NOT x.indisprimary
+JOIN pg_class c ON c.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND x.indisunique AND x.indkey::int2[] @> k.indkey::int2[]
+  AND x.indkey::int2[] <@ k.indkey::int2[] AND x.indpred IS NULL AND x.indexprs IS NULL
+ORDER BY 1
+"""
+
+
+def duplicate_key_indexes(conn) -> list[str]:
+    """Unique indexes on exactly the columns of their table's primary key: the same index twice."""
+    return list(conn.execute(text(_DUPLICATES)).scalars())
+
+
+@pytest.mark.postgres
+def test_composite_foreign_keys_hold_on_the_primary_key_alone(pg_database):
+    """With UNIQUE(tenant_id, id) gone on PostgreSQL, a row still cannot point into another tenant."""
+    from sqlalchemy.exc import IntegrityError
+    engine, conn = _owner(pg_database["MIGRATE_DATABASE_URL"])
+    try:
+        with conn.begin() as tx:
+            a, b = (conn.execute(text("INSERT INTO tenant (slug, name, kind, status, is_demo, plugins_rev, created_at) "
+                                      "VALUES (:s, 'K', 'street', 'active', false, 0, now()) RETURNING id"),
+                                 {"s": f"fk-{s}"}).scalar() for s in ("a", "b"))
+            root = conn.execute(text("INSERT INTO org_unit (tenant_id, kind, code, name, path, attrs, "
+                                     "is_central_household, created_at) VALUES (:t, 'street', 'S', 'S', '/', '{}', "
+                                     "false, now()) RETURNING id"), {"t": a}).scalar()
+            child = ("INSERT INTO org_unit (tenant_id, parent_id, kind, code, name, path, attrs, is_central_household, "
+                     "created_at) VALUES (:t, :p, 'community', 'C', 'C', '/c/', '{}', false, now())")
+            conn.execute(text(child), {"t": a, "p": root})  # inside its tenant: fine
+            with pytest.raises(IntegrityError, match="foreign key"):
+                with conn.begin_nested():
+                    conn.execute(text(child), {"t": b, "p": root})  # B's row under A's unit
+            tx.rollback()
     finally:
         conn.close()
         engine.dispose()
@@ -133,9 +175,12 @@ def test_key_migrations_go_down_to_id_keys_and_back_with_rows_in_place(database,
                           "discussion__matter"):
                 assert inspect(conn).get_pk_constraint(table)["constrained_columns"] == ["id"]
                 assert f"{table}: primary key pk_{table} lacks tenant_id" in problems
+                uniques = [u["column_names"] for u in inspect(conn).get_unique_constraints(table)]
+                assert ["tenant_id", "id"] in uniques, f"{table}: the foreign keys' target is back"
         migrate.upgrade(url, plugins=plugins)
         with engine.connect() as conn:
             assert citus.catalog_problems(conn) == []
+            assert duplicate_key_indexes(conn) == []
             assert conn.execute(text("SELECT count(*) FROM org_unit WHERE tenant_id = :t"), {"t": tenant}).scalar() == 1
     finally:
         engine.dispose()

@@ -108,13 +108,25 @@ def restate():
 def rollup():
     """District: the same report over its streets (read-only, audited)."""
     start, end = _period(two_years=True)
-    result = stats.buckets(start, end)
+    card = api.is_fragment_request("widget-grid-rollup")  # the dashboard's card shows the buckets alone
+    figures = api.cached_rollup("grid.rollup", lambda: _rollup_figures(start, end, card), start.isoformat(),
+                                end.isoformat(), "card" if card else "page")
+    result = figures["buckets"]
     audit.record("district.rollup", "grid_event", None, endpoint="grid.rollup",
                  streets=[s.slug for s in g.rollup_streets], buckets=sum(v["solved"] for v in result.values()))
     db.session.commit()
+    kpis = stats.kpi_list(figures["kpis"]) if "kpis" in figures else []
     return render_page_or_fragment("grid/stats.html", "grid/_rollup_card.html", "widget-grid-rollup", start=start,
-                                   end=end, buckets=result, kpis=stats.kpis(start, end),
-                                   months=stats.by_month(start, end), streets=g.rollup_streets, **labels())
+                                   end=end, buckets=result, kpis=kpis, months=figures.get("months", []),
+                                   streets=g.rollup_streets, **labels())
+
+
+def _rollup_figures(start: date, end: date, card: bool) -> dict:
+    """The district's figures over its streets, as plain JSON to share between workers."""
+    if card:
+        return {"buckets": stats.buckets(start, end)}
+    return {"buckets": stats.buckets(start, end), "kpis": stats.kpi_counts(stats.kpis(start, end)),
+            "months": stats.by_month(start, end)}
 
 
 @requires("grid.shared.view")
