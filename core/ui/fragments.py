@@ -78,7 +78,13 @@ def _stamp(conn):
         conn.exec_driver_sql(f"INSERT INTO {STAMP_TABLE} (tenant_id, stamp) SELECT id, {stamp} FROM tenant "
                              f"WHERE id NOT IN (SELECT tenant_id FROM {STAMP_TABLE})")
         return
+    ctx = _current.get()
     for tenant_id in sorted(wrote):  # ints from the context, never from a request
+        if conn.dialect.name == "postgresql" and (ctx is None or ctx.active != tenant_id):
+            # written while acting in another tenant (a district's read in a street's audit log):
+            # row-level security lets the stamp be changed only as that tenant; the setting is
+            # transaction-local and the transaction ends here
+            conn.exec_driver_sql(f"SELECT set_config('jiceng.active_tenant', '{int(tenant_id)}', true)")
         done = conn.exec_driver_sql(f"UPDATE {STAMP_TABLE} SET stamp = {stamp} WHERE tenant_id = {int(tenant_id)}")
         if done.rowcount == 0:
             conn.exec_driver_sql(f"INSERT INTO {STAMP_TABLE} (tenant_id, stamp) VALUES ({int(tenant_id)}, {stamp})")
