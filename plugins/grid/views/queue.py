@@ -136,15 +136,12 @@ def events():
     fragment = is_fragment_request("event-rows")
     # everything the rows depend on besides the tenant's data: the address, the user's part of the tree
     parts = (tuple(sorted(request.args.items(multi=True))), fragment, tuple(sorted(current().scope_paths("grid.view"))))
-    rows_html, cats = api.cached_fragment("grid.queue", parts, lambda: _queue_rows(group, params, fragment))
-    if fragment:
-        return rows_html
-    return render_template("grid/events.html", rows_html=rows_html, cats=cats, group=group, args=request.args,
-                           chosen_category=request.args.get("category", ""), **labels())
+    html = api.cached_fragment("grid.queue", parts, lambda: _queue_html(group, params, fragment))
+    return html if fragment else render_template("grid/events.html", main_html=html)
 
 
-def _queue_rows(group: str, params: dict, fragment: bool):
-    """The queue's rows rendered, the filter's category choices (whole page only), and when the
+def _queue_html(group: str, params: dict, fragment: bool):
+    """The queue's rows rendered (with the filters around them for the whole page), and when the
     first deadline colour among the rows turns."""
     # scoped users (a grid worker, a community) add their part of the tree to the shared statement
     stmt = scoped(_queue_statement(group if group in STATE_GROUPS or group == "open" else "all", frozenset(params)))
@@ -166,9 +163,11 @@ def _queue_rows(group: str, params: dict, fragment: bool):
             *_parent in rows for due in (local_dt(deadline, "yyyy-MM-dd'T'HH:mm"),)]
     html = Markup(render_template("grid/_event_rows.html", rows=rows, group=group, args=request.args,
                                   next_key=next_key, base_url=tenant_url("grid.events"), **labels()))
-    # the filter form's category choices are needed only for the whole page, not for the rows fragment
-    cats = [] if fragment else [(str(i), name) for i, name in db.session.execute(_category_choices())]
-    return (html, cats), min(turns, default=None)
+    if not fragment:  # the filter form's category choices are needed only for the whole page
+        cats = [(str(i), name) for i, name in db.session.execute(_category_choices())]
+        html = Markup(render_template("grid/_events_main.html", rows_html=html, cats=cats, group=group,
+                                      args=request.args, chosen_category=request.args.get("category", ""), **labels()))
+    return html, min(turns, default=None)
 
 
 NEW_DEFAULTS = {"urgency": "NORMAL", "source": "GRID_PATROL"}
