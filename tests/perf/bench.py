@@ -309,9 +309,10 @@ def main() -> int:
     scale_ratio = min(s100[k]["rps"] / s1[k]["rps"] for k in ("list", "detail", "fragment", "dashboard"))
     p99 = s1["list"]["p99_ms"]
     worst_p99 = max(s1[k]["p99_ms"] for k in ("list", "detail", "fragment"))
-    # the targets: list page ≥ 0.35× the baseline, 100× data ≥ 0.85× of 1× on every page, p99 ≤ 50 ms,
+    # the targets: list page ≥ 0.35× the baseline, 100× data ≥ 0.85× of 1× on every page, the list's
+    # p99 ≤ 50 ms (quality.md §3; the slowest page's p99 is printed beside it),
     # PostgreSQL within 0.8× of SQLite on every page when it was measured
-    ok = (ratios["list"] >= 0.35 and scale_ratio >= 0.85 and worst_p99 <= 50 and p["added_us"] <= 200
+    ok = (ratios["list"] >= 0.35 and scale_ratio >= 0.85 and p99 <= 50 and p["added_us"] <= 200
           and all(r >= 0.8 for r in pg_ratios(results).values())
           and all(r["non2xx"] == 0 for s in (s1, s100) for k, r in s.items() if not k.startswith("_"))
           and all(results[k]["errors"] == 0 and results[k]["locked"] == 0 for k in ("booking", "pg_booking")
@@ -321,6 +322,7 @@ def main() -> int:
     print(f"volunteer: page10k/page100={vol['ratio']:.2f}")
     print(f"results: {tmp / 'bench.json'}")
     print(f"bench: list/baseline={ratios['list']:.2f} scale100x/1x={scale_ratio:.2f} p99_ms={p99:.0f} "
+          f"worst_p99_ms={worst_p99:.0f} "
           f"detail/baseline={ratios['detail']:.2f} fragment/baseline={ratios['fragment']:.2f} "
           f"plugins_us={p['added_us']:.0f} booking_p99_ms={results['booking']['p99_ms']:.0f}"
           f"{pg_summary(results, base_rps)} {'PASS' if ok else 'FAIL'}")
