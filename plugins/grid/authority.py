@@ -149,8 +149,9 @@ def _category(event: GridEvent) -> Category:
 
 
 def _summons_open(event: GridEvent) -> str | None:
-    """A case cannot close while a mandatory summons (吹哨) is unanswered."""
-    waiting = unanswered_mandatory(event.id)
+    """A case cannot close while a mandatory summons (吹哨) is unanswered (only L1/L2 summon, so
+    an event never raised has none to look up)."""
+    waiting = unanswered_mandatory(event.id) if event.max_level >= 1 else []
     return _("%(u)s 是必须到场的吹哨单位，尚未反馈，不能办结", u="、".join(waiting)) if waiting else None
 
 
