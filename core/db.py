@@ -127,6 +127,19 @@ def is_unavailable(exc: BaseException) -> bool:
     return (getattr(orig, "sqlite_errorname", None) or "").startswith(_SQLITE_UNAVAILABLE)
 
 
+def unwritable_reason(exc: BaseException) -> str | None:
+    """``"read-only"`` or ``"full"`` when SQLite refused a write because its file (its folder, its
+    filesystem, or a read-only open) cannot be written or the disk is full; else ``None``. Retrying
+    does not help: an administrator must act, and the request changed nothing (its transaction is
+    rolled back as a whole)."""
+    if not isinstance(exc, OperationalError):
+        return None
+    name = getattr(exc.orig, "sqlite_errorname", None) or ""
+    if name.startswith("SQLITE_READONLY"):
+        return "read-only"
+    return "full" if name == "SQLITE_FULL" else None
+
+
 def is_postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
 

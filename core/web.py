@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
 from . import clock
-from .db import db, is_unavailable, write_transaction
+from .db import db, is_unavailable, unwritable_reason, write_transaction
 from .fields import MAX_ID
 from .plugins.gate import ModuleOff, refuse_off
 from .plugins.manager import hooks_for
@@ -322,14 +322,26 @@ class ModulePaused(ServiceUnavailable):
         self.retry_after = max(1, int((paused.until - clock.utcnow()).total_seconds()))
 
 
+class DatabaseUnwritable(ServiceUnavailable):
+    """A 503 for a write the database refused (read-only file, full disk): nothing was saved, and only
+    an administrator can fix it, so the page says so instead of "try again later"."""
+
+    def __init__(self, reason: str):
+        from flask_babel import gettext
+        super().__init__(description=f"database {reason}")
+        self.message = gettext("数据未能保存")
+        cause = gettext("数据库文件处于只读状态") if reason == "read-only" else gettext("服务器磁盘空间已满")
+        self.detail = gettext("%(cause)s，本次操作没有做任何更改。请联系系统管理员处理后再试。", cause=cause)
+
+
 def _http_error(exc: HTTPException):
     from flask_babel import gettext
     status = exc.code or 500
     if status in (301, 302, 303, 307, 308):
         return exc
-    told = isinstance(exc, (NotAllowed, ModulePaused, ModuleOff))  # a reason the user should read
+    told = isinstance(exc, (NotAllowed, ModulePaused, ModuleOff, DatabaseUnwritable))  # a reason to read
     message = exc.message if told else str(MESSAGES.get(status, exc.name))
-    detail = exc.detail if isinstance(exc, ModulePaused) else None
+    detail = exc.detail if isinstance(exc, (ModulePaused, DatabaseUnwritable)) else None
     answer = getattr(view_function(), "_api_answer", None)
     if answer is not None:  # an api rule answers in its own format; a keyless POST lacks its key
         from .auth.apikeys import missing_key_message
@@ -367,10 +379,13 @@ def _server_error(exc: Exception):
 
 
 def _database_error(exc: Exception):
-    """The database is down or restarting: 503 with Retry-After and the error page, not 500."""
-    if not is_unavailable(exc):
+    """The database is down or restarting: 503 with Retry-After and the error page, not 500. A write it
+    refused (read-only file, full disk): 503 saying nothing was saved and whom to tell."""
+    reason = unwritable_reason(exc)
+    if not is_unavailable(exc) and reason is None:
         return _server_error(exc)
-    log.error("database unavailable, request %s: %s", g.get("request_id"), str(exc).splitlines()[0][:200])
+    log.error("database %s, request %s: %s", f"refused the write ({reason})" if reason else "unavailable",
+              g.get("request_id"), str(exc).splitlines()[0][:200])
     try:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection is already gone
@@ -378,6 +393,8 @@ def _database_error(exc: Exception):
     # the page is drawn as for a visitor: the account, its tenant and their menus need the database
     g.user = g.tenant = None
     _current.set(None)
+    if reason is not None:
+        return make_response(_http_error(DatabaseUnwritable(reason)))
     resp = make_response(_http_error(ServiceUnavailable()))
     resp.headers["Retry-After"] = str(RETRY_AFTER)
     return resp

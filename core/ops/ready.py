@@ -4,8 +4,15 @@ A server whose code is newer than its schema (a deploy that skipped ``jiceng db 
 installed without its migrations) would fail on its first query of a new column: it reports "not
 ready" instead, naming the branches that are behind, so the load balancer keeps sending traffic to
 the hosts that are.
+
+On SQLite it also reports a database that would refuse every write (``"database": "read-only"`` or
+``"full"``), read from cheap facts: a read-only open, a read-only filesystem or file, the disk's free
+space and SQLite's own page limit.
 """
 from __future__ import annotations
+
+import os
+import shutil
 
 from flask import current_app
 from sqlalchemy import inspect, text
@@ -30,6 +37,28 @@ def expected_heads() -> dict[str, tuple[set[str], set[str]]]:
     return cached
 
 
+#: below this many free bytes on the database's filesystem, the next write may fail: "full"
+MIN_FREE_BYTES = 1 << 20
+
+
+def sqlite_write_problem(conn) -> str | None:
+    """Why every write to this SQLite database would fail now (``"read-only"``, ``"full"``), else ``None``."""
+    query = conn.engine.url.query
+    if query.get("mode") == "ro" or str(query.get("immutable", "")).lower() in ("1", "true", "yes"):
+        return "read-only"
+    path = conn.execute(text("PRAGMA database_list")).first()[2]
+    if path:  # "" for a database in memory
+        folder = os.path.dirname(path)
+        if (os.statvfs(folder).f_flag & os.ST_RDONLY or not os.access(path, os.W_OK)
+                or not os.access(folder, os.W_OK)):  # the journal is written beside the file
+            return "read-only"
+        if shutil.disk_usage(folder).free < MIN_FREE_BYTES:
+            return "full"
+    pages, limit, free = (conn.execute(text(f"PRAGMA {p}")).scalar()
+                          for p in ("page_count", "max_page_count", "freelist_count"))
+    return "full" if pages >= limit and not free else None
+
+
 def report() -> tuple[dict, bool]:
     """``({"status": ..., "database": ..., "migrations": {branch: {...}}, "behind": [...]}, ready)``."""
     heads = expected_heads()
@@ -45,6 +74,7 @@ def report() -> tuple[dict, bool]:
             body["migrations"][branch] = {"current": sorted(current), "head": sorted(head), "state": state}
             if state != "up to date":
                 body["behind"].append(branch)
+        problem = sqlite_write_problem(conn) if conn.dialect.name == "sqlite" else None
     except Exception as exc:  # noqa: BLE001 - readiness reports what is wrong, never raises
         db.session.rollback()
         body.update(status="unavailable", database="unavailable" if is_unavailable(exc) else "error",
@@ -52,6 +82,10 @@ def report() -> tuple[dict, bool]:
         return body, False
     finally:
         db.session.rollback()
+    if problem is not None:
+        body.update(status=f"database {problem}: every write fails; free the disk or make the file writable",
+                    database=problem)
+        return body, False
     if body["behind"]:
         states = {b: body["migrations"][b]["state"] for b in body["behind"]}
         advice = "run `jiceng db upgrade`" if "behind" in states.values() else "deploy the code that migrated it"
