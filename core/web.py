@@ -384,8 +384,9 @@ def _database_error(exc: Exception):
     reason = unwritable_reason(exc)
     if not is_unavailable(exc) and reason is None:
         return _server_error(exc)
+    cause = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0][:200]
     log.error("database %s, request %s: %s", f"refused the write ({reason})" if reason else "unavailable",
-              g.get("request_id"), str(exc).splitlines()[0][:200])
+              g.get("request_id"), cause)
     try:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection is already gone
