@@ -51,6 +51,8 @@ def _after_begin(session, transaction, connection):
 
 
 def _forget(conn, *_args) -> None:
+    if conn.invalidated:  # the server dropped it (a restart): asking for its info would raise and hide
+        return            # why; the next transaction begins on a new connection, with nothing set
     conn.info.pop(APPLIED, None)
 
 
