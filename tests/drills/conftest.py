@@ -146,3 +146,12 @@ def sqlite_integrity(database: dict) -> str:
         return conn.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
         conn.close()
+
+
+def balances(rows: Rows, tenant_id: int) -> dict[int, int]:
+    """Each volunteer's cached points balance (0.01-point units) in a tenant."""
+    with rows.engine.connect() as conn:
+        return dict(conn.execute(text(
+            "SELECT a.owner_id, b.balance FROM volunteer__account a JOIN volunteer__balance b ON "
+            "b.tenant_id = a.tenant_id AND b.account_id = a.id WHERE a.tenant_id = :t AND a.owner_type = 'volunteer' "
+            "AND a.kind = 'member' AND a.currency = 'POINTS'"), {"t": tenant_id}).all())
