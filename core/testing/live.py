@@ -81,13 +81,15 @@ class Gunicorn:
         return self.errors.read_text(errors="replace")
 
     def stop(self) -> None:
-        import subprocess
-        self.proc.terminate()
+        """End the master and its workers at once (SIGKILL to the group this server leads): the load has
+        stopped, and a graceful exit spends seconds of CPU tearing the app down in every worker."""
+        import os
+        import signal
         try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(15)
 
 
 @contextmanager
