@@ -394,8 +394,7 @@ def _database_error(exc: Exception):
     # the page is drawn as for a visitor: the account, its tenant and their menus need the database
     g.user = g.tenant = None
     _current.set(None)
-    if reason is not None:
-        return make_response(_http_error(DatabaseUnwritable(reason)))
-    resp = make_response(_http_error(ServiceUnavailable()))
-    resp.headers["Retry-After"] = str(RETRY_AFTER)
+    resp = make_response(_http_error(DatabaseUnwritable(reason) if reason else ServiceUnavailable()))
+    if reason is None:  # a restart ends by itself; a full disk waits for the administrator
+        resp.headers["Retry-After"] = str(RETRY_AFTER)
     return resp
