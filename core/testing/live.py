@@ -37,6 +37,7 @@ class Gunicorn:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.base = f"http://127.0.0.1:{self.port}"
+        Path(folder).mkdir(parents=True, exist_ok=True)
         self.errors = Path(folder) / "gunicorn-error.log"
         environment = {**os.environ, "JICENG_DATABASE_URL": database["SQLALCHEMY_DATABASE_URI"],
                        "JICENG_MIGRATE_DATABASE_URL": database["MIGRATE_DATABASE_URL"], "JICENG_WORKERS": str(workers),

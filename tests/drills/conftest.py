@@ -128,6 +128,20 @@ class Rows:
         return found
 
 
+def undelivered_after_sweep(app, rows: Rows, tenant_id: int) -> int:
+    """Run the outbox sweep for the tenant as if every retry were due (what the scheduler does within a
+    minute): the events a cut-short request or the outage left undelivered go out now. Returns how many
+    are still neither delivered nor given up on (an event lost between its write and its delivery)."""
+    from datetime import timedelta
+
+    from core import clock
+    from core.events.dispatch import sweep
+    with app.app_context():
+        sweep(now=clock.utcnow() + timedelta(hours=1), tenants=[tenant_id])
+    return rows.scalars("SELECT count(*) FROM event_outbox WHERE tenant_id = :t AND dispatched_at IS NULL",
+                        t=tenant_id)[0]
+
+
 def ledger_verified(app, slug: str) -> str:
     """``jiceng volunteer ledger verify --tenant <slug>``: its output, once it exits 0."""
     result = app.test_cli_runner().invoke(args=["volunteer", "ledger", "verify", "--tenant", slug])

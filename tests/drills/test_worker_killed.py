@@ -1,5 +1,7 @@
-"""Drill: a gunicorn worker killed with SIGKILL in the middle of writes. Nothing a person was told
-was saved goes missing, nothing is left half-written, and gunicorn puts a new worker in its place."""
+"""Drill: a gunicorn worker killed with SIGKILL in the middle of writes, again and again, then the whole
+server (master and workers) at once. Nothing a person was told was saved goes missing, nothing is left
+half-written, gunicorn puts a new worker in each killed one's place, and a server started again on the
+same database serves at once."""
 from __future__ import annotations
 
 import os
@@ -10,12 +12,13 @@ import time
 
 from core.testing.live import Browser, gunicorn
 
-from .conftest import Rows, adjust_form, event_form, ledger_verified, seconds, sqlite_integrity
+from .conftest import (Rows, adjust_form, event_form, ledger_verified, seconds, sqlite_integrity,
+                       undelivered_after_sweep)
 
 CLIENTS = 3
 
 
-def test_a_worker_killed_mid_write_loses_nothing_answered_and_leaves_nothing_half_written(
+def test_killed_workers_and_a_killed_server_lose_no_answered_write_and_leave_nothing_half_written(
         app, database, make_street, tmp_path):
     street = make_street(volunteers=3)
     slug = street.tenant.slug
@@ -42,8 +45,9 @@ def test_a_worker_killed_mid_write_loses_nothing_answered_and_leaves_nothing_hal
                          adjust_form(marker))):
                     try:
                         outcomes[(kind, marker)] = browser.post(path, form)[0]
-                    except OSError:  # the worker died with the request: no answer, outcome unknown
+                    except OSError:  # the worker died with the request (or the server is gone): no answer
                         outcomes[(kind, marker)] = "cut"
+                        time.sleep(0.05)
 
         threads = [threading.Thread(target=work, args=(n,), daemon=True) for n in range(CLIENTS)]
         for t in threads:
@@ -67,15 +71,21 @@ def test_a_worker_killed_mid_write_loses_nothing_answered_and_leaves_nothing_hal
                 while victim in server.workers() or len(server.workers()) < 2:
                     assert time.monotonic() < replaced, "gunicorn did not replace the killed worker:\n" + server.log()
                     time.sleep(0.05)
+            # gunicorn replaced every killed worker, and they serve
+            assert server.proc.poll() is None and len(server.workers()) == 2
+            assert not set(killed) & set(server.workers())
+            answered_before = sum(1 for s in outcomes.values() if s == 303)
+            while sum(1 for s in outcomes.values() if s == 303) < answered_before + 3:
+                assert time.monotonic() < deadline + 120, "the new workers answer no write"
+                time.sleep(0.05)
+            server.stop()  # now the whole server, master and workers, mid-write: a power cut
         finally:
             stop.set()
             for t in threads:
                 t.join(60)
 
-        # gunicorn replaced every killed worker and serves again, reads and writes
-        assert server.proc.poll() is None and len(server.workers()) == 2
-        assert not set(killed) & set(server.workers())
-        after = Browser(server.base)
+    with gunicorn(database, tmp_path / "again") as again:  # started again on the same database
+        after = Browser(again.base)
         after.login(street.clerk, f"/t/{slug}/grid/")
         assert after.post(f"/t/{slug}/grid/", event_form(street, "演练之后"))[0] == 303
 
@@ -89,7 +99,8 @@ def test_a_worker_killed_mid_write_loses_nothing_answered_and_leaves_nothing_hal
         assert {m for kind, m in answered if kind == "adjust"} <= memos
         assert "演练之后" in titles
         assert rows.half_written(street.tenant.id) == []
+        assert undelivered_after_sweep(app, rows, street.tenant.id) == 0
     assert "ok:" in ledger_verified(app, slug)
     assert sqlite_integrity(database) in ("ok", "n/a")
-    print(f"drill: {len(killed)} workers killed, {len(answered)} writes answered and all present, "
-          f"{len(cut)} cut short (each either whole or absent)")
+    print(f"drill: {len(killed)} workers killed, then the whole server, {len(answered)} writes answered and all present, "
+          f"{len(cut)} unanswered (each either whole or absent)")
