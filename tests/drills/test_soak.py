@@ -14,7 +14,8 @@ import time
 
 from core.testing.live import Browser, gunicorn
 
-from .conftest import Rows, adjust_form, balances, event_form, ledger_verified, seconds, sqlite_integrity
+from .conftest import (Rows, adjust_form, balances, event_form, ledger_verified, seconds, sqlite_integrity,
+                       undelivered_after_sweep)
 
 STREETS = 3
 CLIENTS = 4
@@ -100,6 +101,7 @@ def test_a_soak_over_several_streets_ends_balanced_and_with_no_row_in_another_st
                     awarded[k][e[6][0]] += e[6][1] * 100  # whole points, kept in 0.01-point units
             assert balances(rows, s.tenant.id) == {v: p for v, p in awarded[k].items() if p}
             assert rows.half_written(s.tenant.id) == []
+            assert undelivered_after_sweep(app, rows, s.tenant.id) == 0
             assert canary in titles if k == 0 else canary not in titles
         assert rows.cross_tenant() == []
     for s in streets:
