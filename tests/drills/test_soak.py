@@ -1,5 +1,5 @@
 """Drill: a bounded soak. Several people in several streets read and write at once for a while
-(``JICENG_SOAK_SECONDS``, default 40; set 300 for the few minutes of a release check), under gunicorn
+(``JICENG_SOAK_SECONDS``, default 35; set 300 for the few minutes of a release check), under gunicorn
 as deployed — two worker processes, so writes really contend across processes as they do in
 production, which threads on one test client would not show. At the end every write a person was
 told was saved is there, in its own street only; every volunteer's balance is what they were
@@ -25,7 +25,7 @@ def test_a_soak_over_several_streets_ends_balanced_and_with_no_row_in_another_st
         app, database, make_street, tmp_path):
     streets = [make_street(volunteers=2, name=f"浸泡街道{n}") for n in range(STREETS)]
     canary = f"金丝雀{secrets.token_hex(4)}"
-    duration = seconds("JICENG_SOAK_SECONDS", 40)
+    duration = seconds("JICENG_SOAK_SECONDS", 35)
     with gunicorn(database, tmp_path) as server:
         home = streets[0].tenant.slug
         writer = Browser(server.base)
