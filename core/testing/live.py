@@ -1,8 +1,21 @@
-"""The test app served over real HTTP on a free local port, one thread per request."""
+"""The test app served over real HTTP on a free local port: in this process, one thread per request
+(``serve``), or under gunicorn as deployed (``gunicorn``); ``Browser`` is a person using it over HTTP."""
 from __future__ import annotations
 
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from contextlib import contextmanager
+from pathlib import Path
 
 from werkzeug.serving import make_server
 
@@ -27,11 +40,6 @@ class Gunicorn:
     live workers, ``log()`` what it wrote to stderr."""
 
     def __init__(self, database: dict, folder, workers: int = 2, **env):
-        import os
-        import socket
-        import subprocess
-        import sys
-        from pathlib import Path
         root = Path(__file__).resolve().parents[2]
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -51,8 +59,6 @@ class Gunicorn:
 
     def wait_ready(self, seconds: float = 180) -> None:
         """Until every worker is up and /healthz answers (a wait, not a speed limit: a busy machine boots slowly)."""
-        import time
-        import urllib.request
         deadline = time.monotonic() + seconds
         while True:
             assert self.proc.poll() is None, self.log()[-3000:]
@@ -67,7 +73,6 @@ class Gunicorn:
 
     def workers(self) -> list[int]:
         """Pids of the master's live children (its workers), read from /proc."""
-        from pathlib import Path
         pids = []
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
@@ -84,8 +89,6 @@ class Gunicorn:
     def stop(self) -> None:
         """End the master and its workers at once (SIGKILL to the group this server leads): the load has
         stopped, and a graceful exit spends seconds of CPU tearing the app down in every worker."""
-        import os
-        import signal
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -110,8 +113,6 @@ class Browser:
     connection the server dropped raises ``OSError``."""
 
     def __init__(self, base: str, timeout: float = 30):
-        import http.cookiejar
-        import urllib.request
 
         class NoRedirect(urllib.request.HTTPRedirectHandler):
             def redirect_request(self, *args, **kwargs):
@@ -121,10 +122,6 @@ class Browser:
                                                   NoRedirect())
 
     def request(self, method: str, path: str, data: dict | None = None, **headers):
-        import re
-        import urllib.error
-        import urllib.parse
-        import urllib.request
         body = None
         if data is not None:
             body = urllib.parse.urlencode({**data, "csrf_token": self.csrf}).encode()
