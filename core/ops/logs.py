@@ -12,20 +12,34 @@ import sys
 import time
 
 from flask import Flask, g, has_request_context, request
+from sqlalchemy import inspect
 
 #: attributes every LogRecord has; anything else passed with ``extra=`` is written as a field
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
+def _loaded(row, attr: str):
+    """A row's attribute without a query: after a commit or a rollback its attributes are expired, and
+    reading one would load it from a database that may be down just then (a log line, or the access
+    line written at the end of the request, must not turn a 503 into a 500)."""
+    if row is None:
+        return None
+    state = inspect(row, raiseerr=False)
+    if state is None:  # not a mapped row
+        return getattr(row, attr, None)
+    if attr == "id" and state.identity:
+        return state.identity[0]
+    return state.dict.get(attr)
+
+
 def request_fields() -> dict:
-    """The request being served, as log fields (empty outside a request)."""
+    """The request being served, as log fields (empty outside a request); never queries the database."""
     if not has_request_context():
         return {}
-    tenant = g.get("tenant")
-    user = g.get("user")
+    tenant, user = g.get("tenant"), g.get("user")
     rule = request.url_rule
-    return {"request_id": g.get("request_id"), "tenant": getattr(tenant, "slug", None) or g.get("tenant_slug"),
-            "tenant_id": getattr(tenant, "id", None), "user_id": getattr(user, "id", None),
+    return {"request_id": g.get("request_id"), "tenant": g.get("tenant_slug") or _loaded(tenant, "slug"),
+            "tenant_id": _loaded(tenant, "id"), "user_id": _loaded(user, "id"),
             "route": rule.rule if rule is not None else None, "method": request.method}
 
 

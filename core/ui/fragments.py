@@ -67,6 +67,8 @@ def _note_write(conn, _cursor, statement, _parameters, _context, _executemany):
 @event.listens_for(Engine, "commit")
 def _stamp(conn):
     """Give every tenant this transaction wrote a new stamp, before the commit that makes it true."""
+    if conn.invalidated:  # the connection is gone: the commit fails and says why
+        return
     wrote = conn.info.pop(WROTE, None)
     if not wrote:
         return
@@ -91,6 +93,8 @@ def _stamp(conn):
 
 
 def _forget(conn, *_args) -> None:
+    if conn.invalidated:  # the server dropped it (a restart): asking for its info would raise and hide
+        return            # why; its transaction wrote nothing that stays
     conn.info.pop(WROTE, None)
 
 

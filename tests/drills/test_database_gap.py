@@ -102,6 +102,7 @@ def test_requests_in_a_database_gap_fail_cleanly_and_the_same_workers_recover(ap
         assert server.workers() == workers  # the same workers: nothing was restarted
         status, _, body = Browser(server.base).get("/readyz")
         assert status == 200, body
+        assert "unhandled error" not in server.log() and "Error handling request" not in server.log()
 
     statuses = {}
     for a in answers:

@@ -79,6 +79,7 @@ def test_a_soak_over_several_streets_ends_balanced_and_with_no_row_in_another_st
         for t in threads:
             t.join(60)
         assert len(server.workers()) == 2
+        assert "unhandled error" not in server.log() and "Error handling request" not in server.log()
 
     statuses: dict = {}
     for entry in log:
