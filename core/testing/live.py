@@ -52,9 +52,11 @@ class Gunicorn:
                        "JICENG_SCHEDULER_SECONDS": "0", "JICENG_INSTANCE": str(folder), "JICENG_ARGON2_CHEAP": "1",
                        "PYTHONPATH": str(root), **env}
         gunicorn = Path(sys.executable).with_name("gunicorn")
-        self.proc = subprocess.Popen([str(gunicorn), "-c", "deploy/gunicorn.conf.py", "-b", f"127.0.0.1:{self.port}",
-                                      "--access-logfile", "/dev/null", "core:create_app()"], cwd=root, env=environment,
-                                     stdout=subprocess.DEVNULL, stderr=self.errors.open("wb"), start_new_session=True)
+        with self.errors.open("wb") as errors:  # the server keeps its own copy of the file
+            self.proc = subprocess.Popen([str(gunicorn), "-c", "deploy/gunicorn.conf.py", "-b",
+                                          f"127.0.0.1:{self.port}", "--access-logfile", "/dev/null", "core:create_app()"],
+                                         cwd=root, env=environment, stdout=subprocess.DEVNULL, stderr=errors,
+                                         start_new_session=True)
         self.count = workers
 
     def wait_ready(self, seconds: float = 180) -> None:
