@@ -105,23 +105,44 @@ def tab_items() -> list:
 _NAV_HTML: dict[tuple, Markup] = {}
 
 
+def _shell_key(ctx) -> tuple:
+    """What the navigation depends on: tenant, plugins, permissions, language, page."""
+    perms = frozenset(p for grant in ctx.grants for p in grant.permissions)
+    return (ctx.active, ctx.plugins_rev, ctx.kind, ctx.enabled, perms, current_lang(), request.endpoint,
+            getattr(g, "tenant_slug", None), request.script_root)
+
+
+def _kept(key: tuple, render) -> Markup:
+    html = _NAV_HTML.get(key)
+    if html is None:
+        html = Markup(render())
+        if len(_NAV_HTML) > 20_000:
+            _NAV_HTML.clear()
+        _NAV_HTML[key] = html
+    return html
+
+
 def nav_html() -> Markup:
     """The rendered navigation groups, kept per (tenant, plugins, permissions, language, page):
     the same few variants are served again and again, and rendering them was a fifth of a page."""
     ctx = current_or_none()
     if ctx is None or ctx.hooks is None:
         return Markup("")
-    perms = frozenset(p for grant in ctx.grants for p in grant.permissions)
-    key = (ctx.active, ctx.plugins_rev, ctx.kind, ctx.enabled, perms, current_lang(), request.endpoint,
-           getattr(g, "tenant_slug", None), request.script_root)
-    html = _NAV_HTML.get(key)
-    if html is None:
-        from flask import render_template
-        html = Markup(render_template("_nav.html", groups=nav()))
-        if len(_NAV_HTML) > 20_000:
-            _NAV_HTML.clear()
-        _NAV_HTML[key] = html
-    return html
+    from flask import render_template
+    return _kept(("nav", *_shell_key(ctx)), lambda: render_template("_nav.html", groups=nav()))
+
+
+def sidebar_html() -> Markup:
+    """The whole sidebar (the navigation, the tenant switcher, the phone's bottom bar), kept like
+    :func:`nav_html` with the two things it adds: whether the switcher is offered and the unread
+    badge. It was half of what the layout costs to render."""
+    ctx = current_or_none()
+    if ctx is None:
+        return Markup("")
+    from flask import render_template
+    key = ("sidebar", *_shell_key(ctx), g.get("tenants_n", 0) > 1, _unread_count(),
+           g.tenant.slug if g.get("tenant") is not None else "")
+    return _kept(key, lambda: render_template("_sidebar.html"))
 
 
 _STATIC: dict[tuple[str, str], str] = {}
@@ -220,7 +241,7 @@ def init_ui(app: Flask) -> None:
     from .tables import columns
     from ..audit.labels import label as audit_label
     app.jinja_env.globals.update(
-        slot=slot, columns=columns, audit_label=audit_label, is_fragment_request=is_fragment_request, csrf_token=csrf_token, tenant_url=tenant_url, nav=nav, nav_html=nav_html, tab_items=tab_items, static_url=static_url, widgets=widgets, ctx=current_or_none, current_lang=current_lang,
+        slot=slot, columns=columns, audit_label=audit_label, is_fragment_request=is_fragment_request, csrf_token=csrf_token, tenant_url=tenant_url, nav=nav, nav_html=nav_html, sidebar_html=sidebar_html, tab_items=tab_items, static_url=static_url, widgets=widgets, ctx=current_or_none, current_lang=current_lang,
         ROLE_LABELS=ROLE_LABELS, htmx_version="2.0.11",
     )
     app.jinja_env.filters.update(mask_phone=mask_phone, mask_id=mask_id, mask_name=mask_name, local_dt=local_dt, messages=messages)
