@@ -81,12 +81,14 @@ def _stamp(conn):
                              f"WHERE id NOT IN (SELECT tenant_id FROM {STAMP_TABLE})")
         return
     ctx = _current.get()
+    # written while acting in another tenant too (a district's record in a street's audit log):
+    # row-level security lets a stamp be read and changed only as its tenant, so each is changed as
+    # its own; the settings are transaction-local and the transaction ends here
+    as_each = conn.dialect.name == "postgresql" and any(ctx is None or ctx.active != t for t in wrote)
     for tenant_id in sorted(wrote):  # ints from the context, never from a request
-        if conn.dialect.name == "postgresql" and (ctx is None or ctx.active != tenant_id):
-            # written while acting in another tenant (a district's read in a street's audit log):
-            # row-level security lets the stamp be changed only as that tenant; the setting is
-            # transaction-local and the transaction ends here
-            conn.exec_driver_sql(f"SELECT set_config('jiceng.active_tenant', '{int(tenant_id)}', true)")
+        if as_each:
+            conn.exec_driver_sql(f"SELECT set_config('jiceng.active_tenant', '{int(tenant_id)}', true), "
+                                 f"set_config('jiceng.visible_tenants', '{int(tenant_id)}', true)")
         done = conn.exec_driver_sql(f"UPDATE {STAMP_TABLE} SET stamp = {stamp} WHERE tenant_id = {int(tenant_id)}")
         if done.rowcount == 0:
             conn.exec_driver_sql(f"INSERT INTO {STAMP_TABLE} (tenant_id, stamp) VALUES ({int(tenant_id)}, {stamp})")
