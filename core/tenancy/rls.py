@@ -8,12 +8,21 @@ and sends only a change: a request that signs in and enters its tenant sets them
 and once for the tenant, and none at all while nobody is known (empty equals unset for the policies'
 ``NULLIF``). The memory ends with the transaction and with a rolled-back savepoint, whose rollback
 restores settings the connection no longer knows.
+
+A transaction that only read ends with ``COMMIT`` rather than ``ROLLBACK`` (``RlsEnginePlugin``):
+nothing was written, so the outcome is the same and the settings end either way, but psycopg forgets
+every prepared statement on a ``ROLLBACK``. Most requests only read and end in the teardown's
+rollback, so without this every statement of every page was parsed and planned afresh. "Only read"
+is proven, never assumed: the mark is set when SQLAlchemy begins the transaction and dropped by any
+statement other than a ``SELECT`` (or the settings); a failed transaction, a savepoint, raw SQL,
+a write or a connection used outside SQLAlchemy's transactions always rolls back.
 """
 from __future__ import annotations
 
-from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import CompoundSelect, Select, event, text
+from sqlalchemy.engine import CreateEnginePlugin, Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
 from .context import _current, _user
 
@@ -58,6 +67,79 @@ def _forget(conn, *_args) -> None:
 
 for _name in ("commit", "rollback", "rollback_savepoint"):
     event.listen(Engine, _name, _forget)
+
+
+#: ``connection.info`` key: the open transaction has so far only read
+READ_ONLY = "jiceng_reads_only"
+
+
+def _only_reads(context) -> bool:
+    compiled = getattr(context, "compiled", None)
+    if compiled is None:  # exec_driver_sql: anything may be in it
+        return False
+    stmt = compiled.statement
+    if stmt is SET_SQL:
+        return True
+    return isinstance(stmt, (Select, CompoundSelect)) and not any(
+        getattr(cte.element, "is_dml", False) for cte in (getattr(compiled, "ctes", None) or ()))
+
+
+@event.listens_for(Engine, "begin")
+def _mark_read_only(conn):
+    if conn.dialect.name == "postgresql":
+        conn.info[READ_ONLY] = True
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_write(conn, _cursor, _statement, _parameters, context, _executemany):
+    if READ_ONLY in conn.info and not _only_reads(context):
+        del conn.info[READ_ONLY]
+
+
+@event.listens_for(Engine, "commit")
+def _end_read_only(conn):
+    conn.info.pop(READ_ONLY, None)
+
+
+@event.listens_for(Pool, "checkout")
+def _fresh_checkout(_dbapi_conn, record, _proxy):
+    record.info.pop(READ_ONLY, None)  # whatever a previous holder left: prove it again
+
+
+class RlsEnginePlugin(CreateEnginePlugin):
+    """``create_engine(..., plugins=["jiceng_rls"])`` on psycopg: a transaction that only read ends
+    with ``COMMIT``, which keeps psycopg's prepared statements (see the module docstring)."""
+
+    def update_url(self, url):
+        return url
+
+    def engine_created(self, engine) -> None:
+        dialect = engine.dialect
+        if dialect.name != "postgresql" or dialect.driver != "psycopg":
+            return
+        from psycopg.pq import TransactionStatus
+        rollback = dialect.do_rollback
+
+        def do_rollback(dbapi_connection) -> None:
+            try:
+                info = dbapi_connection.info  # the pool's entry; not there on the engine's first connect
+            except (AttributeError, NotImplementedError):
+                info = None
+            read_only = isinstance(info, dict) and info.pop(READ_ONLY, False)
+            driver = getattr(dbapi_connection, "driver_connection", None)
+            if read_only and driver is not None and driver.info.transaction_status == TransactionStatus.INTRANS:
+                driver.commit()
+            else:
+                rollback(dbapi_connection)
+        dialect.do_rollback = do_rollback
+
+
+def _register_plugin() -> None:
+    from sqlalchemy.dialects import plugins
+    plugins.register("jiceng_rls", __name__, "RlsEnginePlugin")
+
+
+_register_plugin()
 
 
 def sync_rls_settings() -> None:
