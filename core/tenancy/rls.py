@@ -41,14 +41,26 @@ def _values():
 
 #: ``connection.info`` key: the settings the connection's open transaction was given
 APPLIED = "jiceng_rls_applied"
+#: ``connection.info`` key: what goes out with the transaction's next statement, in the same round
+#: trip: psycopg's ``BEGIN`` (``BEGIN_ONLY``) or the settings, which psycopg then begins with
+PENDING = "jiceng_rls_pending"
+BEGIN_ONLY = "begin"
 _UNSET = {"a": "", "v": "", "u": ""}
+_DRIVER_SET_SQL = ("SELECT set_config('jiceng.active_tenant', %s, true), "
+                   "set_config('jiceng.visible_tenants', %s, true), set_config('jiceng.user_id', %s, true)")
 
 
 def _apply(connection) -> None:
-    """Send the context's settings unless this transaction already has them."""
+    """Give the transaction the context's settings unless it already has them.
+
+    On psycopg they ride with the next statement (``_send_with_statement``), so a context set
+    between two queries costs no round trip of its own."""
     values = _values()
     if connection.info.get(APPLIED, _UNSET) != values:
-        connection.execute(SET_SQL, values)
+        if connection.dialect.driver == "psycopg":
+            connection.info[PENDING] = values
+        else:
+            connection.execute(SET_SQL, values)
         connection.info[APPLIED] = values
 
 
@@ -56,6 +68,8 @@ def _apply(connection) -> None:
 def _after_begin(session, transaction, connection):
     if connection.dialect.name == "postgresql" and not session.info.get("system_scope"):
         connection.info.pop(APPLIED, None)  # a new transaction starts with nothing set
+        if connection.dialect.driver == "psycopg":
+            connection.info[PENDING] = BEGIN_ONLY
         _apply(connection)
 
 
@@ -63,10 +77,51 @@ def _forget(conn, *_args) -> None:
     if conn.invalidated:  # the server dropped it (a restart): asking for its info would raise and hide
         return            # why; the next transaction begins on a new connection, with nothing set
     conn.info.pop(APPLIED, None)
+    conn.info.pop(PENDING, None)
 
 
 for _name in ("commit", "rollback", "rollback_savepoint"):
     event.listen(Engine, _name, _forget)
+
+
+def _take_pending(context):
+    try:
+        info = context.root_connection.info
+    except (AttributeError, NotImplementedError):  # no context, or the engine's very first connection
+        return None
+    return info.pop(PENDING, None) if PENDING in info else None
+
+
+def _send_settings(conn, pending) -> None:
+    if pending is not BEGIN_ONLY:
+        conn.execute(_DRIVER_SET_SQL, (pending["a"], pending["v"], pending["u"]))
+
+
+@event.listens_for(Engine, "do_execute", retval=True)
+def _send_with_statement(cursor, statement, parameters, context):
+    """What is pending goes out with this statement in one round trip: psycopg's pipeline mode
+    queues ``BEGIN``, the settings and the statement, then syncs once."""
+    pending = _take_pending(context)
+    if pending is None:
+        return False
+    conn = cursor.connection
+    if type(cursor).__name__ == "ServerCursor":  # a named cursor cannot join a pipeline
+        _send_settings(conn, pending)
+        return False
+    with conn.pipeline():
+        _send_settings(conn, pending)
+        cursor.execute(statement, parameters)
+    return True
+
+
+@event.listens_for(Engine, "do_execute_no_params", retval=True)
+@event.listens_for(Engine, "do_executemany", retval=True)
+def _send_before_statement(cursor, _statement, *args):
+    """Raw SQL (it may hold several commands) and batches: the settings go first, on their own."""
+    pending = _take_pending(args[-1])
+    if pending is not None:
+        _send_settings(cursor.connection, pending)
+    return False
 
 
 #: ``connection.info`` key: the open transaction has so far only read
