@@ -80,7 +80,9 @@ def _forget(conn, *_args) -> None:
     conn.info.pop(PENDING, None)
 
 
-for _name in ("commit", "rollback", "rollback_savepoint"):
+# Not on "commit": what runs just before a commit (the data stamps of core.ui.fragments) still writes
+# under the settings, and the pending ones go out with it; the next transaction begins clean.
+for _name in ("begin", "rollback", "rollback_savepoint"):
     event.listen(Engine, _name, _forget)
 
 
@@ -158,7 +160,8 @@ def _end_read_only(conn):
 
 @event.listens_for(Pool, "checkout")
 def _fresh_checkout(_dbapi_conn, record, _proxy):
-    record.info.pop(READ_ONLY, None)  # whatever a previous holder left: prove it again
+    for key in (READ_ONLY, APPLIED, PENDING):  # whatever a previous holder left
+        record.info.pop(key, None)
 
 
 class RlsEnginePlugin(CreateEnginePlugin):
