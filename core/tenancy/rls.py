@@ -3,11 +3,14 @@
 ``set_config(..., true)`` is transaction-local, so a pooled connection never carries one tenant's
 settings into the next checkout, and a rolled-back savepoint restores the previous tenant.
 
-Each setting costs a round trip, so the connection remembers what its open transaction was given
-and sends only a change: a request that signs in and enters its tenant sets them once for the user
-and once for the tenant, and none at all while nobody is known (empty equals unset for the policies'
-``NULLIF``). The memory ends with the transaction and with a rolled-back savepoint, whose rollback
-restores settings the connection no longer knows.
+The connection remembers what its open transaction was given and sends only a change: a request
+that signs in and enters its tenant sets them once for the user and once for the tenant, and none at
+all while nobody is known (empty equals unset for the policies' ``NULLIF``). On psycopg a change
+costs no round trip of its own: it waits for the transaction's next statement and goes out with it
+in one pipeline sync, as psycopg's ``BEGIN`` does with the first. The memory ends when the next
+transaction begins (what a commit writes at the last moment, the data stamps, still goes out under
+the settings) and with a rollback or a rolled-back savepoint, whose rollback restores settings the
+connection no longer knows; a checkout starts with none.
 
 A transaction that only read ends with ``COMMIT`` rather than ``ROLLBACK`` (``RlsEnginePlugin``):
 nothing was written, so the outcome is the same and the settings end either way, but psycopg forgets

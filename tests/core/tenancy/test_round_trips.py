@@ -125,3 +125,16 @@ def test_a_write_that_is_rolled_back_is_gone_and_a_read_after_it_still_works(ser
             nested.rollback()
             assert session.scalar(select(OrgUnit.name).where(OrgUnit.id == street.root_id)) == name
     assert name not in ("不该留下", "也不该留下")
+
+
+def test_a_statement_that_fails_with_the_settings_leaves_the_connection_usable(served, create_tenant):
+    street = create_tenant()
+    from sqlalchemy.exc import DataError
+
+    from core.org.models import OrgUnit
+    from core.tenancy.scopes import tenant_scope
+    with served.app_context(), tenant_scope(street.id, commit=False) as session:
+        with pytest.raises(DataError):  # sent in one round trip with BEGIN and the tenant's settings
+            session.execute(text("SELECT 1 / :zero"), {"zero": 0})
+        session.rollback()
+        assert session.scalar(select(OrgUnit.id).where(OrgUnit.id == street.root_id)) == street.root_id
