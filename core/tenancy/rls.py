@@ -158,7 +158,8 @@ def _note_write(conn, _cursor, _statement, _parameters, context, _executemany):
 
 @event.listens_for(Engine, "commit")
 def _end_read_only(conn):
-    conn.info.pop(READ_ONLY, None)
+    if not conn.invalidated:  # a dropped connection's info cannot be asked for: its commit fails anyway
+        conn.info.pop(READ_ONLY, None)
 
 
 @event.listens_for(Pool, "checkout")
