@@ -106,11 +106,13 @@ def from_env(overrides: dict | None = None) -> dict:
 
 def engine_options(cfg: dict) -> dict:
     """Pre-ping every checkout, so a connection the database closed (restart, failover, idle kill) is
-    replaced before a request uses it; on PostgreSQL a pool sized per worker (``DB_POOL_SIZE``)."""
+    replaced before a request uses it; on PostgreSQL a pool sized per worker (``DB_POOL_SIZE``), and
+    read-only transactions ending so that prepared statements outlive them (``core.tenancy.rls``)."""
     options = {"pool_pre_ping": True}
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        from .tenancy import rls  # noqa: F401  (registers the engine plugin)
         options.update(pool_size=cfg["DB_POOL_SIZE"], max_overflow=cfg["DB_MAX_OVERFLOW"],
-                       pool_timeout=cfg["DB_POOL_TIMEOUT"], pool_recycle=1800)
+                       pool_timeout=cfg["DB_POOL_TIMEOUT"], pool_recycle=1800, plugins=["jiceng_rls"])
     return options
 
 

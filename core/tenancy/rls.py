@@ -3,17 +3,29 @@
 ``set_config(..., true)`` is transaction-local, so a pooled connection never carries one tenant's
 settings into the next checkout, and a rolled-back savepoint restores the previous tenant.
 
-Each setting costs a round trip, so the connection remembers what its open transaction was given
-and sends only a change: a request that signs in and enters its tenant sets them once for the user
-and once for the tenant, and none at all while nobody is known (empty equals unset for the policies'
-``NULLIF``). The memory ends with the transaction and with a rolled-back savepoint, whose rollback
-restores settings the connection no longer knows.
+The connection remembers what its open transaction was given and sends only a change: a request
+that signs in and enters its tenant sets them once for the user and once for the tenant, and none at
+all while nobody is known (empty equals unset for the policies' ``NULLIF``). On psycopg a change
+costs no round trip of its own: it waits for the transaction's next statement and goes out with it
+in one pipeline sync, as psycopg's ``BEGIN`` does with the first. The memory ends when the next
+transaction begins (what a commit writes at the last moment, the data stamps, still goes out under
+the settings) and with a rollback or a rolled-back savepoint, whose rollback restores settings the
+connection no longer knows; a checkout starts with none.
+
+A transaction that only read ends with ``COMMIT`` rather than ``ROLLBACK`` (``RlsEnginePlugin``):
+nothing was written, so the outcome is the same and the settings end either way, but psycopg forgets
+every prepared statement on a ``ROLLBACK``. Most requests only read and end in the teardown's
+rollback, so without this every statement of every page was parsed and planned afresh. "Only read"
+is proven, never assumed: the mark is set when SQLAlchemy begins the transaction and dropped by any
+statement other than a ``SELECT`` (or the settings); a failed transaction, a savepoint, raw SQL,
+a write or a connection used outside SQLAlchemy's transactions always rolls back.
 """
 from __future__ import annotations
 
-from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import CompoundSelect, Select, event, text
+from sqlalchemy.engine import CreateEnginePlugin, Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
 from .context import _current, _user
 
@@ -32,14 +44,26 @@ def _values():
 
 #: ``connection.info`` key: the settings the connection's open transaction was given
 APPLIED = "jiceng_rls_applied"
+#: ``connection.info`` key: what goes out with the transaction's next statement, in the same round
+#: trip: psycopg's ``BEGIN`` (``BEGIN_ONLY``) or the settings, which psycopg then begins with
+PENDING = "jiceng_rls_pending"
+BEGIN_ONLY = "begin"
 _UNSET = {"a": "", "v": "", "u": ""}
+_DRIVER_SET_SQL = ("SELECT set_config('jiceng.active_tenant', %s, true), "
+                   "set_config('jiceng.visible_tenants', %s, true), set_config('jiceng.user_id', %s, true)")
 
 
 def _apply(connection) -> None:
-    """Send the context's settings unless this transaction already has them."""
+    """Give the transaction the context's settings unless it already has them.
+
+    On psycopg they ride with the next statement (``_send_with_statement``), so a context set
+    between two queries costs no round trip of its own."""
     values = _values()
     if connection.info.get(APPLIED, _UNSET) != values:
-        connection.execute(SET_SQL, values)
+        if connection.dialect.driver == "psycopg":
+            connection.info[PENDING] = values
+        else:
+            connection.execute(SET_SQL, values)
         connection.info[APPLIED] = values
 
 
@@ -47,6 +71,8 @@ def _apply(connection) -> None:
 def _after_begin(session, transaction, connection):
     if connection.dialect.name == "postgresql" and not session.info.get("system_scope"):
         connection.info.pop(APPLIED, None)  # a new transaction starts with nothing set
+        if connection.dialect.driver == "psycopg":
+            connection.info[PENDING] = BEGIN_ONLY
         _apply(connection)
 
 
@@ -54,10 +80,128 @@ def _forget(conn, *_args) -> None:
     if conn.invalidated:  # the server dropped it (a restart): asking for its info would raise and hide
         return            # why; the next transaction begins on a new connection, with nothing set
     conn.info.pop(APPLIED, None)
+    conn.info.pop(PENDING, None)
 
 
-for _name in ("commit", "rollback", "rollback_savepoint"):
+# Not on "commit": what runs just before a commit (the data stamps of core.ui.fragments) still writes
+# under the settings, and the pending ones go out with it; the next transaction begins clean.
+for _name in ("begin", "rollback", "rollback_savepoint"):
     event.listen(Engine, _name, _forget)
+
+
+def _take_pending(context):
+    try:
+        info = context.root_connection.info
+    except (AttributeError, NotImplementedError):  # no context, or the engine's very first connection
+        return None
+    return info.pop(PENDING, None) if PENDING in info else None
+
+
+def _send_settings(conn, pending) -> None:
+    if pending is not BEGIN_ONLY:
+        conn.execute(_DRIVER_SET_SQL, (pending["a"], pending["v"], pending["u"]))
+
+
+@event.listens_for(Engine, "do_execute", retval=True)
+def _send_with_statement(cursor, statement, parameters, context):
+    """What is pending goes out with this statement in one round trip: psycopg's pipeline mode
+    queues ``BEGIN``, the settings and the statement, then syncs once."""
+    pending = _take_pending(context)
+    if pending is None:
+        return False
+    conn = cursor.connection
+    if type(cursor).__name__ == "ServerCursor":  # a named cursor cannot join a pipeline
+        _send_settings(conn, pending)
+        return False
+    with conn.pipeline():
+        _send_settings(conn, pending)
+        cursor.execute(statement, parameters)
+    return True
+
+
+@event.listens_for(Engine, "do_execute_no_params", retval=True)
+@event.listens_for(Engine, "do_executemany", retval=True)
+def _send_before_statement(cursor, _statement, *args):
+    """Raw SQL (it may hold several commands) and batches: the settings go first, on their own."""
+    pending = _take_pending(args[-1])
+    if pending is not None:
+        _send_settings(cursor.connection, pending)
+    return False
+
+
+#: ``connection.info`` key: the open transaction has so far only read
+READ_ONLY = "jiceng_reads_only"
+
+
+def _only_reads(context) -> bool:
+    compiled = getattr(context, "compiled", None)
+    if compiled is None:  # exec_driver_sql: anything may be in it
+        return False
+    stmt = compiled.statement
+    if stmt is SET_SQL:
+        return True
+    return isinstance(stmt, (Select, CompoundSelect)) and not any(
+        getattr(cte.element, "is_dml", False) for cte in (getattr(compiled, "ctes", None) or ()))
+
+
+@event.listens_for(Engine, "begin")
+def _mark_read_only(conn):
+    if conn.dialect.name == "postgresql":
+        conn.info[READ_ONLY] = True
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_write(conn, _cursor, _statement, _parameters, context, _executemany):
+    if READ_ONLY in conn.info and not _only_reads(context):
+        del conn.info[READ_ONLY]
+
+
+@event.listens_for(Engine, "commit")
+def _end_read_only(conn):
+    if not conn.invalidated:  # a dropped connection's info cannot be asked for: its commit fails anyway
+        conn.info.pop(READ_ONLY, None)
+
+
+@event.listens_for(Pool, "checkout")
+def _fresh_checkout(_dbapi_conn, record, _proxy):
+    for key in (READ_ONLY, APPLIED, PENDING):  # whatever a previous holder left
+        record.info.pop(key, None)
+
+
+class RlsEnginePlugin(CreateEnginePlugin):
+    """``create_engine(..., plugins=["jiceng_rls"])`` on psycopg: a transaction that only read ends
+    with ``COMMIT``, which keeps psycopg's prepared statements (see the module docstring)."""
+
+    def update_url(self, url):
+        return url
+
+    def engine_created(self, engine) -> None:
+        dialect = engine.dialect
+        if dialect.name != "postgresql" or dialect.driver != "psycopg":
+            return
+        from psycopg.pq import TransactionStatus
+        rollback = dialect.do_rollback
+
+        def do_rollback(dbapi_connection) -> None:
+            try:
+                info = dbapi_connection.info  # the pool's entry; not there on the engine's first connect
+            except (AttributeError, NotImplementedError):
+                info = None
+            read_only = isinstance(info, dict) and info.pop(READ_ONLY, False)
+            driver = getattr(dbapi_connection, "driver_connection", None)
+            if read_only and driver is not None and driver.info.transaction_status == TransactionStatus.INTRANS:
+                driver.commit()
+            else:
+                rollback(dbapi_connection)
+        dialect.do_rollback = do_rollback
+
+
+def _register_plugin() -> None:
+    from sqlalchemy.dialects import plugins
+    plugins.register("jiceng_rls", __name__, "RlsEnginePlugin")
+
+
+_register_plugin()
 
 
 def sync_rls_settings() -> None:
