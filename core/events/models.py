@@ -13,6 +13,8 @@ class EventOutbox(TenantScoped, db.Model):
     """An event written in the same transaction as the change it announces; delivered after commit."""
 
     __tablename__ = "event_outbox"
+    #: delivery bookkeeping that no page shows: writing it leaves the tenant's data stamp alone
+    __data_stamp__ = False
     __table_args__ = tenant_table_args(Index("ix_event_outbox_tenant_id_dispatched_at_next_attempt_at", "tenant_id", "dispatched_at", "next_attempt_at"))
 
     name: Mapped[str] = mapped_column(String(100))
@@ -29,6 +31,9 @@ class JobRun(TenantScoped, db.Model):
     """When a scheduled job last ran for a tenant, so ``jiceng jobs run`` is idempotent."""
 
     __tablename__ = "job_run"
+    #: scheduler bookkeeping that no page shows: a job that ran without changing anything leaves the
+    #: tenant's data stamp (and so every page kept under it) alone
+    __data_stamp__ = False
     __table_args__ = tenant_table_args(UniqueConstraint("tenant_id", "job"))
 
     job: Mapped[str] = mapped_column(String(100))

@@ -44,8 +44,10 @@ def _tenant_table(name: str) -> bool:
     found = _is_tenant_table.get(name)
     if found is None:
         from ..db import db
-        tenancy = {m.local_table.name: getattr(m.class_, "__tenancy__", None) for m in db.Model.registry.mappers}
-        found = _is_tenant_table[name] = tenancy.get(name) == "tenant" and name != STAMP_TABLE
+        # a model may declare ``__data_stamp__ = False``: bookkeeping no page shows (job runs, the outbox)
+        stamped = {m.local_table.name: getattr(m.class_, "__tenancy__", None) == "tenant"
+                   and getattr(m.class_, "__data_stamp__", True) for m in db.Model.registry.mappers}
+        found = _is_tenant_table[name] = stamped.get(name, False) and name != STAMP_TABLE
     return found
 
 

@@ -102,6 +102,12 @@ def test_a_write_in_another_street_leaves_this_streets_stamp_alone(app, gw, crea
     with app.app_context(), tenant_scope(gw.street.id):
         db.session.execute(text("UPDATE org_unit SET name = name WHERE tenant_id = :t"), {"t": gw.street.id})
     assert stamp(gw.street) != before and stamp(other) == other_before
+    # a scheduled job that ran without changing anything a page shows leaves the stamp alone
+    after_write = stamp(gw.street)
+    from core.events.models import JobRun
+    with app.app_context(), tenant_scope(gw.street.id):
+        db.session.add(JobRun(job="test.nothing-to-do"))
+    assert stamp(gw.street) == after_write
 
 
 def test_a_grid_worker_never_gets_the_street_staffs_cached_rows(app, gw):
