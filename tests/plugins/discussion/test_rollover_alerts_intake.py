@@ -3,7 +3,7 @@ co-building actions of property meetings arriving by event, and staff acting for
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 
@@ -63,6 +63,16 @@ def test_the_roll_over_preview_flags_long_undecided_matters_then_one_confirmatio
 
 
 def test_covenant_expiry_alerts_go_out_once_thirty_days_before_the_term_ends(app, dw):
+    # start just after midnight in Shanghai, so 13 hours on is still the same day and 25 hours is the next
+    now = clock.local(clock.utcnow())
+    clock.travel((datetime.combine(now.date() + timedelta(days=1), time(0, 30), now.tzinfo) - now).total_seconds())
+    try:
+        _covenant_alerts(app, dw)
+    finally:
+        clock.reset()
+
+
+def _covenant_alerts(app, dw):
     from core.events.jobs import run_due
     from core.ui.models import Notification
     from plugins.discussion.models import Covenant
@@ -82,24 +92,21 @@ def test_covenant_expiry_alerts_go_out_once_thirty_days_before_the_term_ends(app
         with app.app_context(), tenant_scope(dw.street.id, commit=False):
             return sorted(db.session.scalars(select(Notification.title).where(Notification.user_id == user.id,
                                                                               Notification.source == "discussion")))
-    try:
-        with app.app_context():
-            run_due(tenants=[dw.street.id])
-        first = f"共建协议将于 {(today + timedelta(days=30)).isoformat()} 到期：淮南供电公司"
-        assert notes(dw.chair) == [first]  # the street manages units
-        assert notes(dw.staff) == [first]  # the community's staff run its lists
-        assert notes(dw.resident) == []
-        clock.travel(13 * 3600)  # the job runs again: no second alert for the same term end
-        with app.app_context():
-            run_due(tenants=[dw.street.id])
-        assert notes(dw.chair) == [first]
-        clock.travel(12 * 3600)  # a day later the 31-day covenant is inside the window
-        with app.app_context():
-            run_due(tenants=[dw.street.id])
-        second = f"共建协议将于 {(today + timedelta(days=31)).isoformat()} 到期：谢家集区人民医院"
-        assert notes(dw.chair) == sorted([first, second])
-    finally:
-        clock.reset()
+    with app.app_context():
+        run_due(tenants=[dw.street.id])
+    first = f"共建协议将于 {(today + timedelta(days=30)).isoformat()} 到期：淮南供电公司"
+    assert notes(dw.chair) == [first]  # the street manages units
+    assert notes(dw.staff) == [first]  # the community's staff run its lists
+    assert notes(dw.resident) == []
+    clock.travel(13 * 3600)  # the job runs again: no second alert for the same term end
+    with app.app_context():
+        run_due(tenants=[dw.street.id])
+    assert notes(dw.chair) == [first]
+    clock.travel(12 * 3600)  # a day later the 31-day covenant is inside the window
+    with app.app_context():
+        run_due(tenants=[dw.street.id])
+    second = f"共建协议将于 {(today + timedelta(days=31)).isoformat()} 到期：谢家集区人民医院"
+    assert notes(dw.chair) == sorted([first, second])
     assert "到期：谢家集区人民医院" in client_for(app, dw.chair).get(f"/t/{dw.street.slug}/inbox").text
 
 
