@@ -38,6 +38,7 @@ def sla_warnings(ctx) -> int:
     events = db.session.scalars(select(GridEvent).where(GridEvent.state.not_in(TERMINAL),
                                                         GridEvent.stage_deadline.is_not(None)).limit(5000))
     paths = dict(db.session.execute(select(OrgUnit.id, OrgUnit.path).where(OrgUnit.kind == "grid")).all())
+    recipients: dict[tuple, set[int]] = {}  # per grid and colour: a backlog asks once, not once per event
     for event in events:
         colour = sla_colour(event, now)
         if colour not in WARN:
@@ -47,7 +48,10 @@ def sla_warnings(ctx) -> int:
         if marker in warned:
             continue
         title = (_("事件即将超时：%(t)s", t=event.title) if colour == "orange" else _("事件已超时：%(t)s", t=event.title))
-        sent += api.notify(_recipients(paths.get(event.grid_id), WARN[colour]), title, "grid.event",
+        key = (paths.get(event.grid_id), WARN[colour])
+        if key not in recipients:
+            recipients[key] = _recipients(*key)
+        sent += api.notify(recipients[key], title, "grid.event",
                            body=_("编号 %(r)s，时限 %(d)s", r=event.ref_no,
                                   d=clock.local(event.stage_deadline).strftime("%Y-%m-%d %H:%M")),
                            source="grid", event_id=event.id)
