@@ -105,15 +105,16 @@ def from_env(overrides: dict | None = None) -> dict:
 
 
 def engine_options(cfg: dict) -> dict:
-    """Pre-ping every checkout, so a connection the database closed (restart, failover, idle kill) is
-    replaced before a request uses it; on PostgreSQL a pool sized per worker (``DB_POOL_SIZE``), and
-    read-only transactions ending so that prepared statements outlive them (``core.tenancy.rls``)."""
-    options = {"pool_pre_ping": True}
-    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        from .tenancy import rls  # noqa: F401  (registers the engine plugin)
-        options.update(pool_size=cfg["DB_POOL_SIZE"], max_overflow=cfg["DB_MAX_OVERFLOW"],
-                       pool_timeout=cfg["DB_POOL_TIMEOUT"], pool_recycle=1800, plugins=["jiceng_rls"])
-    return options
+    """On PostgreSQL: every checkout is checked (``core.liveness``), so a connection the database
+    closed (restart, failover, idle kill) is replaced before a request uses it; a pool sized per
+    worker (``DB_POOL_SIZE``); read-only transactions ending so that prepared statements outlive
+    them (``core.tenancy.rls``). A SQLite file has no connection to lose: nothing to check."""
+    if not cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return {}
+    from . import liveness  # noqa: F401  (registers the engine plugins)
+    from .tenancy import rls  # noqa: F401
+    return {"pool_size": cfg["DB_POOL_SIZE"], "max_overflow": cfg["DB_MAX_OVERFLOW"],
+            "pool_timeout": cfg["DB_POOL_TIMEOUT"], "pool_recycle": 1800, "plugins": ["jiceng_liveness", "jiceng_rls"]}
 
 
 def check_production(cfg: dict) -> None:
