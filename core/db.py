@@ -108,8 +108,8 @@ def _sqlite_begin(conn):
 
 
 #: PostgreSQL answers that mean "not now": connection exceptions (class 08), shutting down, crashed,
-#: starting up. psycopg gives no SQLSTATE at all when the server never answered.
-_PG_UNAVAILABLE = ("08", "57P01", "57P02", "57P03")
+#: starting up, no connection slot free. psycopg gives no SQLSTATE at all when the server never answered.
+_PG_UNAVAILABLE = ("08", "57P01", "57P02", "57P03", "53300")
 #: SQLite: the file or its folder cannot be opened, or the disk fails.
 _SQLITE_UNAVAILABLE = ("SQLITE_CANTOPEN", "SQLITE_IOERR")
 
@@ -127,11 +127,20 @@ def is_unavailable(exc: BaseException) -> bool:
     return (getattr(orig, "sqlite_errorname", None) or "").startswith(_SQLITE_UNAVAILABLE)
 
 
+#: PostgreSQL refusing a write an administrator must see to: a read-only transaction (a standby, or
+#: ``default_transaction_read_only`` set while a disk is cleared) and a full disk.
+_PG_UNWRITABLE = {"25006": "read-only", "53100": "full"}
+
+
 def unwritable_reason(exc: BaseException) -> str | None:
-    """``"read-only"`` or ``"full"`` when SQLite refused a write because its file (its folder, its
-    filesystem, or a read-only open) cannot be written or the disk is full; else ``None``. Retrying
-    does not help: an administrator must act, and the request changed nothing (its transaction is
-    rolled back as a whole)."""
+    """``"read-only"`` or ``"full"`` when the database refused a write because it cannot be written
+    (SQLite: its file, its folder, its filesystem or a read-only open; PostgreSQL: a read-only
+    transaction) or the disk is full; else ``None``. Retrying does not help: an administrator must
+    act, and the request changed nothing (its transaction is rolled back as a whole)."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    if hasattr(exc.orig, "sqlstate"):  # psycopg
+        return _PG_UNWRITABLE.get(exc.orig.sqlstate or "")
     if not isinstance(exc, OperationalError):
         return None
     name = getattr(exc.orig, "sqlite_errorname", None) or ""

@@ -10,13 +10,13 @@ from urllib.parse import urlsplit
 
 from flask import (Flask, abort, current_app, g, jsonify, make_response, redirect, render_template, request, session,
                    url_for)
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, InternalError, OperationalError
 from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, ServiceUnavailable
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
 from . import clock
-from .db import db, is_unavailable, unwritable_reason, write_transaction
+from .db import db, is_postgres, is_unavailable, unwritable_reason, write_transaction
 from .fields import MAX_ID
 from .plugins.gate import ModuleOff, refuse_off
 from .plugins.manager import hooks_for
@@ -89,7 +89,8 @@ def init_web(app: Flask) -> None:
     app.after_request(_after)
     app.teardown_request(_teardown)
     app.register_error_handler(HTTPException, _http_error)
-    for error in (OperationalError, InterfaceError, DisconnectionError):
+    # InternalError: PostgreSQL's "read-only transaction" (25006) arrives as one
+    for error in (OperationalError, InterfaceError, InternalError, DisconnectionError):
         app.register_error_handler(error, _database_error)
     app.register_error_handler(Exception, _server_error)
 
@@ -330,7 +331,10 @@ class DatabaseUnwritable(ServiceUnavailable):
         from flask_babel import gettext
         super().__init__(description=f"database {reason}")
         self.message = gettext("数据未能保存")
-        cause = gettext("数据库文件处于只读状态") if reason == "read-only" else gettext("服务器磁盘空间已满")
+        if reason == "full":
+            cause = gettext("服务器磁盘空间已满")
+        else:  # SQLite: its file; PostgreSQL: a standby, or a server set to read-only while a disk is cleared
+            cause = gettext("数据库当前处于只读状态") if is_postgres() else gettext("数据库文件处于只读状态")
         self.detail = gettext("%(cause)s，本次操作没有做任何更改。请联系系统管理员处理后再试。", cause=cause)
 
 

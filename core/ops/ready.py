@@ -7,7 +7,8 @@ the hosts that are.
 
 On SQLite it also reports a database that would refuse every write (``"database": "read-only"`` or
 ``"full"``), read from cheap facts: a read-only open, a read-only filesystem or file, the disk's free
-space and SQLite's own page limit.
+space and SQLite's own page limit. On PostgreSQL it reports a server that accepts reads only (a
+standby, ``default_transaction_read_only``); a full disk there shows only when a write is refused.
 """
 from __future__ import annotations
 
@@ -59,6 +60,12 @@ def sqlite_write_problem(conn) -> str | None:
     return "full" if pages >= limit and not free else None
 
 
+def postgres_write_problem(conn) -> str | None:
+    """``"read-only"`` when this PostgreSQL session may not write (a standby, or the server or role set
+    to ``default_transaction_read_only``); a full disk shows only when a write is refused."""
+    return "read-only" if conn.execute(text("SELECT current_setting('transaction_read_only')")).scalar() == "on" else None
+
+
 def report() -> tuple[dict, bool]:
     """``({"status": ..., "database": ..., "migrations": {branch: {...}}, "behind": [...]}, ready)``."""
     heads = expected_heads()
@@ -74,7 +81,7 @@ def report() -> tuple[dict, bool]:
             body["migrations"][branch] = {"current": sorted(current), "head": sorted(head), "state": state}
             if state != "up to date":
                 body["behind"].append(branch)
-        problem = sqlite_write_problem(conn) if conn.dialect.name == "sqlite" else None
+        problem = sqlite_write_problem(conn) if conn.dialect.name == "sqlite" else postgres_write_problem(conn)
     except Exception as exc:  # noqa: BLE001 - readiness reports what is wrong, never raises
         db.session.rollback()
         body.update(status="unavailable", database="unavailable" if is_unavailable(exc) else "error",
@@ -83,7 +90,7 @@ def report() -> tuple[dict, bool]:
     finally:
         db.session.rollback()
     if problem is not None:
-        body.update(status=f"database {problem}: every write fails; free the disk or make the file writable",
+        body.update(status=f"database {problem}: every write fails; free the disk or make the database writable",
                     database=problem)
         return body, False
     if body["behind"]:
