@@ -24,7 +24,7 @@ from .cases.services import attach as attach_case, number_of as case_number, pat
 from .db import (BigId, TenantScoped, db, get_or_404, lock_for_update, tenant_fk, tenant_table_args,
                  utc_default)
 from .events import Event, emit
-from .events.jobs import JobSpec
+from .events.jobs import JobSpec, checkpoint
 from .migrate_ops import (add_duplicate_unique, create_tenant_table, drop_duplicate_unique, drop_tenant_table,
                          id_primary_key, tenant_primary_key)
 from .org import sheets
@@ -69,7 +69,7 @@ __all__ = [
     "unit_labels", "natural_key", "label_beside_parent", "label_key",
     # plugin contract
     "hookimpl", "hookspec", "PluginManifest", "PiiField", "Permission", "NavItem", "Widget", "Tab", "SearchHit",
-    "JobSpec", "Event", "emit", "settings", "settings_explained",
+    "JobSpec", "checkpoint", "Event", "emit", "settings", "settings_explained",
     # work that reaches people, and the record of it
     "notify", "path_for", "audit", "rate_limit", "attach_case", "case_number", "case_path",
     # pages and forms

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
@@ -25,6 +27,37 @@ class JobSpec:
     every: timedelta
     #: ``run(ctx)`` inside the tenant's scope; it flushes, the runner commits.
     run: Callable
+
+
+#: seconds a job leaves the SQLite file to other writers after each checkpoint
+CHECKPOINT_PAUSE = 0.1
+#: the job running in this thread, if any: :func:`checkpoint` is for jobs only
+_running: ContextVar[str | None] = ContextVar("running_job", default=None)
+
+
+@contextmanager
+def running(name: str):
+    token = _running.set(name)
+    try:
+        yield
+    finally:
+        _running.reset(token)
+
+
+def checkpoint() -> None:
+    """Commit what a long job has done so far, on SQLite, where a write transaction locks the whole
+    file: a job that warned about 5,000 overdue events in one transaction held every form of every
+    street waiting, then failing ("database is locked" after 5 s), for as long as it ran. Jobs are
+    idempotent, so what a later failure leaves undone is done on the next run. On PostgreSQL a job
+    keeps its one transaction: other writers wait only for the rows it changed."""
+    if _running.get() is None:
+        raise RuntimeError("checkpoint() is for scheduled jobs: a request commits once, at its end")
+    from ..db import db
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.commit()
+        # SQLite's waiting writers poll (every 25 to 100 ms): a job that began again at once would
+        # win the lock every time and starve them
+        time.sleep(CHECKPOINT_PAUSE)
 
 
 def run_due(now=None, tenants=None) -> list[tuple[str, str, str]]:
@@ -54,7 +87,7 @@ def run_due(now=None, tenants=None) -> list[tuple[str, str, str]]:
             status = "ok"
             started = time.perf_counter()
             try:
-                with tenant_scope(tenant_id) as session:
+                with tenant_scope(tenant_id) as session, running(job.name):
                     from ..tenancy.context import current
                     job.run(current())
                     _record(session, job.name, now, status)

@@ -13,7 +13,9 @@ claims the slot on the tenant's ``job_run`` row and runs the job *in the same tr
 - the claim commits with the job's work or not at all: a worker killed mid-job leaves the slot
   unclaimed, and the redelivered task runs it once.
 
-A job that raises rolls back its work; the slot is then recorded as failed, so it is not retried
+On SQLite a long job commits as it goes (:func:`core.events.jobs.checkpoint`), and the claim with
+its first part: a worker killed after that leaves the rest to the job's next slot. A job that raises
+rolls back its work since its last checkpoint; the slot is then recorded as failed, so it is not retried
 before its next slot (as the embedded runner does) and never holds up another tenant's task.
 """
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import clock
 from ..tenancy.models import Tenant
 from ..tenancy.scopes import system_scope, tenant_scope
+from .jobs import running
 from .models import JobRun
 
 log = logging.getLogger(__name__)
@@ -130,7 +133,8 @@ def _run_slot(tenant_id: int, name: str, slot: datetime) -> str:
             if not _claim(session, name, slot, "ok"):
                 return "taken"
             try:
-                job.run(current())
+                with running(name):
+                    job.run(current())
             except Exception as exc:
                 job_error = exc
                 raise

@@ -23,6 +23,8 @@ from .whatif import _clock_starts
 
 log = logging.getLogger(__name__)
 WARN = {"orange": "grid.event.handle", "red": "grid.event.dispatch"}
+#: a long run commits after this many events changed (on SQLite, where its transaction locks the file)
+CHECKPOINT_EVERY = 100
 
 
 def _recipients(path: str | None, permission: str) -> set[int]:
@@ -34,9 +36,9 @@ def sla_warnings(ctx) -> int:
     """Post one inbox message per event and colour (orange at 90%, red when due); escalate events
     still red at grid level to the community (rule E2). Idempotent: each warning is sent once."""
     now = clock.utcnow()
-    sent = 0
-    events = db.session.scalars(select(GridEvent).where(GridEvent.state.not_in(TERMINAL),
-                                                        GridEvent.stage_deadline.is_not(None)).limit(5000))
+    sent = warned_n = 0
+    events = list(db.session.scalars(select(GridEvent).where(GridEvent.state.not_in(TERMINAL),
+                                                             GridEvent.stage_deadline.is_not(None)).limit(5000)))
     paths = dict(db.session.execute(select(OrgUnit.id, OrgUnit.path).where(OrgUnit.kind == "grid")).all())
     recipients: dict[tuple, set[int]] = {}  # per grid and colour: a backlog asks once, not once per event
     for event in events:
@@ -58,6 +60,9 @@ def sla_warnings(ctx) -> int:
         event.deadline_explain = {**(event.deadline_explain or {}), "_warned": [*warned, marker]}
         if colour == "red" and event.level == 0 and event.urgency == "NORMAL":
             _escalate(event, "E2", 1, _("网格层级超时，自动上报社区（E2）"))
+        warned_n += 1
+        if warned_n % CHECKPOINT_EVERY == 0:
+            api.checkpoint()  # a backlog of warnings must not hold the street's forms waiting
     db.session.flush()
     return sent
 
@@ -68,8 +73,13 @@ def escalation_rules(ctx) -> int:
     now = clock.utcnow()
     cal = calendar()
     applied = 0
-    rows = db.session.scalars(select(GridEvent).where(GridEvent.state.in_(("DISPATCHED", "IN_PROGRESS"))).limit(5000))
+    rows = list(db.session.scalars(select(GridEvent).where(GridEvent.state.in_(("DISPATCHED", "IN_PROGRESS")))
+                                   .limit(5000)))
+    committed = 0
     for event in rows:
+        if applied - committed >= CHECKPOINT_EVERY:
+            api.checkpoint()  # a backlog of escalations must not hold the street's forms waiting
+            committed = applied
         explain = event.deadline_explain or {}
         if event.state == "DISPATCHED" and event.stage_deadline and "sign" in explain:
             started = datetime.fromisoformat(explain["sign"]["start"])
