@@ -16,7 +16,7 @@ from ..org.naming import unit_labels
 from ..params import arg, parse_id
 from ..tenancy.context import current
 from ..ui.render import flash, form_data, invalid_form, see_other
-from ..web import NotAllowed
+from ..errors import NotAllowed
 from . import apikeys, passwords, sessions
 from .models import ApiKey, Membership, Role, RoleGrant, UserAccount
 from .permissions import requires, step_up

@@ -114,7 +114,7 @@ def offered_scopes() -> dict[str, object]:
 
 
 def _json_answer(status: int, message: str):
-    from ..web import _json_error
+    from ..errors import _json_error
     return _json_error(status, "api_key", message)
 
 
