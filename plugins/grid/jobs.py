@@ -32,13 +32,29 @@ def _recipients(path: str | None, permission: str) -> set[int]:
     return api.users_holding(permission, path)
 
 
+#: open events are read this many at a time, in id order, so that every one is looked at however many
+#: a street has (one read capped at a few thousand, in no set order, left the rest unwarned forever)
+SCAN_CHUNK = 1000
+
+
+def _open_events(*criteria):
+    """Every non-terminal event matching ``criteria``, read in id-ordered chunks."""
+    after = 0
+    while True:
+        chunk = list(db.session.scalars(select(GridEvent).where(GridEvent.state.not_in(TERMINAL), GridEvent.id > after,
+                                                                *criteria).order_by(GridEvent.id).limit(SCAN_CHUNK)))
+        yield from chunk
+        if len(chunk) < SCAN_CHUNK:
+            return
+        after = chunk[-1].id
+
+
 def sla_warnings(ctx) -> int:
     """Post one inbox message per event and colour (orange at 90%, red when due); escalate events
     still red at grid level to the community (rule E2). Idempotent: each warning is sent once."""
     now = clock.utcnow()
     sent = warned_n = 0
-    events = list(db.session.scalars(select(GridEvent).where(GridEvent.state.not_in(TERMINAL),
-                                                             GridEvent.stage_deadline.is_not(None)).limit(5000)))
+    events = _open_events(GridEvent.stage_deadline.is_not(None))
     paths = dict(db.session.execute(select(OrgUnit.id, OrgUnit.path).where(OrgUnit.kind == "grid")).all())
     recipients: dict[tuple, set[int]] = {}  # per grid and colour: a backlog asks once, not once per event
     for event in events:
@@ -73,8 +89,7 @@ def escalation_rules(ctx) -> int:
     now = clock.utcnow()
     cal = calendar()
     applied = 0
-    rows = list(db.session.scalars(select(GridEvent).where(GridEvent.state.in_(("DISPATCHED", "IN_PROGRESS")))
-                                   .limit(5000)))
+    rows = _open_events(GridEvent.state.in_(("DISPATCHED", "IN_PROGRESS")))
     committed = 0
     for event in rows:
         if applied - committed >= CHECKPOINT_EVERY:

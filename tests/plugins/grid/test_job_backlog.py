@@ -15,17 +15,18 @@ from core.tenancy import tenant_scope
 BACKLOG = 250
 
 
-def _overdue_backlog(app, gw) -> None:
+def _overdue_backlog(app, gw, count: int = BACKLOG, warned: int = 0) -> None:
+    """``count`` overdue events in handling, the first ``warned`` of them already warned about."""
     from plugins.grid.models import GridEvent
     now = clock.utcnow()
-    rows = [{"tenant_id": gw.street.id, "ref_no": f"BL-{n:04d}", "title": f"积压事件{n}", "description": "",
+    rows = [{"tenant_id": gw.street.id, "ref_no": f"BL-{n:05d}", "title": f"积压事件{n}", "description": "",
              "category_id": gw.categories["SA-GARBAGE"], "urgency": "URGENT", "level": 0, "max_level": 0,
              "source": "GRID_PATROL", "anonymity": "named", "grid_id": gw.grid.id, "address": "",
              "state": "IN_PROGRESS", "rework_n": 0, "return_n": 0, "reopen_n": 0, "extension_n": 0, "check_n": 0,
              "demand_n": 1, "stage": "handle", "stage_started_at": now - timedelta(days=5),
              "stage_deadline": now - timedelta(days=2), "case_deadline": now - timedelta(days=1),
-             "deadline_explain": {}, "calendar_complete": True, "suspended_at_deadline": False, "version": 1,
-             "created_at": now - timedelta(days=5)} for n in range(BACKLOG)]
+             "deadline_explain": {"_warned": ["red:handle:1"]} if n < warned else {}, "calendar_complete": True,
+             "suspended_at_deadline": False, "version": 1, "created_at": now - timedelta(days=5)} for n in range(count)]
     with app.app_context(), tenant_scope(gw.street.id):
         db.session.execute(insert(GridEvent).execution_options(tenant_checked_insert=True), rows)
 
@@ -80,3 +81,17 @@ def test_a_checkpoint_outside_a_scheduled_job_is_refused(app):
     from core.api import checkpoint
     with app.app_context(), pytest.raises(RuntimeError, match="scheduled jobs"):
         checkpoint()
+
+
+def test_every_open_event_is_looked_at_however_many_the_street_has(app, gw):
+    """5,000 overdue events already warned about, then 30 new ones: the new ones are warned too (one
+    read of at most 5,000 events, in no set order, used to see only the old ones, run after run)."""
+    from core.events.jobs import running
+    from core.ui.models import Notification
+    from plugins.grid.jobs import sla_warnings
+    _overdue_backlog(app, gw, count=5_030, warned=5_000)
+    with app.app_context(), tenant_scope(gw.street.id), running("grid.sla_warnings"):
+        assert sla_warnings(None) >= 30
+    with app.app_context(), tenant_scope(gw.street.id, commit=False):
+        titles = set(db.session.scalars(select(Notification.title).where(Notification.user_id == gw.clerk.id)))
+    assert titles == {f"事件已超时：积压事件{n}" for n in range(5_000, 5_030)}
