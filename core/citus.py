@@ -36,6 +36,8 @@ REFERENCE_TABLES: dict[str, str] = {
     "platform_audit": "platform administrators' actions across tenants; tenant_id is empty for platform-wide "
                       "actions, so it cannot be a distribution column",
     "scheduler_lease": "one lease for the whole installation, taken before any tenant's jobs run",
+    "security_stamp": "one row for the whole installation, read on every signed-in request before the tenant is "
+                      "known; written only when an account, grant or tenant changes",
 }
 #: Alembic's bookkeeping (``alembic_version`` and ``alembic_version__<plugin>``): one row each,
 #: written only by migrations, which run on the coordinator.

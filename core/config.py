@@ -55,6 +55,10 @@ def from_env(overrides: dict | None = None) -> dict:
         "ROLLUP_CACHE_SECONDS": int(os.environ.get("JICENG_ROLLUP_CACHE_SECONDS", 60)),
         # rendered list fragments each worker keeps while their tenant's data is unchanged (0: none)
         "FRAGMENT_CACHE_SIZE": int(os.environ.get("JICENG_FRAGMENT_CACHE_SIZE", 512)),
+        # who is signed in and their grants, kept per worker under the security stamp (core.tenancy.admission):
+        # how many (browser, tenant) pairs, and how long a change made beside the app may go unseen (0: none)
+        "ADMISSION_CACHE_SIZE": int(os.environ.get("JICENG_ADMISSION_CACHE_SIZE", 4096)),
+        "ADMISSION_SECONDS": float(os.environ.get("JICENG_ADMISSION_SECONDS", 60)),
         "SESSION_IDLE_MINUTES": 30,
         "SESSION_ABSOLUTE_HOURS": 12,
         "LOGIN_MAX_FAILURES_ACCOUNT": int(os.environ.get("JICENG_LOGIN_MAX_FAILURES_ACCOUNT", 5)),

@@ -20,6 +20,7 @@ from .errors import (ModulePaused, _database_error, _http_error, _json_error, _s
 from .plugins.gate import refuse_off
 from .plugins.manager import hooks_for
 from .plugins.state import degraded_for, enabled_for, running_for
+from .tenancy.admission import admit, remember
 from .tenancy.context import TenantContext, _current, _user, reset_context, set_context
 from .tenancy.resolve import UNSAFE, enter_tenant, load_member_tenant, load_tenant, needs_write_for_get
 
@@ -100,7 +101,7 @@ OPEN = ("public", "api")
 
 def _before():
     from .auth.apikeys import presented_key
-    from .auth.sessions import csrf_token, load_user
+    from .auth.sessions import csrf_token, load_user, session_token_hash
     sent_id = request.headers.get("X-Request-ID", "")
     g.request_id = sent_id if REQUEST_ID.fullmatch(sent_id) else secrets.token_hex(8)
     g.tenant = None
@@ -116,7 +117,9 @@ def _before():
             abort(403)  # an api rule that writes must check its key (api_key_required)
     elif request.method in UNSAFE:  # on an api rule, never start a session just to refuse
         _check_csrf(session.get("csrf", "") if kind == "api" else csrf_token())
-    load_user()
+    admitted = bool(g.tenant_slug) and kind not in OPEN and _admit_kept(g.tenant_slug)
+    if not admitted:
+        load_user()
     if g.user is not None and g.user.must_change_password and request.endpoint not in PASSWORD_CHANGE_OPEN:
         return _password_change_required()
     if kind in OPEN and not g.tenant_slug:
@@ -125,6 +128,9 @@ def _before():
         return _login_required()
     if kind == "platform" and not g.user.is_platform_admin:
         abort(404)
+    if admitted:
+        _refuse_module_off()
+        return None
     if g.tenant_slug:
         member_id = None
         if kind in OPEN or g.user is None:
@@ -143,9 +149,24 @@ def _before():
             return None
         if enter_tenant(g.tenant, g.user, member_id) is None:
             abort(404)
+        remember(g.tenant_slug, session_token_hash(), member_id)
         refuse_off(owner, enabled)  # after entering: the page has the nav and knows who may switch it on
         _refuse_paused(owner)
     return None
+
+
+def _admit_kept(slug: str) -> bool:
+    """This worker's kept answer for the session and tenant, if still true (``core.tenancy.admission``)."""
+    from .auth.sessions import session_token_hash, still_fresh
+    token_hash = session_token_hash()
+    return token_hash is not None and admit(slug, token_hash, still_fresh)
+
+
+def _refuse_module_off() -> None:
+    """A kept entry skipped the tenant lookup, not the module's own checks: off or paused still refuses."""
+    owner = current_app.extensions["jiceng.plugins"].blueprint_owner.get(request.blueprint)
+    refuse_off(owner, enabled_for(g.tenant.id, g.tenant.plugins_rev))
+    _refuse_paused(owner)
 
 
 def _refuse_paused(owner: str | None) -> None:

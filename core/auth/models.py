@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import BigId, TenantScoped, db, tenant_fk, tenant_table_args, utc_default
@@ -50,6 +50,20 @@ class UserSession(db.Model):
     totp_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     #: last time the password was typed: sensitive actions need it within five minutes (step-up).
     reauth_at: Mapped[datetime] = mapped_column(default=utc_default)
+
+
+class SecurityStamp(db.Model):
+    """One random number for the installation, replaced by every transaction that changes who may do
+    what: an account, a session's step-up or second factor, a membership, a role, a grant, a unit's
+    place in the tree, a tenant (``core.tenancy.admission``). Workers keep who is signed in and their
+    grants under it, so a change anywhere retires every kept answer at its commit."""
+
+    __tablename__ = "security_stamp"
+    #: global: one row for the whole installation, read before any tenant is known.
+    __tenancy__ = "global"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stamp: Mapped[int] = mapped_column(BigInteger)
 
 
 class LoginThrottle(db.Model):

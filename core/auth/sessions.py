@@ -60,6 +60,12 @@ def revoke_all(user_id: int) -> int:
     return db.session.execute(delete(UserSession).where(UserSession.user_id == user_id)).rowcount
 
 
+def session_token_hash() -> str | None:
+    """The hash of this browser's session token, as stored; None when it has none."""
+    token = session.get("sid")
+    return _hash(token) if token else None
+
+
 def current_session_row() -> UserSession | None:
     return getattr(g, "user_session", None)
 
@@ -67,12 +73,17 @@ def current_session_row() -> UserSession | None:
 @functools.cache
 def _session_query():
     """Built once: every signed-in request runs it."""
-    return (select(UserSession, UserAccount).join(UserAccount, UserAccount.id == UserSession.user_id)
+    from ..tenancy.admission import stamp_column
+    return (select(UserSession, UserAccount, stamp_column()).join(UserAccount, UserAccount.id == UserSession.user_id)
             .where(UserSession.token_hash == bindparam("token_hash")))
 
 
 def load_user() -> None:
-    """Set ``g.user`` (or None) from the cookie, enforcing idle and absolute timeouts."""
+    """Set ``g.user`` (or None) from the cookie, enforcing idle and absolute timeouts.
+
+    ``g.user`` and ``g.user_session`` are read-only snapshots (``core.tenancy.admission``): a view
+    that changes the account loads its row with :func:`account_row`.
+    """
     g.user = None
     g.user_session = None
     token = session.get("sid")
@@ -82,24 +93,49 @@ def load_user() -> None:
     if row is None:
         session.pop("sid", None)
         return
-    us, user = row
+    us, user, g.security_stamp = row
     now = clock.utcnow()
-    cfg = current_app.config
-    idle = now - clock.aware(us.last_seen_at) > timedelta(minutes=cfg["SESSION_IDLE_MINUTES"])
-    absolute = now - clock.aware(us.created_at) > timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
-    if idle or absolute or not user.is_active:
+    if _expired(us, user.is_active, us.last_seen_at, now):
         _write_apart(delete(UserSession).where(UserSession.id == us.id))
         session.pop("sid", None)
         g.session_expired = True
         return
-    if now - clock.aware(us.last_seen_at) > timedelta(minutes=1):
+    if _last_seen_due(us.last_seen_at, now):
         _write_apart(update(UserSession).where(UserSession.id == us.id).values(last_seen_at=now))
-    g.user_session = us
+    from ..tenancy.admission import Account, SignIn
+    g.user_session = SignIn.of(us)
     if us.totp_pending:
         g.totp_pending_user = user
         return
-    g.user = user
+    g.user = Account.of(user)
     set_user(user.id)
+
+
+def _expired(us, is_active: bool, last_seen_at, now) -> bool:
+    cfg = current_app.config
+    idle = now - clock.aware(last_seen_at) > timedelta(minutes=cfg["SESSION_IDLE_MINUTES"])
+    absolute = now - clock.aware(us.created_at) > timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
+    return idle or absolute or not is_active
+
+
+def _last_seen_due(last_seen_at, now) -> bool:
+    return now - clock.aware(last_seen_at) > timedelta(minutes=1)
+
+
+def still_fresh(us, is_active: bool, last_seen_at) -> bool:
+    """A kept sign-in may be used as it is: not timed out, and no last-seen to write."""
+    now = clock.utcnow()
+    return not _expired(us, is_active, last_seen_at, now) and not _last_seen_due(last_seen_at, now)
+
+
+def account_row() -> UserAccount:
+    """The signed-in account's row, to change it (``g.user`` is a read-only snapshot)."""
+    return db.session.get(UserAccount, g.user.id)
+
+
+def session_row() -> UserSession:
+    """This browser's session row, to change it (``g.user_session`` is a read-only snapshot)."""
+    return db.session.get(UserSession, g.user_session.id)
 
 
 def _write_apart(stmt) -> None:

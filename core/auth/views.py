@@ -169,7 +169,7 @@ def confirm():
     if not passwords.verify_password(credentials.of(g.user.id).password_hash, request.form.get("password", "")):
         return render_template("auth/confirm.html", errors={"password": [_("密码不正确")]},
                                next=_safe_next(request.form.get("next"))), HTTPStatus.UNPROCESSABLE_ENTITY
-    g.user_session.reauth_at = clock.utcnow()
+    sessions.session_row().reauth_at = clock.utcnow()
     db.session.commit()
     return see_other(_safe_next(request.form.get("next")))
 
@@ -207,10 +207,11 @@ def change_password():
         data = PasswordIn().load({"password": request.form.get("password", "")})
     except ValidationError as err:
         return render_template("auth/password.html", errors=err.messages), HTTPStatus.UNPROCESSABLE_ENTITY
-    g.user.password_hash = passwords.hash_password(data["password"])
-    g.user.must_change_password = False
-    sessions.revoke_all(g.user.id)
-    sessions.start_session(g.user)
+    account = sessions.account_row()
+    account.password_hash = passwords.hash_password(data["password"])
+    account.must_change_password = False
+    sessions.revoke_all(account.id)
+    sessions.start_session(account)
     flash(_("密码已修改，其他设备上的登录已失效"))
     db.session.commit()
     return see_other(url_for("auth.account"))
@@ -235,14 +236,15 @@ def totp_enroll():
     except ValidationError as err:
         return render_template("auth/totp_enroll.html", secret=secret, uri=totp.provisioning_uri(secret, g.user.username),
                                errors=err.messages, codes=None), HTTPStatus.UNPROCESSABLE_ENTITY
-    if not totp.verify(g.user, code, secret):
+    account = sessions.account_row()
+    if not totp.verify(account, code, secret):
         db.session.rollback()
         return render_template("auth/totp_enroll.html", secret=secret, uri=totp.provisioning_uri(secret, g.user.username),
                                errors={"code": [_("验证码不正确")]}, codes=None), HTTPStatus.UNPROCESSABLE_ENTITY
     codes, hashes = totp.new_recovery_codes()
-    g.user.totp_secret = secret
-    g.user.totp_enabled = True
-    g.user.recovery_codes = hashes
+    account.totp_secret = secret
+    account.totp_enabled = True
+    account.recovery_codes = hashes
     session.pop("totp_secret", None)
     flash(_("已开启两步验证"))
     db.session.commit()

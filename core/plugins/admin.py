@@ -43,9 +43,13 @@ def _tenant(tenant_id: int) -> Tenant:
     return db.session.get(Tenant, tenant_id)
 
 
-def enabled_now(tenant: Tenant) -> frozenset[str]:
-    db.session.refresh(tenant)
-    return enabled_for(tenant.id, tenant.plugins_rev)
+def enabled_now(tenant) -> frozenset[str]:
+    """What is switched on now, a switch earlier in this transaction included (``tenant``: a row or
+    the request's read-only ``g.tenant``)."""
+    if isinstance(tenant, Tenant):
+        db.session.refresh(tenant)
+        return enabled_for(tenant.id, tenant.plugins_rev)
+    return enabled_for(tenant.id, db.session.scalar(select(Tenant.plugins_rev).where(Tenant.id == tenant.id)))
 
 
 def lock_of(tenant: Tenant, name: str) -> TenantPlugin | None:

@@ -14,10 +14,12 @@ from .models import Tenant
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def load_tenant(slug: str) -> Tenant:
+def load_tenant(slug: str):
+    """The tenant at this address, as a read-only snapshot (``g.tenant``)."""
+    from .admission import TenantRow
     tenant = db.session.scalars(select(Tenant).where(Tenant.slug == slug)).first()
     _refuse_unservable(tenant)
-    return tenant
+    return TenantRow.of(tenant)
 
 
 def _refuse_unservable(tenant: Tenant | None) -> None:
@@ -40,16 +42,18 @@ def _member_tenant_query():
             .where(Tenant.slug == bindparam("slug")))
 
 
-def load_member_tenant(slug: str, user_id: int) -> tuple[Tenant, int | None]:
+def load_member_tenant(slug: str, user_id: int):
     """The tenant at this address, the user's membership there and how many tenants the user works in.
 
     One query for what every signed-in page needs before its own work (the count decides whether
-    the tenant switcher is offered; its list is fetched only when opened).
+    the tenant switcher is offered; its list is fetched only when opened). The tenant comes back as
+    a read-only snapshot (``g.tenant``).
     """
+    from .admission import TenantRow
     row = db.session.execute(_member_tenant_query(), {"slug": slug, "user_id": user_id}).first()
     _refuse_unservable(row[0] if row else None)
     g.tenants_n = row[2]
-    return row[0], row[1]
+    return TenantRow.of(row[0]), row[1]
 
 
 @functools.cache

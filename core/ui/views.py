@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 
 from .. import clock
 from ..auth.permissions import audience, requires
+from ..auth.sessions import account_row
 from ..db import db, get_or_404
 from ..tenancy.context import current
 from ..tenancy.resolve import reads_streets
@@ -115,7 +116,7 @@ def set_language():
         abort(400)
     session["lang"] = lang
     if getattr(g, "user", None) is not None:
-        g.user.locale = lang
+        account_row().locale = lang
         db.session.commit()
     return see_other(_back())
 
@@ -124,7 +125,7 @@ def set_language():
 @audience("signed_in")
 def toggle_large_text():
     """Larger type and bigger targets for older staff and residents (适老化)."""
-    g.user.large_text = not g.user.large_text
+    account_row().large_text = not g.user.large_text
     db.session.commit()
     return see_other(_back())
 
