@@ -30,7 +30,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 from flask import current_app, g
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Engine
 
 from .context import Grant, TenantContext, reset_context, set_context, set_user
@@ -211,16 +211,33 @@ def _question():
     return _QUESTION
 
 
+#: PostgreSQL: the same question as one function call (migration c0014) that needs no tenant settings
+_PG_QUESTION = text("SELECT * FROM jiceng_admission(:session_id, :token_hash, :tenant_id, :user_id)")
+
+
+def _ask(params: dict):
+    """The one question. On PostgreSQL it is asked outside any transaction, on a connection of its
+    own: a page that reads nothing else then costs one round trip, no BEGIN and no COMMIT; a page that
+    does read begins its transaction with its first statement, as it would have anyway."""
+    from ..db import db
+    from .rls import sync_rls_settings
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            return conn.execute(_PG_QUESTION, params).first()
+    conn = db.session.connection()
+    sync_rls_settings()
+    return conn.execute(_question(), params).first()
+
+
 def admit(slug: str, token_hash: str, fresh) -> bool:
     """Enter the tenant from this worker's entry, if it is still true; False: run the full lookup.
 
     ``fresh(sign_in, user_active, last_seen_at)`` is the session's own check (timeouts, last-seen
     due): an entry is used only when it needs nothing written.
     """
-    from ..db import db
     from ..plugins.manager import hooks_for
     from ..plugins.state import running_for
-    from .rls import sync_rls_settings
     store, key = cache(), (token_hash, slug)
     entry = store.get(key)
     if entry is None:
@@ -230,14 +247,12 @@ def admit(slug: str, token_hash: str, fresh) -> bool:
         return False
     tenant, account = entry.tenant, entry.account
     enabled = running_for(tenant.id, tenant.plugins_rev)
-    # the context first: on PostgreSQL its settings go out with the question, which reads tenant rows
+    # the context first: on SQLite the question runs in the request's transaction, which reads tenant rows
     token = set_context(TenantContext(active=tenant.id, visible=(tenant.id,), user_id=account.id, enabled=enabled,
                                       plugins_rev=tenant.plugins_rev, grants=entry.grants,
                                       hooks=hooks_for(enabled), kind=tenant.kind))
-    conn = db.session.connection()
-    sync_rls_settings()
-    row = conn.execute(_question(), {"session_id": entry.sign_in.id, "token_hash": token_hash,
-                                     "tenant_id": tenant.id, "user_id": account.id}).first()
+    row = _ask({"session_id": entry.sign_in.id, "token_hash": token_hash, "tenant_id": tenant.id,
+                "user_id": account.id})
     if row is None or row[0] != entry.stamp or row[1] is None or not fresh(entry.sign_in, account.is_active, row[1]):
         reset_context(token)
         store.drop(key)

@@ -28,7 +28,7 @@ TABLES = {
     "user_account": frozenset({"INSERT", "UPDATE", "DELETE"}),
 }
 #: functions that run with the owner's rights, each answering one narrow question
-SECURITY_DEFINERS = frozenset({"jiceng_users_beyond", "jiceng_sign_in_secrets"})
+SECURITY_DEFINERS = frozenset({"jiceng_users_beyond", "jiceng_sign_in_secrets", "jiceng_admission"})
 
 
 def from_plugins(plugins=None) -> dict[str, frozenset[str]]:
