@@ -13,14 +13,14 @@ from .. import authority, photos, services, shares, summons
 from ..machine import ACTIONS, Refused, Stale
 from ..models import GridEvent, Photo, Share, Summons
 from ..schemas import ACTION_SCHEMAS, RespondIn, RootCauseIn, ShareIn, SummonIn, WithdrawIn, split_departments
-from .common import event_context, event_page, scoped_or_404
+from .common import event_context, event_page, scoped_or_404, scoped_with_category_or_404
 
 
 @requires("grid.view")
 def event(event_id: int):
     """One event: its status, deadlines with their reasons, the actions open to you, the timeline."""
-    ev = scoped_or_404(event_id)
-    return event_page(ev)
+    ev, category = scoped_with_category_or_404(event_id)
+    return event_page(ev, category=category)
 
 
 @requires("grid.view")

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from flask import abort, render_template
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy.orm import aliased
 
 from core import api
 from core.api import (
@@ -124,6 +125,15 @@ def scoped_or_404(event_id: int) -> GridEvent:
     return ev
 
 
+def scoped_with_category_or_404(event_id: int) -> tuple[GridEvent, Category]:
+    """The detail page's event and its category in one statement; 404 outside the user's part of the tree."""
+    row = db.session.execute(scoped(_detail_selects()["event_category"]), {"event_id": event_id}).first()
+    if row is None:
+        abort(404)
+    event, category = row
+    return event, category
+
+
 def mask_name(name: str) -> str:
     return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
 
@@ -133,10 +143,11 @@ def in_scope(stmt, column):
     return stmt if units is None else stmt.where(column.in_(units))
 
 
-def event_page(ev: GridEvent, status=HTTPStatus.OK, **extra):
+def event_page(ev: GridEvent, status=HTTPStatus.OK, category: Category | None = None, **extra):
     """The event page with what surrounds the card: where the event came from (its first timeline
     entry names the log or patrol it was converted from) and, for a dispute, its mediation case."""
-    context = event_context(ev, **{k: extra.pop(k) for k in ("errors", "form", "open_action") if k in extra})
+    context = event_context(ev, category=category,
+                            **{k: extra.pop(k) for k in ("errors", "form", "open_action") if k in extra})
     first = context["timeline"][0].payload if context["timeline"] else {}
     origin = first.get("from")
     if origin:
@@ -152,23 +163,34 @@ def event_page(ev: GridEvent, status=HTTPStatus.OK, **extra):
 def _detail_selects() -> dict:
     """The detail page's fixed queries, built once (each request only binds the event)."""
     event_id = bindparam("event_id")
+    parent = aliased(OrgUnit)
     return {
         "event": select(GridEvent).where(GridEvent.id == event_id),
+        # the detail page's event with its category: one statement for both
+        "event_category": select(GridEvent, Category).outerjoin(
+            Category, (Category.id == GridEvent.category_id) & (Category.tenant_id == GridEvent.tenant_id))
+        .where(GridEvent.id == event_id),
         "timeline": select(Transition, api.Account.display_name)
         .outerjoin(api.Account, api.Account.id == Transition.actor_id)
         .where(Transition.event_id == event_id).order_by(Transition.id),
         "photos": select(Photo).where(Photo.event_id == event_id).order_by(Photo.id),
         "subscribers": select(Subscriber).where(Subscriber.event_id == event_id).order_by(Subscriber.id),
-        "units": select(OrgUnit).where(OrgUnit.id.in_(bindparam("unit_ids", expanding=True))),
+        # the grid and handling unit with their parents, whose names label a grid (社区·网格)
+        "units": select(OrgUnit, parent.kind, parent.name)
+        .outerjoin(parent, (parent.id == OrgUnit.parent_id) & (parent.tenant_id == OrgUnit.tenant_id))
+        .where(OrgUnit.id.in_(bindparam("unit_ids", expanding=True))),
     }
 
 
-def event_context(event: GridEvent, errors=None, form=None, open_action=None) -> dict:
+def event_context(event: GridEvent, errors=None, form=None, open_action=None, category: Category | None = None) -> dict:
     q = _detail_selects()
     timeline = db.session.execute(q["timeline"], {"event_id": event.id}).all()
-    category = db.session.get(Category, event.category_id)
-    units = {u.id: u for u in db.session.scalars(
-        q["units"], {"unit_ids": [x for x in (event.grid_id, event.handler_unit_id) if x]})}
+    category = category or db.session.get(Category, event.category_id)
+    unit_rows = db.session.execute(q["units"], {"unit_ids": [x for x in (event.grid_id, event.handler_unit_id) if x]}).all()
+    units = {u.id: u for u, _, _ in unit_rows}
+    unit_names = {u.id: api.label_beside_parent(u.kind, u.name, kind, name) for u, kind, name in unit_rows}
+    if None in unit_names.values():  # a grid whose community is further up than its parent
+        unit_names = api.unit_labels(units.values())
     actions = services.available_actions(event)
     coordinating = (event.state not in TERMINAL and summons.effective_level(event) in (1, 2)
                     and current().has("grid.event.summon")
@@ -184,7 +206,7 @@ def event_context(event: GridEvent, errors=None, form=None, open_action=None) ->
         if coordinating else []
     hotspot = stats.hotspots(task_id=event.id)[0] if event.source == "PROACTIVE" and event.grid_id else None
     return {"event": event, "category": category, "timeline": [t for t, _ in timeline], "units": units,
-            "unit_names": api.unit_labels(units.values()),
+            "unit_names": unit_names,
             "handlers": handlers, "categories": categories, "photos": photo_rows, "subscribers": subscribers, "summons": summoned,
             "summon_colour": summons.colour,
             "coordinating": coordinating, "resident_units": residents,
