@@ -211,7 +211,7 @@ def _question():
     return _QUESTION
 
 
-#: PostgreSQL: the same question as one function call (migration c0014) that needs no tenant settings
+#: PostgreSQL: the same question as one function call (migrations c0014, c0015) that needs no tenant settings
 _PG_QUESTION = text("SELECT * FROM jiceng_admission(:session_id, :token_hash, :tenant_id, :user_id)")
 
 
