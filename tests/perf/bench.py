@@ -129,19 +129,18 @@ def baseline(tmp: Path) -> dict:
         stop(proc)
 
 
-def settle(url: str, pg=None) -> None:
+def settle(pg=None) -> None:
     """Finish the seed's aftermath before measuring, as a database that lived through that history
     would have: on PostgreSQL vacuum and analyze (the owner) and a checkpoint (the administrator), else
-    autovacuum and the checkpointer run over the freshly written tables during the first page's runs;
-    on SQLite move the write-ahead log into the database file."""
+    autovacuum and the checkpointer work through the fresh tables during the first page's runs; then
+    the seed's files go to disk, so the kernel does not write them back while pages are measured."""
     from sqlalchemy import create_engine, text
-    steps = [(pg.owner_url, "VACUUM ANALYZE"), (pg.admin_url, "CHECKPOINT")] if pg else \
-        [(url, "PRAGMA wal_checkpoint(TRUNCATE)")]
-    for engine_url, sql in steps:
+    for engine_url, sql in ([(pg.owner_url, "VACUUM ANALYZE"), (pg.admin_url, "CHECKPOINT")] if pg else []):
         engine = create_engine(engine_url, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
             conn.execute(text(sql))
         engine.dispose()
+    os.sync()
 
 
 def app_pages(tmp: Path, scale: int, pg=None) -> dict:
@@ -164,7 +163,7 @@ def app_pages(tmp: Path, scale: int, pg=None) -> dict:
         "import json, os; from core import create_app; from tests.perf.seed import seed; "
         f"print(json.dumps(seed(create_app(), {scale})))")], env={**os.environ, **env}, cwd=ROOT, check=True,
         capture_output=True, text=True).stdout.strip().splitlines()[-1])
-    settle(url, pg)
+    settle(pg)
     seeded = time.monotonic() - t0
     port = free_port()
     proc = serve("core:create_app()", env, port)
