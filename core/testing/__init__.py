@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from .events import deliver_event  # noqa: F401  (fixture)
 from .factories import *  # noqa: F401,F403  (fixtures)
+from .queries import _clock_back, statements_of  # noqa: F401  (fixture, helper)
 from .world import world  # noqa: F401  (fixture)
 
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, insert, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import insert, text
 
 from core.db import db
+from core.testing import statements_of
 from core.tenancy import tenant_scope
 
 from .conftest import client_for
@@ -28,20 +28,12 @@ def add_events(app, gw, n, start=0):
 
 
 def count_queries(client, url) -> int:
-    """Statements of one warm request: the one before it renews the kept sign-in, so the count
-    does not depend on whether a minute has passed (a last-seen write) since the previous one."""
-    assert client.get(url).status_code == 200
-    seen = []
+    """Statements of one warm request (``core.testing.statements_of``)."""
+    return statements_of(lambda: _ok(client.get(url)))
 
-    def listener(conn, cursor, statement, params, context, executemany):
-        if not statement.startswith("SELECT set_config("):  # PostgreSQL's per-transaction RLS settings
-            seen.append(statement)
-    event.listen(Engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(Engine, "before_cursor_execute", listener)
-    return len(seen)
+
+def _ok(resp):
+    assert resp.status_code == 200
 
 
 def test_the_event_list_issues_the_same_queries_at_5_and_at_50_rows(app, gw):

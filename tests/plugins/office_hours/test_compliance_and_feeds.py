@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import event, insert
-from sqlalchemy.engine import Engine
+from sqlalchemy import insert
 
 from core.api import clock, db
+from core.testing import statements_of
 from core.tenancy import tenant_scope
 from core.testing.factories import post
 
@@ -57,17 +57,10 @@ def test_months_before_the_studio_is_counted_are_not_required(app, ow):
 
 
 def _count(client, url) -> int:
-    seen = []
-
-    def listener(conn, cursor, statement, params, context, executemany):
-        if not statement.startswith("SELECT set_config("):
-            seen.append(statement)
-    event.listen(Engine, "before_cursor_execute", listener)
-    try:
+    """Statements of one warm request (``core.testing.statements_of``)."""
+    def get():
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(Engine, "before_cursor_execute", listener)
-    return len(seen)
+    return statements_of(get)
 
 
 def _bulk_receptions(app, ow, n: int, offset: int):

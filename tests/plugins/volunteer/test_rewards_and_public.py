@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from core.api import Refused
 from core.db import db
+from core.testing import statements_of
 
 from .conftest import client_for, in_tenant, make_post, register, run_parallel
 
@@ -120,21 +120,9 @@ def test_a_certificate_is_checked_on_a_public_page_and_a_void_marks_it_for_revie
 
 
 def _count_queries(app, fn) -> int:
-    """Statements of one warm call: the one before it renews the kept sign-in, so the count does
-    not depend on whether a minute has passed (a last-seen write) since the previous one."""
-    fn()
-    n = [0]
-
-    def count(*_a, **_k):
-        n[0] += 1
+    """Statements of one warm call (``core.testing.statements_of``)."""
     with app.app_context():
-        engine = db.engine
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            fn()
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-    return n[0]
+        return statements_of(fn)
 
 
 def test_balance_and_board_cost_the_same_queries_for_a_long_history(app, vw):

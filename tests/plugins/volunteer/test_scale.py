@@ -6,30 +6,17 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import event
 
-from core.db import db
+from core.testing import statements_of
 
 from .conftest import client_for, in_tenant, make_post, register
 from .test_rewards_and_public import _active_claim
 
 
 def _count_queries(app, fn) -> int:
-    """Statements of one warm call: the one before it renews the kept sign-in, so the count does
-    not depend on whether a minute has passed (a last-seen write) since the previous one."""
-    fn()
-    n = [0]
-
-    def count(*_a, **_k):
-        n[0] += 1
+    """Statements of one warm call (``core.testing.statements_of``)."""
     with app.app_context():
-        engine = db.engine
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            fn()
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-    return n[0]
+        return statements_of(fn)
 
 
 def _fill(app, vw, vid, entries, tag):
