@@ -13,11 +13,12 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import update
 
 from core.api import current, db
 
 from .machine import Refused
-from .models import Photo
+from .models import GridEvent, Photo
 
 MAX_BYTES = 8 * 1024 * 1024
 FORMATS = {"JPEG", "PNG", "WEBP", "HEIF"}
@@ -85,6 +86,9 @@ def save(event_id: int, upload, kind: str) -> Photo:
     photo = Photo(event_id=event_id, kind=kind, stored_name=name, width=width, height=height,
                   uploaded_by=current().user_id)
     db.session.add(photo)
+    # counted in the same statement as any other writer's photo: the event page reads photos only when there are some
+    db.session.execute(update(GridEvent).where(GridEvent.tenant_id == current().active, GridEvent.id == event_id)
+                       .values(photo_n=GridEvent.photo_n + 1))
     db.session.flush()
     return photo
 

@@ -77,6 +77,8 @@ class GridEvent(TenantScoped, db.Model):
     extension_n: Mapped[int] = mapped_column(Integer, default=0)
     check_n: Mapped[int] = mapped_column(Integer, default=0)
     demand_n: Mapped[int] = mapped_column(Integer, default=1)
+    #: photos attached (photos.save): the event page reads them only when there are some
+    photo_n: Mapped[int] = mapped_column(Integer, default=0)
     stage: Mapped[str] = mapped_column(String(16), default="accept")
     stage_deadline: Mapped[datetime | None]
     case_deadline: Mapped[datetime | None]

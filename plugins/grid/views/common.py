@@ -125,13 +125,16 @@ def scoped_or_404(event_id: int) -> GridEvent:
     return ev
 
 
-def scoped_with_category_or_404(event_id: int) -> tuple[GridEvent, Category]:
-    """The detail page's event and its category in one statement; 404 outside the user's part of the tree."""
-    row = db.session.execute(scoped(_detail_selects()["event_category"]), {"event_id": event_id}).first()
-    if row is None:
+def scoped_with_category_or_404(event_id: int) -> tuple[GridEvent, Category, list]:
+    """The detail page's event with its category, grid and handling unit (each with its parent's
+    kind and name) in one statement; 404 outside the user's part of the tree."""
+    rows = db.session.execute(scoped(_detail_selects()["event_head"]), {"event_id": event_id}).first()
+    if rows is None:
         abort(404)
-    event, category = row
-    return event, category
+    event, category, grid, grid_kind, grid_name, handler, handler_kind, handler_name = rows
+    units = [(u, kind, name) for u, kind, name in ((grid, grid_kind, grid_name), (handler, handler_kind, handler_name))
+             if u is not None]
+    return event, category, units
 
 
 def mask_name(name: str) -> str:
@@ -143,10 +146,11 @@ def in_scope(stmt, column):
     return stmt if units is None else stmt.where(column.in_(units))
 
 
-def event_page(ev: GridEvent, status=HTTPStatus.OK, category: Category | None = None, **extra):
+def event_page(ev: GridEvent, status=HTTPStatus.OK, category: Category | None = None, units: list | None = None,
+               **extra):
     """The event page with what surrounds the card: where the event came from (its first timeline
     entry names the log or patrol it was converted from) and, for a dispute, its mediation case."""
-    context = event_context(ev, category=category,
+    context = event_context(ev, category=category, units=units,
                             **{k: extra.pop(k) for k in ("errors", "form", "open_action") if k in extra})
     first = context["timeline"][0].payload if context["timeline"] else {}
     origin = first.get("from")
@@ -163,12 +167,18 @@ def event_page(ev: GridEvent, status=HTTPStatus.OK, category: Category | None = 
 def _detail_selects() -> dict:
     """The detail page's fixed queries, built once (each request only binds the event)."""
     event_id = bindparam("event_id")
-    parent = aliased(OrgUnit)
+    parent, grid, grid_parent, handler, handler_parent = (aliased(OrgUnit) for _ in range(5))
     return {
         "event": select(GridEvent).where(GridEvent.id == event_id),
-        # the detail page's event with its category: one statement for both
-        "event_category": select(GridEvent, Category).outerjoin(
-            Category, (Category.id == GridEvent.category_id) & (Category.tenant_id == GridEvent.tenant_id))
+        # the detail page's event with its category and units: one statement (one round trip) for all
+        "event_head": select(GridEvent, Category, grid, grid_parent.kind, grid_parent.name,
+                             handler, handler_parent.kind, handler_parent.name)
+        .outerjoin(Category, (Category.id == GridEvent.category_id) & (Category.tenant_id == GridEvent.tenant_id))
+        .outerjoin(grid, (grid.id == GridEvent.grid_id) & (grid.tenant_id == GridEvent.tenant_id))
+        .outerjoin(grid_parent, (grid_parent.id == grid.parent_id) & (grid_parent.tenant_id == grid.tenant_id))
+        .outerjoin(handler, (handler.id == GridEvent.handler_unit_id) & (handler.tenant_id == GridEvent.tenant_id))
+        .outerjoin(handler_parent, (handler_parent.id == handler.parent_id)
+                   & (handler_parent.tenant_id == handler.tenant_id))
         .where(GridEvent.id == event_id),
         "timeline": select(Transition, api.Account.display_name)
         .outerjoin(api.Account, api.Account.id == Transition.actor_id)
@@ -182,11 +192,15 @@ def _detail_selects() -> dict:
     }
 
 
-def event_context(event: GridEvent, errors=None, form=None, open_action=None, category: Category | None = None) -> dict:
+def event_context(event: GridEvent, errors=None, form=None, open_action=None, category: Category | None = None,
+                  units: list | None = None) -> dict:
+    """``category`` and ``units`` (rows of unit, parent kind, parent name) when the caller read them
+    with the event (:func:`scoped_with_category_or_404`)."""
     q = _detail_selects()
     timeline = db.session.execute(q["timeline"], {"event_id": event.id}).all()
     category = category or db.session.get(Category, event.category_id)
-    unit_rows = db.session.execute(q["units"], {"unit_ids": [x for x in (event.grid_id, event.handler_unit_id) if x]}).all()
+    unit_rows = units if units is not None else db.session.execute(
+        q["units"], {"unit_ids": [x for x in (event.grid_id, event.handler_unit_id) if x]}).all()
     units = {u.id: u for u, _, _ in unit_rows}
     unit_names = {u.id: api.label_beside_parent(u.kind, u.name, kind, name) for u, kind, name in unit_rows}
     if None in unit_names.values():  # a grid whose community is further up than its parent
@@ -199,7 +213,7 @@ def event_context(event: GridEvent, errors=None, form=None, open_action=None, ca
     handlers = [] if not (coordinating or any("handler_unit_id" in a.fields for a in actions)) else unit_tree()
     categories = [] if not any(a.name == "recategorise" for a in actions) else list(db.session.scalars(
         select(Category).where(Category.active.is_(True)).order_by(Category.code)))
-    photo_rows = list(db.session.scalars(q["photos"], {"event_id": event.id}))
+    photo_rows = list(db.session.scalars(q["photos"], {"event_id": event.id})) if event.photo_n else []
     subscribers = [] if event.demand_n <= 1 else list(db.session.scalars(q["subscribers"], {"event_id": event.id}))
     summoned = summons.of_event(event.id) if event.max_level >= 1 else []  # only L1/L2 summon
     residents = list(db.session.scalars(select(ResidentUnit).order_by(ResidentUnit.name).limit(500))) \

@@ -95,6 +95,25 @@ def test_a_resident_can_attach_a_photo_to_a_report(app, gw):
         "title": "井盖松动", "description": "又一次", "category_id": gw.categories["UP-ROAD"], "address": "路口",
         "reporter_phone": "13812345678", "csrf_token": csrf_token(c), "photo": (io.BytesIO(b"<svg/>"), "a.svg")})
     assert bad.status_code == HTTPStatus.UNPROCESSABLE_ENTITY and "只能上传照片" in bad.text
+    from sqlalchemy import select as sql_select
+
+    from core.db import db
+    from core.tenancy import tenant_scope
+    from plugins.grid.models import GridEvent
+    with app.app_context(), tenant_scope(gw.street.id, commit=False):
+        event_id = db.session.scalar(sql_select(GridEvent.id).where(GridEvent.description == "路口井盖踩上去会晃"))
+    page = client_for(app, gw.clerk).get(f"/t/{gw.street.slug}/grid/{event_id}")
+    assert len(select(page.text, ".photos .thumbs img")) == 1  # the clerk sees the resident's photo
+
+
+def test_the_event_page_shows_every_photo_and_an_event_without_any_says_so(app, gw, event):
+    url = f"/t/{gw.street.slug}/grid/{event}"
+    c = client_for(app, gw.worker)
+    assert "暂无照片" in c.get(url).text
+    upload(app, gw, event, jpeg_with_location(), "before.jpg", kind="before")
+    upload(app, gw, event, jpeg_with_location(), "after.jpg", kind="after")
+    page = c.get(url).text
+    assert len(select(page, ".photos .thumbs img")) == 2 and "暂无照片" not in page
 
 
 def test_another_grids_worker_cannot_see_the_photo(app, gw, event, create_user):
