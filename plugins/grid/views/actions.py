@@ -19,8 +19,8 @@ from .common import event_context, event_page, scoped_or_404, scoped_with_catego
 @requires("grid.view")
 def event(event_id: int):
     """One event: its status, deadlines with their reasons, the actions open to you, the timeline."""
-    ev, category, units = scoped_with_category_or_404(event_id)
-    return event_page(ev, category=category, units=units)
+    ev, category, units, timeline = scoped_with_category_or_404(event_id)
+    return event_page(ev, category=category, units=units, timeline=timeline)
 
 
 @requires("grid.view")

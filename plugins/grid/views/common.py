@@ -105,14 +105,6 @@ def grid_labels(ids) -> dict[int, str]:
     return api.unit_labels(db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids))))
 
 
-
-
-
-
-
-
-
-
 def scoped_units(stmt):
     condition = path_filter(current().scope_paths("grid.view"))
     return stmt if condition is None else stmt.where(condition)
@@ -125,16 +117,17 @@ def scoped_or_404(event_id: int) -> GridEvent:
     return ev
 
 
-def scoped_with_category_or_404(event_id: int) -> tuple[GridEvent, Category, list]:
+def scoped_with_category_or_404(event_id: int) -> tuple[GridEvent, Category, list, list]:
     """The detail page's event with its category, grid and handling unit (each with its parent's
-    kind and name) in one statement; 404 outside the user's part of the tree."""
-    rows = db.session.execute(scoped(_detail_selects()["event_head"]), {"event_id": event_id}).first()
-    if rows is None:
+    kind and name) and its timeline, in one statement: a row per timeline entry, the event's
+    columns repeated; 404 outside the user's part of the tree."""
+    rows = db.session.execute(scoped(_detail_selects()["event_head"]), {"event_id": event_id}).all()
+    if not rows:
         abort(404)
-    event, category, grid, grid_kind, grid_name, handler, handler_kind, handler_name = rows
+    event, category, grid, grid_kind, grid_name, handler, handler_kind, handler_name = rows[0][:8]
     units = [(u, kind, name) for u, kind, name in ((grid, grid_kind, grid_name), (handler, handler_kind, handler_name))
              if u is not None]
-    return event, category, units
+    return event, category, units, [(row[8], row[9]) for row in rows if row[8] is not None]
 
 
 def mask_name(name: str) -> str:
@@ -147,10 +140,10 @@ def in_scope(stmt, column):
 
 
 def event_page(ev: GridEvent, status=HTTPStatus.OK, category: Category | None = None, units: list | None = None,
-               **extra):
+               timeline: list | None = None, **extra):
     """The event page with what surrounds the card: where the event came from (its first timeline
     entry names the log or patrol it was converted from) and, for a dispute, its mediation case."""
-    context = event_context(ev, category=category, units=units,
+    context = event_context(ev, category=category, units=units, timeline=timeline,
                             **{k: extra.pop(k) for k in ("errors", "form", "open_action") if k in extra})
     first = context["timeline"][0].payload if context["timeline"] else {}
     origin = first.get("from")
@@ -172,14 +165,16 @@ def _detail_selects() -> dict:
         "event": select(GridEvent).where(GridEvent.id == event_id),
         # the detail page's event with its category and units: one statement (one round trip) for all
         "event_head": select(GridEvent, Category, grid, grid_parent.kind, grid_parent.name,
-                             handler, handler_parent.kind, handler_parent.name)
+                             handler, handler_parent.kind, handler_parent.name, Transition, api.Account.display_name)
         .outerjoin(Category, (Category.id == GridEvent.category_id) & (Category.tenant_id == GridEvent.tenant_id))
         .outerjoin(grid, (grid.id == GridEvent.grid_id) & (grid.tenant_id == GridEvent.tenant_id))
         .outerjoin(grid_parent, (grid_parent.id == grid.parent_id) & (grid_parent.tenant_id == grid.tenant_id))
         .outerjoin(handler, (handler.id == GridEvent.handler_unit_id) & (handler.tenant_id == GridEvent.tenant_id))
         .outerjoin(handler_parent, (handler_parent.id == handler.parent_id)
                    & (handler_parent.tenant_id == handler.tenant_id))
-        .where(GridEvent.id == event_id),
+        .outerjoin(Transition, (Transition.event_id == GridEvent.id) & (Transition.tenant_id == GridEvent.tenant_id))
+        .outerjoin(api.Account, api.Account.id == Transition.actor_id)
+        .where(GridEvent.id == event_id).order_by(Transition.id),
         "timeline": select(Transition, api.Account.display_name)
         .outerjoin(api.Account, api.Account.id == Transition.actor_id)
         .where(Transition.event_id == event_id).order_by(Transition.id),
@@ -193,11 +188,12 @@ def _detail_selects() -> dict:
 
 
 def event_context(event: GridEvent, errors=None, form=None, open_action=None, category: Category | None = None,
-                  units: list | None = None) -> dict:
-    """``category`` and ``units`` (rows of unit, parent kind, parent name) when the caller read them
-    with the event (:func:`scoped_with_category_or_404`)."""
+                  units: list | None = None, timeline: list | None = None) -> dict:
+    """``category``, ``units`` (rows of unit, parent kind, parent name) and ``timeline`` (rows of
+    entry, actor name) when the caller read them with the event (:func:`scoped_with_category_or_404`)."""
     q = _detail_selects()
-    timeline = db.session.execute(q["timeline"], {"event_id": event.id}).all()
+    if timeline is None:
+        timeline = db.session.execute(q["timeline"], {"event_id": event.id}).all()
     category = category or db.session.get(Category, event.category_id)
     unit_rows = units if units is not None else db.session.execute(
         q["units"], {"unit_ids": [x for x in (event.grid_id, event.handler_unit_id) if x]}).all()
