@@ -15,8 +15,10 @@ claims the slot on the tenant's ``job_run`` row and runs the job *in the same tr
 
 On SQLite a long job commits as it goes (:func:`core.events.jobs.checkpoint`), and the claim with
 its first part: a worker killed after that leaves the rest to the job's next slot. A job that raises
-rolls back its work since its last checkpoint; the slot is then recorded as failed, so it is not retried
-before its next slot (as the embedded runner does) and never holds up another tenant's task.
+rolls back its work since its last checkpoint (a savepoint taken after the claim, or the transaction
+begun by the checkpoint) and the slot is recorded as failed in the same transaction as the claim, so
+no other delivery can take the slot in between; it is not retried before its next slot (as the
+embedded runner does) and never holds up another tenant's task.
 """
 from __future__ import annotations
 
@@ -127,21 +129,27 @@ def _run_slot(tenant_id: int, name: str, slot: datetime) -> str:
     if plugin not in registry().core_names and plugin not in enabled_for(tenant_id, tenant.plugins_rev):
         return "off"  # switched off since the beat enqueued it: gated at call time
     slot = clock.aware(slot)
-    job_error = None
-    try:
-        with tenant_scope(tenant_id) as session:
-            if not _claim(session, name, slot, "ok"):
-                return "taken"
-            try:
-                with running(name):
-                    job.run(current())
-            except Exception as exc:
-                job_error = exc
-                raise
-        return "ok"
-    except Exception:
-        if job_error is None:
-            raise  # the database, not the job (locked, restarted): the task is retried
-        log.exception("job %s failed for tenant %s (slot %s)", name, tenant_id, slot.isoformat())
     with tenant_scope(tenant_id) as session:
-        return "failed" if _claim(session, name, slot, "failed") else "taken"
+        if not _claim(session, name, slot, "ok"):
+            return "taken"
+        work = session.begin_nested()
+        try:
+            with running(name):
+                job.run(current())
+        except Exception:  # noqa: BLE001 - the job's own failure: recorded for its slot, not retried in it
+            log.exception("job %s failed for tenant %s (slot %s)", name, tenant_id, slot.isoformat())
+            if work.is_active:
+                work.rollback()
+            else:  # the job committed part of its work (checkpoint): what came after goes
+                session.rollback()
+            _failed(session, name, slot)
+            return "failed"
+        if work.is_active:
+            work.commit()
+    return "ok"
+
+
+def _failed(session, name: str, slot: datetime) -> None:
+    """Record the slot's failure on the claim this transaction (or the job's checkpoint) holds."""
+    session.execute(update(JobRun).where(JobRun.job == name, JobRun.last_run_at == slot)
+                    .values(last_status="failed").execution_options(synchronize_session=False))

@@ -83,6 +83,32 @@ def test_a_failing_job_is_recorded_for_its_slot_and_not_retried_in_it(app, trace
         assert run_slot(t.id, "probe.tick", slot) == "taken"
 
 
+def test_parallel_deliveries_of_a_failing_slot_run_it_once(app, traces, create_tenant, enable_plugin):
+    """The failure is recorded without letting go of the slot: a delivery waiting on the claim finds
+    it taken, not free for the moment between the job's rollback and the record of its failure."""
+    t = create_tenant()
+    enable_plugin(t, "probe")
+    (traces / "fail").write_text(str(t.id))
+    slot = slot_of(timedelta(days=1), clock.utcnow())
+    answers, errors = [], []
+    barrier = threading.Barrier(6, timeout=30)
+
+    def deliver():
+        try:
+            barrier.wait()
+            with app.app_context():
+                answers.append(run_slot(t.id, "probe.tick", slot))
+        except Exception as exc:  # noqa: BLE001 - the test counts them
+            errors.append(exc)
+    threads = [threading.Thread(target=deliver) for _ in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == [] and sorted(answers) == ["failed"] + ["taken"] * 5
+    assert len(ticks(traces, t.id)) == 1
+
+
 def test_a_job_is_gated_when_it_runs_and_needs_a_tenant(app, traces, create_tenant, enable_plugin, disable_plugin):
     t = create_tenant()
     enable_plugin(t, "probe")
