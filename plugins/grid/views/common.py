@@ -163,7 +163,7 @@ def _detail_selects() -> dict:
     parent, grid, grid_parent, handler, handler_parent = (aliased(OrgUnit) for _ in range(5))
     return {
         "event": select(GridEvent).where(GridEvent.id == event_id),
-        # the detail page's event with its category and units: one statement (one round trip) for all
+        # the detail page's event with its category, units and timeline: one statement (one round trip) for all
         "event_head": select(GridEvent, Category, grid, grid_parent.kind, grid_parent.name,
                              handler, handler_parent.kind, handler_parent.name, Transition, api.Account.display_name)
         .outerjoin(Category, (Category.id == GridEvent.category_id) & (Category.tenant_id == GridEvent.tenant_id))

@@ -30,6 +30,27 @@ def ticks(folder, tenant_id):
     return [r for r in probe.runs(folder) if r[:2] == ("tick", tenant_id)]
 
 
+def deliver_at_once(app, tenant_id: int, slot, n: int = 6) -> tuple[list[str], list[Exception]]:
+    """``run_slot`` of probe.tick from ``n`` threads released together, as redelivered tasks and a
+    second beat would: what each answered, and what any raised."""
+    answers, errors = [], []
+    barrier = threading.Barrier(n, timeout=30)
+
+    def deliver():
+        try:
+            barrier.wait()
+            with app.app_context():
+                answers.append(run_slot(tenant_id, "probe.tick", slot))
+        except Exception as exc:  # noqa: BLE001 - the test counts them
+            errors.append(exc)
+    threads = [threading.Thread(target=deliver) for _ in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return answers, errors
+
+
 def test_slots_are_the_period_laid_from_the_epoch():
     at = datetime(2026, 3, 5, 13, 47, 12, tzinfo=timezone.utc)
     assert slot_of(timedelta(days=1), at) == datetime(2026, 3, 5, tzinfo=timezone.utc)
@@ -53,22 +74,7 @@ def test_a_slot_runs_once_then_the_next_slot_runs(app, traces, create_tenant, en
 def test_parallel_deliveries_of_one_slot_run_it_once(app, traces, create_tenant, enable_plugin):
     t = create_tenant()
     enable_plugin(t, "probe")
-    slot = slot_of(timedelta(days=1), clock.utcnow())
-    answers, errors = [], []
-    barrier = threading.Barrier(6, timeout=30)
-
-    def deliver():
-        try:
-            barrier.wait()
-            with app.app_context():
-                answers.append(run_slot(t.id, "probe.tick", slot))
-        except Exception as exc:  # noqa: BLE001 - the test counts them
-            errors.append(exc)
-    threads = [threading.Thread(target=deliver) for _ in range(6)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    answers, errors = deliver_at_once(app, t.id, slot_of(timedelta(days=1), clock.utcnow()))
     assert errors == [] and sorted(answers) == ["ok"] + ["taken"] * 5
     assert len(ticks(traces, t.id)) == 1
 
@@ -89,22 +95,7 @@ def test_parallel_deliveries_of_a_failing_slot_run_it_once(app, traces, create_t
     t = create_tenant()
     enable_plugin(t, "probe")
     (traces / "fail").write_text(str(t.id))
-    slot = slot_of(timedelta(days=1), clock.utcnow())
-    answers, errors = [], []
-    barrier = threading.Barrier(6, timeout=30)
-
-    def deliver():
-        try:
-            barrier.wait()
-            with app.app_context():
-                answers.append(run_slot(t.id, "probe.tick", slot))
-        except Exception as exc:  # noqa: BLE001 - the test counts them
-            errors.append(exc)
-    threads = [threading.Thread(target=deliver) for _ in range(6)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    answers, errors = deliver_at_once(app, t.id, slot_of(timedelta(days=1), clock.utcnow()))
     assert errors == [] and sorted(answers) == ["failed"] + ["taken"] * 5
     assert len(ticks(traces, t.id)) == 1
 
