@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     from .config import check_production, from_env
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static",
+    from .web import Jiceng
+    app = Jiceng(__name__, template_folder=str(ROOT / "templates"), static_folder="static",
                 instance_path=None)
     app.config.update(from_env(config))
     check_production(app.config)

@@ -20,8 +20,8 @@ from .errors import (ModulePaused, _database_error, _http_error, _json_error, _s
 from .plugins.gate import refuse_off
 from .plugins.manager import hooks_for
 from .plugins.state import degraded_for, enabled_for, running_for
-from .tenancy.admission import admit, remember
-from .tenancy.context import TenantContext, _current, _user, reset_context, set_context
+from .tenancy.admission import Lapsed, Readmit, admit, remember, settle
+from .tenancy.context import TenantContext, _current, _question, _user, reset_context, set_context
 from .tenancy.resolve import UNSAFE, enter_tenant, load_member_tenant, load_tenant, needs_write_for_get
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,37 @@ def register_model_converters(app: Flask, **models) -> None:
     """
     for name, model in models.items():
         app.url_map.converters[name] = model_converter(model)
+
+
+#: ``environ`` key: this request runs again, from the full lookup (``Readmit``)
+READMIT = "jiceng.readmit"
+
+
+class Jiceng(Flask):
+    """Flask, holding every response until the request's sign-in is confirmed."""
+
+    def handle_user_exception(self, e):
+        if isinstance(e, Lapsed):  # where the answer arrived: before any error handler sees it
+            raise Readmit from e
+        return super().handle_user_exception(e)
+
+    def handle_exception(self, e):
+        if isinstance(e, Lapsed):  # the same, from inside an error handler
+            raise Readmit from e
+        return super().handle_exception(e)
+
+    def finalize_request(self, rv, from_error_handler: bool = False):
+        """Every response, error pages too, passes here before it is made and sent."""
+        if not settle():
+            raise Readmit
+        return super().finalize_request(rv, from_error_handler)
+
+    def wsgi_app(self, environ, start_response):
+        try:
+            return super().wsgi_app(environ, start_response)
+        except Readmit:  # the first run's context is gone (teardown ran): nothing of it remains
+            environ[READMIT] = True
+            return super().wsgi_app(environ, start_response)
 
 
 def init_web(app: Flask) -> None:
@@ -159,7 +190,8 @@ def _admit_kept(slug: str) -> bool:
     """This worker's kept answer for the session and tenant, if still true (``core.tenancy.admission``)."""
     from .auth.sessions import session_token_hash, still_fresh
     token_hash = session_token_hash()
-    return token_hash is not None and admit(slug, token_hash, still_fresh)
+    speculate = request.method in ("GET", "HEAD") and "write_token" not in g and READMIT not in request.environ
+    return token_hash is not None and admit(slug, token_hash, still_fresh, speculate)
 
 
 def _refuse_module_off() -> None:
@@ -290,6 +322,7 @@ def _teardown(_exc):
             _current.set(None)
     _current.set(None)
     _user.set(None)
+    _question.set(None)
     wtoken = g.pop("write_token", None)
     if wtoken is not None:
         write_transaction.reset(wtoken)

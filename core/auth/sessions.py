@@ -102,7 +102,7 @@ def load_user() -> None:
         return
     if _last_seen_due(us.last_seen_at, now):
         _write_apart(update(UserSession).where(UserSession.id == us.id).values(last_seen_at=now))
-    from ..tenancy.admission import Account, SignIn
+    from ..tenancy.snapshots import Account, SignIn
     g.user_session = SignIn.of(us)
     if us.totp_pending:
         g.totp_pending_user = user

@@ -51,6 +51,9 @@ _system: ContextVar[str | None] = ContextVar("jiceng_system_scope", default=None
 #: the signed-in user outside any tenant (account pages, the tenant switcher): RLS lets them read
 #: their own memberships.
 _user: ContextVar[int | None] = ContextVar("jiceng_user", default=None)
+#: a kept sign-in's question that a read-only request has not had answered yet
+#: (``core.tenancy.admission.Question``): it goes out with the request's first statement
+_question: ContextVar = ContextVar("jiceng_admission_question", default=None)
 
 
 def set_user(user_id: int | None) -> None:

@@ -16,7 +16,7 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 def load_tenant(slug: str):
     """The tenant at this address, as a read-only snapshot (``g.tenant``)."""
-    from .admission import TenantRow
+    from .snapshots import TenantRow
     tenant = db.session.scalars(select(Tenant).where(Tenant.slug == slug)).first()
     _refuse_unservable(tenant)
     return TenantRow.of(tenant)
@@ -49,7 +49,7 @@ def load_member_tenant(slug: str, user_id: int):
     the tenant switcher is offered; its list is fetched only when opened). The tenant comes back as
     a read-only snapshot (``g.tenant``).
     """
-    from .admission import TenantRow
+    from .snapshots import TenantRow
     row = db.session.execute(_member_tenant_query(), {"slug": slug, "user_id": user_id}).first()
     _refuse_unservable(row[0] if row else None)
     g.tenants_n = row[2]

@@ -260,6 +260,8 @@ def _unread_count() -> int:
     ctx = current_or_none()
     if ctx is None or ctx.user_id is None:
         return 0
+    from ..tenancy.admission import confirm
+    confirm()  # the count comes with the sign-in's answer
     if "unread_n" in g:
         return g.unread_n  # counted with the grants when the tenant was entered
     return db.session.scalar(select(func.count()).select_from(Notification).where(

@@ -153,8 +153,10 @@ def cached_fragment(name: str, parts: tuple[Hashable, ...], compute: Callable[[]
     value depends on: the filters, the user's scope in the tree, whether it is a fragment. Outside a
     tenant page, in a district's rollup, or with ``FRAGMENT_CACHE_SIZE`` 0, it simply computes.
     """
+    from ..tenancy.admission import confirm
     from ..tenancy.context import current
     from . import current_lang
+    confirm()  # the stamp comes with the sign-in's answer
     stamp = g.get("data_stamp")
     ctx = current()
     if stamp is None or ctx.visible != (ctx.active,) or not current_app.config.get("FRAGMENT_CACHE_SIZE", 512):

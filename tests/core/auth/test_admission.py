@@ -3,6 +3,7 @@ the very next request (core.tenancy.admission): the grant revoked, the membershi
 disabled, the session signed out elsewhere, whichever session or connection of the app wrote it."""
 from __future__ import annotations
 
+import logging
 import time
 from http import HTTPStatus
 
@@ -184,3 +185,113 @@ def test_a_change_made_beside_the_app_is_seen_once_the_entry_lapses(app, client,
             raw.close()
     time.sleep(0.6)
     assert client.get(MODULES.format(slug=street.slug)).status_code == HTTPStatus.FORBIDDEN
+
+
+# On PostgreSQL a page that only reads sends the question with its first statement and goes on from
+# what was kept; whatever it made is dropped when the answer says no, and the request runs again.
+
+@pytest.fixture
+def runs(app):
+    """Each run of each request: its path, and whether it is a run again from the full lookup."""
+    from flask import request, request_started
+
+    from core.web import READMIT
+    seen: list[tuple[str, bool]] = []
+
+    def note(_sender, **_extra):
+        seen.append((request.path, READMIT in request.environ))
+    request_started.connect(note, app)
+    yield seen
+    request_started.disconnect(note, app)
+
+
+def _ran_again(app, path: str) -> list[tuple[str, bool]]:
+    """What ``runs`` holds for a request whose kept sign-in lapsed: on PostgreSQL a page that only
+    reads went on from it and ran again; on SQLite the question came first and the page ran once."""
+    from core.db import db
+    with app.app_context():
+        pipelined = db.engine.dialect.driver == "psycopg"
+    return [(path, False), (path, True)] if pipelined else [(path, False)]
+
+
+def test_a_page_read_on_a_lapsed_membership_shows_none_of_what_it_read(app, client, create_tenant, create_user,
+                                                                        create_unit, runs):
+    from core.auth.models import Membership, RoleGrant
+    street = create_tenant()
+    account = create_user(street)
+    create_unit(street, street.root_id, name="枫林社区")
+    login(client, account)
+    org = f"/t/{street.slug}/org/{street.root_id}/children"
+    for _ in range(2):
+        page = client.get(org)
+        assert page.status_code == HTTPStatus.OK and "枫林社区" in page.get_data(as_text=True)
+    _write(app, delete(RoleGrant).where(RoleGrant.user_id == account.id))
+    _write(app, delete(Membership).where(Membership.user_id == account.id))
+    runs.clear()
+    page = client.get(org)
+    assert page.status_code == HTTPStatus.NOT_FOUND
+    assert "枫林社区" not in page.get_data(as_text=True)
+    assert runs == _ran_again(app, org)
+    runs.clear()
+    assert client.get(org).status_code == HTTPStatus.NOT_FOUND
+    assert runs == [(org, False)]  # nothing kept any more: the full lookup at once
+
+
+def test_a_change_elsewhere_runs_a_reading_page_again_and_serves_it(app, client, create_tenant, create_user,
+                                                                      create_unit, runs, caplog):
+    """Another street renamed: a new security stamp, so what this worker kept no longer counts. The
+    page that went on from it stops at its first statement and is served from the full lookup, with
+    nothing logged as an error."""
+    from core.tenancy.models import Tenant
+    street, other = create_tenant(), create_tenant()
+    account = create_user(street)
+    create_unit(street, street.root_id, name="枫林社区")
+    login(client, account)
+    org = f"/t/{street.slug}/org/{street.root_id}/children"
+    for _ in range(2):
+        assert client.get(org).status_code == HTTPStatus.OK
+    _write(app, update(Tenant).where(Tenant.id == other.id).values(name="改名的街道"))
+    runs.clear()
+    caplog.clear()
+    page = client.get(org)
+    assert page.status_code == HTTPStatus.OK and "枫林社区" in page.get_data(as_text=True)
+    assert runs == _ran_again(app, org)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    runs.clear()
+    assert client.get(org).status_code == HTTPStatus.OK
+    assert runs == [(org, False)]  # kept again by the full lookup
+
+
+def test_a_page_read_on_a_session_ended_elsewhere_sends_the_browser_to_sign_in(app, create_tenant, create_user,
+                                                                                create_unit, runs):
+    street = create_tenant()
+    account = create_user(street)
+    create_unit(street, street.root_id, name="枫林社区")
+    phone, desk = app.test_client(), app.test_client()
+    login(phone, account)
+    login(desk, account)
+    org = f"/t/{street.slug}/org/{street.root_id}/children"
+    for _ in range(2):
+        assert "枫林社区" in phone.get(org).get_data(as_text=True)
+    assert post(desk, "/account/sign-out-everywhere").status_code == HTTPStatus.SEE_OTHER
+    runs.clear()
+    page = phone.get(org)
+    assert page.status_code == HTTPStatus.SEE_OTHER and "/login" in page.headers["Location"]
+    assert "枫林社区" not in page.get_data(as_text=True)
+    assert runs == _ran_again(app, org)
+
+
+def test_a_revoked_grant_refuses_a_page_that_went_on_from_it(app, client, create_tenant, create_user, runs):
+    """The modules page reads the tenant's modules under the grant the worker kept; the answer says the
+    grant is gone, and the page is refused from the full lookup."""
+    from core.auth.models import RoleGrant
+    street = create_tenant()
+    account = create_user(street)
+    login(client, account)
+    modules = MODULES.format(slug=street.slug)
+    _kept(client, street.slug)
+    _write(app, delete(RoleGrant).where(RoleGrant.user_id == account.id))
+    runs.clear()
+    page = client.get(modules)
+    assert page.status_code == HTTPStatus.FORBIDDEN
+    assert runs == _ran_again(app, modules)

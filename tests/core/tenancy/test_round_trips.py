@@ -20,6 +20,9 @@ pytestmark = pytest.mark.postgres
 #: and the page reads nothing else: no BEGIN, no COMMIT, no session, tenant or grant lookup, no ping (the
 #: pooled connection's socket says it is alive: core.liveness)
 DASHBOARD_ROUND_TRIPS = 1
+#: a page that reads (a unit's children: two statements): that question goes out with its first
+#: statement, in one pipeline with BEGIN and the tenant settings; then the second statement; then COMMIT
+READING_PAGE_ROUND_TRIPS = 3
 
 
 @pytest.fixture
@@ -100,14 +103,18 @@ def test_a_page_that_reads_ends_with_commit_and_keeps_its_prepared_statements(se
     client = served.test_client()
     login(client, account)
     for _ in range(7):
-        assert client.get(f"/t/{street.slug}/org/").status_code == 200
+        assert client.get(f"/t/{street.slug}/org/{street.root_id}/children").status_code == 200
     wire.start()
-    assert client.get(f"/t/{street.slug}/org/").status_code == 200
+    assert client.get(f"/t/{street.slug}/org/{street.root_id}/children").status_code == 200
     sent = wire.messages()
     parsed = [m[3] for m in sent if m[0] == "F" and m[2] == "Parse" and '"BEGIN' not in m[3]]
     assert parsed == []  # every statement was prepared by an earlier request
     queries = [m[3].strip() for m in sent if m[0] == "F" and m[2] == "Query"]
     assert queries[-1] == '"COMMIT"'  # the page only read: COMMIT keeps the prepared statements
+    waits = [m for m in sent if m[0] == "B" and m[2] == "ReadyForQuery"]
+    assert len(waits) == READING_PAGE_ROUND_TRIPS, [m[2:4] for m in sent if m[0] == "F"]
+    first = [m[2] for m in sent[:sent.index(waits[1])] if m[0] == "F"]  # libpq's trace lags by one answer
+    assert first.count("Execute") == 4  # BEGIN, the question, the settings and the first statement
 
 
 def test_the_next_checkout_carries_no_tenant_and_no_user(served, wire, create_tenant, create_user):
