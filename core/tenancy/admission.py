@@ -180,13 +180,14 @@ def _ask(params: dict):
     from .rls import sync_rls_settings
     engine = db.engine
     if engine.dialect.name == "postgresql":
-        return _ask_postgresql(engine, params)
+        return _ask_postgresql(engine, (params["session_id"], params["token_hash"], params["tenant_id"],
+                                        params["user_id"]))
     conn = db.session.connection()
     sync_rls_settings()
     return conn.execute(_question(), params).first()
 
 
-def _ask_postgresql(engine, params: dict):
+def _ask_postgresql(engine, values: tuple):
     """Asked on the pooled connection's driver itself, in autocommit. Every page asks it, and an
     SQLAlchemy connection in autocommit costs twice the driver's own call in the worker's CPU (a
     connection object, isolation level set and reset, the execution context): 280-320 µs of the
@@ -195,7 +196,6 @@ def _ask_postgresql(engine, params: dict):
     SQLAlchemy does, so the error pages and the database drills see no difference."""
     from sqlalchemy.exc import DBAPIError
     error = engine.dialect.loaded_dbapi.Error
-    values = (params["session_id"], params["token_hash"], params["tenant_id"], params["user_id"])
     try:
         pooled = engine.raw_connection()
     except error as err:  # no connection to be had (the server is down or refuses): as engine.connect() says it
@@ -295,10 +295,9 @@ def settle() -> bool:
     if question.held is None:
         from ..db import db
         from .rls import ask_in_open_transaction
-        keys = ("session_id", "token_hash", "tenant_id", "user_id")
         try:
             if not ask_in_open_transaction(question):
-                question.answer(_ask_postgresql(db.engine, dict(zip(keys, question.values))))
+                question.answer(_ask_postgresql(db.engine, question.values))
         except Exception:  # noqa: BLE001 - the database could not say: the full lookup runs and says why
             question.held = False
     return question.held is True

@@ -52,6 +52,33 @@ def _stamp(app) -> int:
         return value
 
 
+# On PostgreSQL a page that only reads sends the question with its first statement and goes on from
+# what was kept; whatever it made is dropped when the answer says no, and the request runs again.
+
+@pytest.fixture
+def runs(app):
+    """Each run of each request: its path, and whether it is a run again from the full lookup."""
+    from flask import request, request_started
+
+    from core.web import READMIT
+    seen: list[tuple[str, bool]] = []
+
+    def note(_sender, **_extra):
+        seen.append((request.path, READMIT in request.environ))
+    request_started.connect(note, app)
+    yield seen
+    request_started.disconnect(note, app)
+
+
+def _ran_again(app, path: str) -> list[tuple[str, bool]]:
+    """What ``runs`` holds for a request whose kept sign-in lapsed: on PostgreSQL a page that only
+    reads went on from it and ran again; on SQLite the question came first and the page ran once."""
+    from core.db import db
+    with app.app_context():
+        pipelined = db.engine.dialect.driver == "psycopg"
+    return [(path, False), (path, True)] if pipelined else [(path, False)]
+
+
 def test_a_kept_sign_in_asks_one_question_instead_of_three(app, client, create_tenant, create_user, statements):
     street = create_tenant()
     login(client, create_user(street))
@@ -72,14 +99,19 @@ def test_a_kept_sign_in_asks_one_question_instead_of_three(app, client, create_t
         assert preamble == []  # counts it on the wire, the whole page in one round trip
 
 
-def test_a_revoked_grant_refuses_the_next_request(app, client, create_tenant, create_user):
+def test_a_revoked_grant_refuses_the_next_request(app, client, create_tenant, create_user, runs):
+    """On PostgreSQL the modules page went on under the grant the worker kept and read the tenant's
+    modules; the answer said the grant is gone, and the page was refused from the full lookup."""
     from core.auth.models import RoleGrant
     street = create_tenant()
     account = create_user(street)
     login(client, account)
     _kept(client, street.slug)
     _write(app, delete(RoleGrant).where(RoleGrant.user_id == account.id))
-    assert client.get(MODULES.format(slug=street.slug)).status_code == HTTPStatus.FORBIDDEN
+    runs.clear()
+    modules = MODULES.format(slug=street.slug)
+    assert client.get(modules).status_code == HTTPStatus.FORBIDDEN
+    assert runs == _ran_again(app, modules)
 
 
 def test_a_role_emptied_by_raw_sql_refuses_the_next_request(app, client, create_tenant, create_user):
@@ -187,33 +219,6 @@ def test_a_change_made_beside_the_app_is_seen_once_the_entry_lapses(app, client,
     assert client.get(MODULES.format(slug=street.slug)).status_code == HTTPStatus.FORBIDDEN
 
 
-# On PostgreSQL a page that only reads sends the question with its first statement and goes on from
-# what was kept; whatever it made is dropped when the answer says no, and the request runs again.
-
-@pytest.fixture
-def runs(app):
-    """Each run of each request: its path, and whether it is a run again from the full lookup."""
-    from flask import request, request_started
-
-    from core.web import READMIT
-    seen: list[tuple[str, bool]] = []
-
-    def note(_sender, **_extra):
-        seen.append((request.path, READMIT in request.environ))
-    request_started.connect(note, app)
-    yield seen
-    request_started.disconnect(note, app)
-
-
-def _ran_again(app, path: str) -> list[tuple[str, bool]]:
-    """What ``runs`` holds for a request whose kept sign-in lapsed: on PostgreSQL a page that only
-    reads went on from it and ran again; on SQLite the question came first and the page ran once."""
-    from core.db import db
-    with app.app_context():
-        pipelined = db.engine.dialect.driver == "psycopg"
-    return [(path, False), (path, True)] if pipelined else [(path, False)]
-
-
 def test_a_page_read_on_a_lapsed_membership_shows_none_of_what_it_read(app, client, create_tenant, create_user,
                                                                         create_unit, runs):
     from core.auth.models import Membership, RoleGrant
@@ -279,19 +284,3 @@ def test_a_page_read_on_a_session_ended_elsewhere_sends_the_browser_to_sign_in(a
     assert page.status_code == HTTPStatus.SEE_OTHER and "/login" in page.headers["Location"]
     assert "枫林社区" not in page.get_data(as_text=True)
     assert runs == _ran_again(app, org)
-
-
-def test_a_revoked_grant_refuses_a_page_that_went_on_from_it(app, client, create_tenant, create_user, runs):
-    """The modules page reads the tenant's modules under the grant the worker kept; the answer says the
-    grant is gone, and the page is refused from the full lookup."""
-    from core.auth.models import RoleGrant
-    street = create_tenant()
-    account = create_user(street)
-    login(client, account)
-    modules = MODULES.format(slug=street.slug)
-    _kept(client, street.slug)
-    _write(app, delete(RoleGrant).where(RoleGrant.user_id == account.id))
-    runs.clear()
-    page = client.get(modules)
-    assert page.status_code == HTTPStatus.FORBIDDEN
-    assert runs == _ran_again(app, modules)
